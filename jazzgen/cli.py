@@ -1,0 +1,84 @@
+"""Command-line interface: thin wrappers that parse options, call the library, print.
+
+Every command's docstring is its `--help` (with an example). Library errors
+(`JazzgenError`) and usage errors become one line `Error: ...` on stderr and exit code 1,
+never a traceback. Heavy modules (TensorFlow, music21, matplotlib) are imported inside the
+commands that need them, so `jazzgen --help`, `inspect` and `preprocess` start fast.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+from typer.exceptions import TyperException
+
+from jazzgen import __version__
+from jazzgen.errors import JazzgenError
+
+app = typer.Typer(
+    name="jazzgen",
+    help="Learn jazz improvisation from MIDI with an LSTM and write new solos as MIDI files.",
+    add_completion=False,
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"jazzgen {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+    ),
+) -> None:
+    """jazzgen: learn jazz solos from MIDI, generate new ones over chord changes.
+
+    \b
+    Typical use:
+      jazzgen inspect tune.mid
+      jazzgen train my_midi_folder/ --out models/mine
+      jazzgen generate --model models/mine --chords "Dm7 G7 | Cmaj7" --out solo.mid
+    """
+
+
+def _fail(message: str) -> None:
+    typer.echo(f"Error: {message}", err=True)
+    raise typer.Exit(1)
+
+
+# Commands are defined below, one function each; their bodies import what they need.
+# (inspect, preprocess, train, generate, render, evaluate)
+
+
+def run(argv: list[str] | None = None) -> int:
+    """Run the CLI with `argv` (default sys.argv[1:]); return the exit code."""
+    command = typer.main.get_command(app)
+    try:
+        result = command.main(args=argv, prog_name="jazzgen", standalone_mode=False)
+    except typer.Exit as exc:
+        return exc.exit_code
+    except typer.Abort:
+        typer.echo("Error: aborted", err=True)
+        return 1
+    except TyperException as exc:  # usage errors: unknown option, bad value...
+        typer.echo(f"Error: {exc.format_message()}", err=True)
+        return 1
+    except JazzgenError as exc:
+        typer.echo(f"Error: {exc}", err=True)
+        return 1
+    except KeyboardInterrupt:
+        typer.echo("Error: interrupted", err=True)
+        return 130
+    return result if isinstance(result, int) else 0
+
+
+def main() -> None:
+    sys.exit(run())
