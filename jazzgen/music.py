@@ -50,7 +50,7 @@ class ChordQuality(enum.Enum):
     DOMINANT7_SUS4 = ("7sus4", (0, 5, 7, 10), (0, 2, 4, 5, 7, 9, 10))
     MAJOR6 = ("6", (0, 4, 7, 9), (0, 2, 4, 5, 7, 9, 11))
     MINOR6 = ("m6", (0, 3, 7, 9), (0, 2, 3, 5, 7, 9, 11))
-    MINOR_MAJOR7 = ("mMaj7", (0, 3, 7, 11), (0, 2, 3, 5, 7, 9, 11))
+    MINOR_MAJOR7 = ("mM7", (0, 3, 7, 11), (0, 2, 3, 5, 7, 9, 11))
 
     @property
     def suffix(self) -> str:
@@ -213,6 +213,9 @@ _QUICK_SUFFIXES: dict[str, ChordQuality] = {
     "maj9": ChordQuality.MAJOR7,
     "69": ChordQuality.MAJOR6,
     "m6": ChordQuality.MINOR6,
+    "mMaj7": ChordQuality.MINOR_MAJOR7,
+    "m(maj7)": ChordQuality.MINOR_MAJOR7,
+    "mmaj7": ChordQuality.MINOR_MAJOR7,
 }
 
 

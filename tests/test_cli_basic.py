@@ -1,0 +1,49 @@
+"""CLI basics: version, help, usage errors, and what `--help` must not import."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from jazzgen import __version__
+from jazzgen.cli import run
+
+
+def test_version(capsys) -> None:
+    assert run(["--version"]) == 0
+    assert capsys.readouterr().out.strip() == f"jazzgen {__version__}"
+
+
+def test_unknown_option_is_one_error_line(capsys) -> None:
+    assert run(["--no-such-option"]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("Error: ")
+
+
+def test_unknown_command(capsys) -> None:
+    assert run(["frobnicate"]) == 1
+    assert capsys.readouterr().err.startswith("Error: ")
+
+
+@pytest.mark.parametrize("args", [["--help"], ["inspect", "--help"], ["preprocess", "--help"]])
+def test_help_is_light(args: list[str]) -> None:
+    """`--help` (and inspect/preprocess) must not import TensorFlow, music21 or matplotlib."""
+    code = (
+        "import sys; from jazzgen.cli import run; rc = run(%r); "
+        "heavy = [m for m in ('tensorflow', 'keras', 'music21', 'matplotlib') if m in sys.modules]; "
+        "print('HEAVY', heavy); sys.exit(rc)"
+    ) % (args,)
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert "HEAVY []" in proc.stdout
+    assert "Example" in proc.stdout or args == ["--help"]
+
+
+def test_python_dash_m() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "jazzgen", "--version"], capture_output=True, text=True, timeout=60
+    )
+    assert proc.returncode == 0
+    assert proc.stdout.strip() == f"jazzgen {__version__}"
