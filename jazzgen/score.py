@@ -96,6 +96,7 @@ class Score:
     chords: tuple[ChordSpan, ...] = ()
     key_fifths: int | None = None  # key signature if the file has one (-7..7 sharps)
     length_beats: float = 0.0
+    source_format: str = "midi"  # "midi", "musicxml" or "abc" (lead sheets: one melody part)
 
     @property
     def qpm(self) -> float:

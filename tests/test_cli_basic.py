@@ -30,11 +30,11 @@ def test_unknown_command(capsys) -> None:
 @pytest.mark.parametrize("args", [["--help"], ["inspect", "--help"], ["preprocess", "--help"]])
 def test_help_is_light(args: list[str]) -> None:
     """`--help` (and inspect/preprocess) must not import TensorFlow, music21 or matplotlib."""
+    heavy = ("tensorflow", "keras", "music21", "matplotlib")
     code = (
-        "import sys; from jazzgen.cli import run; rc = run(%r); "
-        "heavy = [m for m in ('tensorflow', 'keras', 'music21', 'matplotlib') if m in sys.modules]; "
-        "print('HEAVY', heavy); sys.exit(rc)"
-    ) % (args,)
+        f"import sys; from jazzgen.cli import run; rc = run({args!r}); "
+        f"print('HEAVY', [m for m in {heavy!r} if m in sys.modules]); sys.exit(rc)"
+    )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert "HEAVY []" in proc.stdout
