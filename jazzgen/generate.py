@@ -1,0 +1,532 @@
+"""`jazzgen generate` as a library call: options in, MIDI bytes + notes + report out.
+
+Pipeline: bundle -> chord progression (--chords text, a --leadsheet file, or one drawn with
+the seed from the bundle's training progressions) -> bars -> constrained decoding of N
+candidates in one batch (jazzgen.sample) -> realization over the chords
+(grammar.realize_bars) -> post-processing (jazzgen.postprocess) -> best candidate ->
+backing parts (jazzgen.arrange) -> MIDI bytes (jazzgen.writer). File access stays at the
+edges: `generate` reads the bundle and input files, never writes; the CLI writes.
+
+Choices (documented for users in `jazzgen generate --help`):
+- `bars`: None = the length of the given progression (--chords / --leadsheet), or
+  `DEFAULT_DRAWN_BARS` for a progression drawn from the bundle; otherwise the progression
+  is repeated or truncated to `bars`.
+- Several chords in a bar split it evenly on beats ("Dm7 G7" in 4/4: beats 1 and 3).
+- Primer: its melody is read like a lead sheet, encoded and fed to warm the model state;
+  the output INCLUDES the primer (its bars and chords first, unchanged and not
+  post-processed), followed by `bars` generated bars.
+- Best of N: score = mean model log-likelihood per token (natural log, unmasked model
+  probabilities) - `EDIT_PENALTY` x post-processor edits per note. One edit per note costs
+  as much as halving the likelihood of every token 1.4 times (1 nat).
+- Key signature: the lead sheet's, else the major key whose scale holds most chord tones
+  (weighted by chord duration, the chord root on the tonic breaking ties).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from jazzgen.arrange import BACKINGS, arrange
+from jazzgen.errors import BundleError, ChordSymbolError, ConfigError, VocabError
+from jazzgen.grammar import Token, realize_bars
+from jazzgen.music import (
+    CHORD_FEATURES,
+    Chord,
+    ChordQuality,
+    chord_features,
+    parse_chord_symbol,
+    parse_progression,
+)
+from jazzgen.postprocess import Edit, PostprocessConfig, postprocess
+from jazzgen.sample import (
+    ENGINES,
+    Bundle,
+    SamplingOptions,
+    VocabTables,
+    decode,
+    load_bundle,
+    make_engine,
+)
+from jazzgen.score import GRID_STEPS_PER_QUARTER, Bar, ChordSpan, Note, TimeSignature
+from jazzgen.writer import Part, midi_bytes
+
+log = logging.getLogger(__name__)
+
+EDIT_PENALTY = 1.0  # nats of mean log-likelihood per (post-processor edit per note)
+DEFAULT_DRAWN_BARS = 16
+DEFAULT_QPM = 120.0
+DEFAULT_MELODY_PROGRAM = 66  # GM Tenor Sax (0-based)
+DEFAULT_CHORDS_PROGRAM = 0  # GM Acoustic Grand Piano
+MELODY_CHANNEL = 0
+
+# Sounding ranges the realized melody is kept in, by GM program (0-based): the comfortable
+# part of each instrument's range. Anything else gets the grammar default C3..C6.
+PROGRAM_RANGES: dict[int, tuple[int, int]] = {
+    64: (60, 86),  # soprano sax
+    65: (53, 79),  # alto sax: F3..G5
+    66: (48, 74),  # tenor sax: C3..D5
+    67: (41, 67),  # baritone sax
+    56: (55, 82),  # trumpet
+    57: (41, 70),  # trombone
+    73: (60, 91),  # flute
+    **{p: (52, 84) for p in range(24, 32)},  # guitars
+    **{p: (48, 84) for p in range(0, 8)},  # pianos
+}
+DEFAULT_RANGE = (48, 84)
+
+_PITCH_CLASS_FIFTHS = {pc: ((pc * 7) % 12) - (12 if (pc * 7) % 12 > 6 else 0) for pc in range(12)}
+
+
+def default_model_dir() -> Path:
+    """`models/default` next to the package (where `make demo`'s model lives)."""
+    import jazzgen
+
+    return Path(jazzgen.__file__).resolve().parents[1] / "models" / "default"
+
+
+def parse_range(text: str) -> tuple[int, int]:
+    """'48-76' -> (48, 76); at least an octave inside 0..127."""
+    parts = text.replace(" ", "").split("-")
+    try:
+        low, high = (int(p) for p in parts)
+    except ValueError:
+        raise ConfigError(
+            f"range must be LOW-HIGH in MIDI pitches, e.g. 48-76, got {text!r}"
+        ) from None
+    if not (0 <= low < high <= 127 and high - low >= 12):
+        raise ConfigError(f"range must lie in 0..127 and span at least 12 semitones, got {text!r}")
+    return low, high
+
+
+@dataclass(frozen=True)
+class GenerateOptions:
+    """Every option of `jazzgen generate` (None = default / derived)."""
+
+    model: str | Path | None = None  # bundle dir; None = default_model_dir()
+    chords: str | None = None  # progression text 'Dm7 G7 | Cmaj7'
+    leadsheet: str | Path | None = None  # MIDI/MusicXML/ABC to take chords + meter from
+    bars: int | None = None
+    primer: str | Path | None = None
+    tempo: float | None = None  # qpm; None = lead sheet's or 120
+    temperature: float = 1.0
+    top_k: int = 0
+    top_p: float = 1.0
+    candidates: int = 1
+    seed: int = 0
+    engine: str = "numpy"
+    postprocess: bool = True
+    max_repeats: int = 2
+    max_leap: int = 12
+    pitch_range: tuple[int, int] | None = None  # None: from the melody program
+    swing: float | None = None
+    melody_program: int = DEFAULT_MELODY_PROGRAM
+    chords_program: int = DEFAULT_CHORDS_PROGRAM
+    backing: str = "trio"
+
+    def __post_init__(self) -> None:
+        if self.chords is not None and self.leadsheet is not None:
+            raise ConfigError("give either --chords or --leadsheet, not both")
+        if self.bars is not None and not 1 <= self.bars <= 4096:
+            raise ConfigError(f"bars must be in range 1..4096, got {self.bars}")
+        if not 1 <= self.candidates <= 1024:
+            raise ConfigError(f"candidates must be in range 1..1024, got {self.candidates}")
+        if self.engine not in ENGINES:
+            raise ConfigError(f"engine must be one of {', '.join(ENGINES)}, got {self.engine!r}")
+        if self.backing not in BACKINGS:
+            raise ConfigError(f"backing must be one of {', '.join(BACKINGS)}, got {self.backing!r}")
+        if self.tempo is not None and not 20 <= self.tempo <= 400:
+            raise ConfigError(f"tempo must be in range 20..400 qpm, got {self.tempo}")
+        for name in ("melody_program", "chords_program"):
+            value = getattr(self, name)
+            if not 0 <= value <= 127:
+                raise ConfigError(f"{name.replace('_', '-')} must be in range 0..127, got {value}")
+        if self.swing is not None and not 0.5 <= self.swing <= 0.75:
+            raise ConfigError(f"swing must be in range 0.5..0.75, got {self.swing}")
+        SamplingOptions(self.temperature, self.top_k, self.top_p)  # validates
+
+    @property
+    def melody_range(self) -> tuple[int, int]:
+        if self.pitch_range is not None:
+            return self.pitch_range
+        return PROGRAM_RANGES.get(self.melody_program, DEFAULT_RANGE)
+
+
+@dataclass(frozen=True)
+class GenerateResult:
+    """The generated file and what it contains. `report` is JSON-ready."""
+
+    midi: bytes
+    notes: tuple[Note, ...]  # the melody, absolute quarter notes
+    bars: tuple[Bar, ...]
+    edits: tuple[Edit, ...]
+    qpm: float
+    report: dict[str, Any] = field(repr=False)
+
+    @property
+    def duration_seconds(self) -> float:
+        return self.report["duration_seconds"]
+
+    def summary(self, out: str | Path | None = None) -> str:
+        r = self.report
+        counts = ", ".join(f"{k} {v}" for k, v in r["edit_counts"].items()) or "none"
+        target = f"wrote {out}" if out is not None else "generated"
+        return (
+            f"{target}: {r['bars']} bars, {r['notes']} notes, {r['duration_seconds']:.1f} s "
+            f"at {r['qpm']:g} qpm, {r['time_signature']}, key {r['key']}, "
+            f"backing {r['backing']}\n"
+            f"post-processor: {len(self.edits)} edits ({counts}); best of {r['candidates']} "
+            f"(candidate {r['chosen']}, mean log-likelihood "
+            f"{r['scores'][r['chosen']]['mean_log_likelihood']:.3f})"
+        )
+
+
+# --- progressions --------------------------------------------------------------------------
+
+BarChords = list[tuple[Chord, float]]  # chords of one bar with offsets (quarter notes)
+
+
+def split_bar(chords: Sequence[Chord], bar_beats: float) -> BarChords:
+    """Chords of one bar at evenly split offsets, on whole beats when possible."""
+    n = len(chords)
+    beats = round(bar_beats)
+    if n <= beats and abs(beats - bar_beats) < 1e-9:
+        offsets = [float(round(i * beats / n)) for i in range(n)]
+    else:
+        offsets = [i * bar_beats / n for i in range(n)]
+    return list(zip(chords, offsets, strict=True))
+
+
+def make_bars(
+    progression: Sequence[BarChords],
+    time_signature: TimeSignature,
+    n_bars: int,
+    *,
+    first_index: int = 0,
+    start_beat: float = 0.0,
+) -> list[Bar]:
+    """`n_bars` bars from `progression`, repeated or truncated."""
+    bar_beats = time_signature.bar_beats
+    bars = []
+    for i in range(n_bars):
+        # chords past the bar end (a lead sheet bar of another meter) are dropped
+        chords = [(c, off) for c, off in progression[i % len(progression)] if off < bar_beats]
+        start = start_beat + i * bar_beats
+        offsets = [off for _, off in chords] + [bar_beats]
+        spans = tuple(
+            ChordSpan(chord, start + offsets[k], start + offsets[k + 1])
+            for k, (chord, _) in enumerate(chords)
+        )
+        index = first_index + i
+        bars.append(Bar(index, index + 1, start, time_signature, spans))
+    return bars
+
+
+def guess_key_fifths(bars: Sequence[Bar]) -> int:
+    """Sharps (+) / flats (-) of the best-fitting major key of the chords."""
+    major = (0, 2, 4, 5, 7, 9, 11)
+    scores = np.zeros(12)
+    for bar in bars:
+        for span in bar.chords:
+            weight = span.end_beat - span.start_beat
+            pcs = span.chord.pitch_classes
+            for tonic in range(12):
+                scale = {(tonic + i) % 12 for i in major}
+                scores[tonic] += weight * sum(pc in scale for pc in pcs)
+                if span.chord.root == tonic and span.chord.quality in (
+                    ChordQuality.MAJOR,
+                    ChordQuality.MAJOR7,
+                    ChordQuality.MAJOR6,
+                ):
+                    scores[tonic] += 0.5 * weight
+    best = max(range(12), key=lambda k: (scores[k], -abs(_PITCH_CLASS_FIFTHS[k])))
+    return _PITCH_CLASS_FIFTHS[best]
+
+
+@dataclass(frozen=True)
+class _Plan:
+    progression: list[BarChords]
+    time_signature: TimeSignature
+    qpm: float | None
+    key_fifths: int | None
+    source: str
+    default_bars: int
+
+
+def _plan_from_chords(text: str, time_signature: TimeSignature) -> _Plan:
+    bars = parse_progression(text)
+    prog = [split_bar(chords, time_signature.bar_beats) for chords in bars]
+    return _Plan(prog, time_signature, None, None, "chords", len(prog))
+
+
+def _read_leadsheet(path: str | Path):
+    from jazzgen.leadsheet import extract_leadsheet
+    from jazzgen.midi_io import read_score
+
+    return extract_leadsheet(read_score(path))
+
+
+def _plan_from_leadsheet(path: str | Path) -> _Plan:
+    sheet = _read_leadsheet(path)
+    prog = [[(s.chord, s.start_beat - bar.start_beat) for s in bar.chords] for bar in sheet.bars]
+    ts = sheet.time_signature
+    return _Plan(prog, ts, sheet.qpm, sheet.key_fifths, f"leadsheet {path}", len(prog))
+
+
+def _plan_from_bundle(bundle: Bundle, rng: np.random.Generator, ts: TimeSignature) -> _Plan:
+    pieces = [p for p in bundle.progressions if p and all(p)]
+    if not pieces:
+        cadence = "Dm7 G7 | Cmaj7 | Dm7 G7 | Cmaj7"
+        log.warning("bundle has no progressions: using %r", cadence)
+        return replace(_plan_from_chords(cadence, ts), source="default cadence")
+    index = int(rng.integers(len(pieces)))
+    try:
+        prog = [
+            split_bar([parse_chord_symbol(s) for s in bar], ts.bar_beats) for bar in pieces[index]
+        ]
+    except ChordSymbolError as exc:
+        raise BundleError(f"{bundle.path}: bad chord in config progressions: {exc}") from None
+    return _Plan(prog, ts, None, None, f"bundle progression {index}", DEFAULT_DRAWN_BARS)
+
+
+def _bundle_time_signature(bundle: Bundle) -> TimeSignature:
+    text = str(bundle.config.get("time_signature") or "4/4")
+    try:
+        num, den = (int(x) for x in text.split("/"))
+        return TimeSignature(num, den)
+    except ValueError:
+        return TimeSignature(4, 4)
+
+
+# --- primer --------------------------------------------------------------------------------
+
+
+def _nearest_vocab_id(token: Token, tables: VocabTables) -> int:
+    """Id of the vocabulary token closest to `token` (same kind first, then duration, then
+    window centre). Primer tokens outside the vocabulary are fed as their nearest one."""
+    best, best_cost = 0, float("inf")
+    for i, t in enumerate(tables.tokens):
+        cost = 0.0 if t.type is token.type else 1000.0
+        cost += 0.0 if (t.window is None) == (token.window is None) else 500.0
+        cost += abs(t.duration - token.duration) * 10.0
+        if t.window is not None and token.window is not None:
+            cost += abs(sum(t.window) - sum(token.window)) / 2.0
+        if cost < best_cost:
+            best, best_cost = i, cost
+    return best
+
+
+@dataclass(frozen=True)
+class _Primer:
+    bars: list[Bar]
+    notes: tuple[Note, ...]
+    ids: list[int]
+    features: np.ndarray  # (len(ids), 24)
+    last_pitch: int | None
+
+
+def _prepare_primer(path: str | Path, tables: VocabTables, vocab) -> _Primer:
+    from jazzgen.grammar import encode_bars
+
+    sheet = _read_leadsheet(path)
+    if not sheet.melody:
+        raise ConfigError(f"primer {path} has no melody notes")
+    offset = sheet.bars[0].start_beat
+    bars = [
+        Bar(
+            i,
+            i + 1,
+            b.start_beat - offset,
+            b.time_signature,
+            tuple(ChordSpan(s.chord, s.start_beat - offset, s.end_beat - offset) for s in b.chords),
+        )
+        for i, b in enumerate(sheet.bars)
+    ]
+    notes = tuple(
+        Note(n.pitch, n.start_beat - offset, n.end_beat - offset, n.velocity) for n in sheet.melody
+    )
+    encoded = encode_bars(notes, bars)
+    ids: list[int] = []
+    onsets: list[tuple[Bar, float]] = []
+    for bar, enc in zip(bars, encoded, strict=True):
+        step = 0
+        for token in enc.tokens:
+            try:
+                ids.append(vocab.id_of(token))
+            except VocabError:
+                ids.append(_nearest_vocab_id(token, tables))
+            onsets.append((bar, bar.start_beat + step / GRID_STEPS_PER_QUARTER))
+            step += token.duration
+    feats = np.zeros((len(ids), CHORD_FEATURES), np.float32)
+    for k in range(len(ids) - 1):  # the chord at the onset of the following token
+        bar, beat = onsets[k + 1]
+        feats[k] = chord_features(bar.chord_at(beat))
+    last_pitch = max(notes, key=lambda n: n.start_beat).pitch if notes else None
+    return _Primer(bars, notes, ids, feats, last_pitch)
+
+
+# --- main entry ----------------------------------------------------------------------------
+
+
+def step_features(bars: Sequence[Bar]) -> np.ndarray:
+    """`(sum of bar steps, 24)`: chord features of the chord at every grid step."""
+    rows = []
+    cache: dict[Chord, tuple[float, ...]] = {}
+    for bar in bars:
+        for step in range(bar.steps):
+            chord = bar.chord_at(bar.start_beat + step / GRID_STEPS_PER_QUARTER)
+            if chord not in cache:
+                cache[chord] = chord_features(chord)
+            rows.append(cache[chord])
+    return np.asarray(rows, np.float32).reshape(-1, CHORD_FEATURES)
+
+
+def generate(options: GenerateOptions, *, bundle: Bundle | None = None) -> GenerateResult:
+    """Generate a solo (see module doc). Raises JazzgenError subclasses for bad input."""
+    t0 = time.perf_counter()
+    if bundle is None:
+        model_dir = Path(options.model) if options.model is not None else default_model_dir()
+        if options.model is None and not model_dir.is_dir():
+            raise BundleError(
+                f"no default model at {model_dir}: train one (jazzgen train ... --out "
+                f"{model_dir}) or pass --model DIR"
+            )
+        bundle = load_bundle(model_dir)
+    tables = VocabTables.of(bundle.vocab)
+    seed = options.seed
+    meter = _bundle_time_signature(bundle)
+    if options.chords is not None:
+        plan = _plan_from_chords(options.chords, meter)
+    elif options.leadsheet is not None:
+        plan = _plan_from_leadsheet(options.leadsheet)
+    else:
+        plan = _plan_from_bundle(bundle, np.random.default_rng([seed, 2]), meter)
+    n_bars = options.bars if options.bars is not None else plan.default_bars
+    primer = _prepare_primer(options.primer, tables, bundle.vocab) if options.primer else None
+    first = len(primer.bars) if primer else 0
+    start = primer.bars[-1].end_beat if primer else 0.0
+    bars = make_bars(
+        plan.progression, plan.time_signature, n_bars, first_index=first, start_beat=start
+    )
+    engine = make_engine(bundle, options.engine)
+    t_load = time.perf_counter()
+    sampling = SamplingOptions(options.temperature, options.top_k, options.top_p)
+    decoded = decode(
+        engine,
+        bundle.vocab,
+        [b.steps for b in bars],
+        step_features(bars),
+        rng=np.random.default_rng([seed, 0]),
+        candidates=options.candidates,
+        sampling=sampling,
+        primer_ids=primer.ids if primer else (),
+        primer_chord_features=primer.features if primer else None,
+        primer_has_note=bool(primer and primer.notes),
+        tables=tables,
+    )
+    t_decode = time.perf_counter()
+    melody_range = options.melody_range
+    pp_config = PostprocessConfig(
+        max_repeats=options.max_repeats, max_leap=options.max_leap, pitch_range=melody_range
+    )
+    mean_ll = decoded.mean_log_likelihood()
+    candidates = []
+    for c in range(options.candidates):
+        realized = realize_bars(
+            decoded.bars[c],
+            bars,
+            np.random.default_rng([seed, 1, c]),
+            prev_pitch=primer.last_pitch if primer else None,
+            pitch_range=melody_range,
+        )
+        notes, edits = realized.notes, ()
+        if options.postprocess:
+            notes, edits = postprocess(realized.notes, bars, pp_config)
+        per_note = len(edits) / max(len(notes), 1)
+        score = float(mean_ll[c]) - EDIT_PENALTY * per_note
+        if not notes:
+            score = -np.inf  # a silent solo only wins when every candidate is silent
+        candidates.append((score, c, notes, edits, realized.fallbacks))
+    best = max(candidates, key=lambda item: (item[0], -item[1]))
+    _, chosen, melody, edits, fallbacks = best
+    if primer:
+        melody = primer.notes + tuple(melody)
+    all_bars = (primer.bars if primer else []) + bars
+    t_post = time.perf_counter()
+    qpm = float(options.tempo or plan.qpm or DEFAULT_QPM)
+    key_fifths = plan.key_fifths if plan.key_fifths is not None else guess_key_fifths(all_bars)
+    parts = [Part("Melody", options.melody_program, MELODY_CHANNEL, tuple(melody))]
+    parts += arrange(
+        all_bars,
+        backing=options.backing,
+        rng=np.random.default_rng([seed, 3]),
+        chords_program=options.chords_program,
+    )
+    data = midi_bytes(
+        parts,
+        qpm=qpm,
+        time_signature=plan.time_signature,
+        key_fifths=key_fifths,
+        swing=options.swing,
+        seed=seed,
+    )
+    t_write = time.perf_counter()
+    from jazzgen.writer import key_name
+
+    total_beats = all_bars[-1].end_beat
+    edit_counts: dict[str, int] = {}
+    for e in edits:
+        edit_counts[e.rule] = edit_counts.get(e.rule, 0) + 1
+    report = {
+        "bars": len(all_bars),
+        "generated_bars": len(bars),
+        "primer_bars": first,
+        "notes": len(melody),
+        "duration_seconds": round(total_beats * 60.0 / qpm, 3),
+        "qpm": qpm,
+        "time_signature": str(plan.time_signature),
+        "key": key_name(key_fifths),
+        "key_fifths": key_fifths,
+        "progression_source": plan.source,
+        "progression": [[s.chord.symbol for s in b.chords] for b in all_bars],
+        "model": str(bundle.path),
+        "engine": options.engine,
+        "seed": seed,
+        "temperature": options.temperature,
+        "top_k": options.top_k,
+        "top_p": options.top_p,
+        "backing": options.backing,
+        "pitch_range": list(melody_range),
+        "candidates": options.candidates,
+        "chosen": chosen,
+        "scores": [
+            {
+                "candidate": c,
+                "score": None if not np.isfinite(s) else round(s, 6),
+                "mean_log_likelihood": round(float(mean_ll[c]), 6),
+                "edits": len(e),
+                "notes": len(n),
+            }
+            for s, c, n, e, _ in candidates
+        ],
+        "edit_penalty": EDIT_PENALTY,
+        "forced_rests": int(decoded.forced_rests[chosen]),
+        "realize_fallbacks": fallbacks,
+        "postprocess": options.postprocess,
+        "edit_counts": edit_counts,
+        "edits": [e.to_dict() for e in edits],
+    }
+    log.info(
+        "generate: load %.3fs decode %.3fs post %.3fs write %.3fs",
+        t_load - t0,
+        t_decode - t_load,
+        t_post - t_decode,
+        t_write - t_post,
+    )
+    return GenerateResult(data, tuple(melody), tuple(all_bars), tuple(edits), qpm, report)

@@ -1,0 +1,188 @@
+"""`jazzgen generate`: library entry and CLI (in-process through jazzgen.cli.run)."""
+
+from __future__ import annotations
+
+import io
+import itertools
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import mido
+import pytest
+from conftest import block_chords, make_midi, note_track, scale_melody
+from tiny_bundle import make_bundle
+
+from jazzgen import generate as generate_module
+from jazzgen.cli import run
+from jazzgen.errors import BundleError, ConfigError
+from jazzgen.generate import GenerateOptions, generate, guess_key_fifths, make_bars, split_bar
+from jazzgen.music import parse_chord_symbol, parse_progression
+from jazzgen.score import TimeSignature
+
+pytestmark = pytest.mark.slow  # builds a tiny Keras bundle once (imports TensorFlow)
+
+
+@pytest.fixture(scope="module")
+def bundle(tmp_path_factory) -> Path:
+    return make_bundle(tmp_path_factory.mktemp("gen") / "bundle", cell="lstm", layers=2)
+
+
+def cli(*args: str) -> int:
+    return run(["generate", *args])
+
+
+def test_cli_writes_a_solo_and_reports_it(bundle, tmp_path, capsys):
+    out = tmp_path / "solo.mid"
+    code = cli("--model", str(bundle), "--chords", "Dm7 G7 | Cmaj7 | Cmaj7 | A7", "--bars", "8",
+               "--candidates", "3", "--seed", "5", "--out", str(out))  # fmt: skip
+    assert code == 0
+    text = capsys.readouterr().out
+    assert f"wrote {out}: 8 bars" in text and "16.0 s at 120 qpm" in text
+    assert "post-processor:" in text
+    midi = mido.MidiFile(out)
+    assert [t.name for t in midi.tracks] == ["jazzgen", "Melody", "Chords", "Bass", "Drums"]
+    assert midi.length == pytest.approx(16.0, abs=0.6)
+    # never overwrite without --force
+    assert cli("--model", str(bundle), "--out", str(out)) == 1
+    assert capsys.readouterr().err.strip() == f"Error: {out} exists (use --force to overwrite)"
+    assert cli("--model", str(bundle), "--out", str(out), "--force", "--backing", "none") == 0
+    assert [t.name for t in mido.MidiFile(out).tracks] == ["jazzgen", "Melody"]
+
+
+def test_cli_json_report(bundle, tmp_path, capsys):
+    out = tmp_path / "j.mid"
+    assert cli("--model", str(bundle), "--chords", "Bbmaj7 | Gm7 C7 | Fmaj7", "--bars", "6",
+               "--json", "--out", str(out), "--tempo", "150", "--candidates", "4") == 0  # fmt: skip
+    report = json.loads(capsys.readouterr().out)
+    assert report["out"] == str(out)
+    assert report["bars"] == 6 and report["qpm"] == 150 and report["key"] == "F"
+    assert report["progression"] == [["Bbmaj7"], ["Gm7", "C7"], ["Fmaj7"]] * 2
+    assert len(report["scores"]) == 4 and 0 <= report["chosen"] < 4
+    assert len(report["edits"]) == sum(report["edit_counts"].values())
+    assert report["duration_seconds"] == pytest.approx(6 * 4 * 60 / 150)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--chords", "H7 | X"], "Error: cannot parse chord symbol 'H7'"),
+        (["--model", "/nonexistent/bundle"], "Error: /nonexistent/bundle: model bundle"),
+        (["--frobnicate"], "Error: No such option: --frobnicate"),
+        (["--temperature", "-1"], "Error: temperature must be in range 0..10, got -1.0"),
+        (["--range", "60-65"], "Error: range must lie in 0..127"),
+        (["--engine", "torch"], "Error: engine must be one of numpy, keras, got 'torch'"),
+        (["--out", "x.wav"], "Error: --out must end with .mid or .midi"),
+    ],
+)
+def test_cli_errors(bundle, tmp_path, capsys, args, message):
+    full = ["--model", str(bundle), "--out", str(tmp_path / "e.mid"), *args]
+    assert cli(*full) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(message), err
+    assert "Traceback" not in err
+
+
+def test_mismatched_bundle_is_a_clear_error(bundle, tmp_path, capsys):
+    bad = tmp_path / "bad"
+    shutil.copytree(bundle, bad)
+    config = json.loads((bad / "config.json").read_text())
+    config["n_values"] += 1
+    (bad / "config.json").write_text(json.dumps(config))
+    assert cli("--model", str(bad), "--out", str(tmp_path / "x.mid")) == 1
+    assert "n_values" in capsys.readouterr().err
+
+
+def test_missing_default_model(monkeypatch, tmp_path):
+    monkeypatch.setattr(generate_module, "default_model_dir", lambda: tmp_path / "nope")
+    with pytest.raises(BundleError, match="no default model"):
+        generate(GenerateOptions())
+
+
+def test_same_seed_same_bytes_in_two_processes(bundle, tmp_path):
+    outputs = []
+    for name in ("a.mid", "b.mid"):
+        out = tmp_path / name
+        cmd = [sys.executable, "-m", "jazzgen", "generate", "--model", str(bundle), "--bars",
+               "8", "--candidates", "3", "--seed", "11", "--out", str(out)]  # fmt: skip
+        subprocess.run(cmd, check=True, capture_output=True)
+        outputs.append(out.read_bytes())
+    assert outputs[0] == outputs[1]
+    other = generate(GenerateOptions(model=bundle, bars=8, candidates=3, seed=12))
+    assert other.midi != outputs[0]
+
+
+def test_keras_engine_gives_the_same_file(bundle):
+    options = dict(model=bundle, chords="Dm7 G7 | Cmaj7", bars=4, temperature=0.0, candidates=2)
+    a = generate(GenerateOptions(engine="numpy", **options))
+    b = generate(GenerateOptions(engine="keras", **options))
+    assert a.midi == b.midi
+
+
+def test_solo_fits_bars_and_obeys_the_post_processor(bundle):
+    result = generate(GenerateOptions(model=bundle, bars=12, seed=3, candidates=2, max_leap=7))
+    assert len(result.bars) == 12
+    notes = result.notes
+    low, high = result.report["pitch_range"]
+    for a, b in itertools.pairwise(notes):
+        assert a.end_beat <= b.start_beat + 1e-9
+        assert abs(a.pitch - b.pitch) <= 7
+    for n in notes:
+        assert low <= n.pitch <= high
+        bar = next(b for b in result.bars if b.start_beat <= n.start_beat < b.end_beat)
+        assert n.end_beat <= bar.end_beat + 1e-9
+    runs = [len(list(g)) for _, g in itertools.groupby(n.pitch for n in notes)]
+    assert max(runs) <= 2
+    raw = generate(GenerateOptions(model=bundle, bars=12, seed=3, candidates=2, postprocess=False))
+    assert raw.edits == () and raw.report["edit_counts"] == {}
+
+
+def test_leadsheet_input_sets_meter_tempo_and_chords(bundle, tmp_path):
+    # 3/4 at 100 qpm: melody + block chords Dm7 | G7 | Cmaj7 | Cmaj7 (one per bar)
+    chords = block_chords([[50, 53, 57, 60], [43, 47, 50, 53], [48, 52, 55, 59], [48, 52, 55, 59]],
+                          beats=3.0)  # fmt: skip
+    melody = [(62 + (i % 5), i * 1.0, 0.9) for i in range(12)]
+    data = make_midi(
+        [note_track(melody), note_track(chords, name="Piano", program=0, channel=1)],
+        tempo=100.0, time_sig=(3, 4),
+    )  # fmt: skip
+    path = tmp_path / "sheet.mid"
+    path.write_bytes(data)
+    result = generate(GenerateOptions(model=bundle, leadsheet=path, bars=6, seed=1))
+    assert result.report["time_signature"] == "3/4" and result.qpm == 100.0
+    assert all(b.steps == 36 for b in result.bars)
+    assert result.report["progression"][0] == ["Dm7"] and result.report["progression"][2] == [
+        "Cmaj7"
+    ]
+    midi = mido.MidiFile(file=io.BytesIO(result.midi))
+    sig = next(m for m in midi.tracks[0] if m.type == "time_signature")
+    assert (sig.numerator, sig.denominator) == (3, 4)
+
+
+def test_primer_is_kept_at_the_start(bundle, tmp_path):
+    path = tmp_path / "primer.mid"
+    primer_notes = scale_melody(2)
+    path.write_bytes(make_midi([note_track(primer_notes)]))
+    result = generate(GenerateOptions(model=bundle, primer=path, chords="Cmaj7 | A7", bars=4))
+    assert result.report["primer_bars"] == 2 and result.report["bars"] == 6
+    head = [n for n in result.notes if n.start_beat < 8.0]
+    assert [n.pitch for n in head] == [p for p, *_ in primer_notes]
+    assert min(n.start_beat for n in result.notes if n.start_beat >= 8.0) >= 8.0
+
+
+def test_progression_helpers():
+    c, g = parse_chord_symbol("C"), parse_chord_symbol("G7")
+    assert split_bar([c, g], 4.0) == [(c, 0.0), (g, 2.0)]
+    assert [o for _, o in split_bar([c, g, c], 4.0)] == [0.0, 1.0, 3.0]
+    assert [o for _, o in split_bar([c, g], 3.0)] == [0.0, 2.0]
+    prog = [split_bar(b, 4.0) for b in parse_progression("Dm7 G7 | Cmaj7 | A7")]
+    bars = make_bars(prog, TimeSignature(4, 4), 5)
+    symbols = [b.chords[0].chord.symbol for b in bars]
+    assert symbols == ["Dm7", "Cmaj7", "A7", "Dm7", "Cmaj7"]
+    assert bars[0].chord_at(2.0) == g
+    assert guess_key_fifths(make_bars([split_bar([parse_chord_symbol("Ebmaj7")], 4.0)],
+                                      TimeSignature(4, 4), 1)) == -3  # fmt: skip
+    with pytest.raises(ConfigError, match="either --chords or --leadsheet"):
+        GenerateOptions(chords="C", leadsheet="x.mid")

@@ -1,0 +1,267 @@
+"""Inference engines and bar-exact constrained decoding (jazzgen.sample)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from tiny_bundle import make_bundle, tiny_vocab
+
+from jazzgen.errors import BundleError, ConfigError
+from jazzgen.grammar import Token
+from jazzgen.music import CHORD_FEATURES, NoteType
+from jazzgen.sample import (
+    KerasEngine,
+    NumpyEngine,
+    SamplingOptions,
+    VocabTables,
+    decode,
+    fillable_remainders,
+    load_bundle,
+    mask_table,
+    sample_ids,
+)
+from jazzgen.vocab import Vocab
+
+
+@pytest.fixture(scope="module")
+def bundles(tmp_path_factory) -> dict[str, Path]:
+    root = tmp_path_factory.mktemp("bundles")
+    return {
+        "lstm": make_bundle(root / "lstm", cell="lstm", layers=2, chord_input=True),
+        "gru": make_bundle(root / "gru", cell="gru", layers=1, chord_input=False),
+    }
+
+
+class UniformEngine:
+    """A stand-in engine: uniform probabilities, no state (decoding tests need no model)."""
+
+    name = "uniform"
+    chord_input = False
+
+    def __init__(self, n_values: int) -> None:
+        self.n_values = n_values
+
+    def initial_state(self, batch: int):
+        return [[np.zeros((batch, 1), np.float32)]]
+
+    def step(self, ids, chords, state):
+        return np.full((len(ids), self.n_values), 1.0 / self.n_values), state
+
+
+# --- engines -------------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+def test_numpy_and_keras_engines_decode_identically(bundles, cell):
+    bundle = load_bundle(bundles[cell])
+    numpy_engine, keras_engine = NumpyEngine(bundle), KerasEngine(bundle)
+    rng = np.random.default_rng(0)
+    ids = rng.integers(0, bundle.n_values, 6)
+    chords = rng.integers(0, 2, (6, CHORD_FEATURES)).astype(np.float32)
+    s1, s2 = numpy_engine.initial_state(6), keras_engine.initial_state(6)
+    for _ in range(5):
+        p1, s1 = numpy_engine.step(ids, chords, s1)
+        p2, s2 = keras_engine.step(ids, chords, s2)
+        assert np.abs(p1 - p2).max() < 1e-5
+        ids = p1.argmax(axis=1)
+    feats = np.tile(rng.integers(0, 2, (1, CHORD_FEATURES)), (4 * 48, 1)).astype(np.float32)
+    greedy = SamplingOptions(temperature=0.0)
+    a = decode(numpy_engine, bundle.vocab, [48] * 4, feats, rng=np.random.default_rng(1),
+               sampling=greedy, candidates=2)  # fmt: skip
+    b = decode(keras_engine, bundle.vocab, [48] * 4, feats, rng=np.random.default_rng(1),
+               sampling=greedy, candidates=2)  # fmt: skip
+    assert a.bars == b.bars
+    np.testing.assert_allclose(a.log_likelihood, b.log_likelihood, atol=1e-4)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+def test_numpy_engine_matches_the_saved_sequence_model(bundles, cell):
+    """Stepping the numpy engine reproduces the trained model's per-step outputs."""
+    import keras
+
+    bundle = load_bundle(bundles[cell])
+    model = keras.saving.load_model(bundle.model_path, safe_mode=True)
+    tx, v = bundle.model_config.tx, bundle.n_values
+    rng = np.random.default_rng(3)
+    ids = rng.integers(0, v, (2, tx))
+    onehot = np.eye(v, dtype=np.float32)[ids]
+    chords = rng.integers(0, 2, (2, tx, CHORD_FEATURES)).astype(np.float32)
+    inputs = [onehot, chords] if bundle.model_config.chord_input else [onehot]
+    expected = np.asarray(model(inputs, training=False))
+    engine = NumpyEngine(bundle)
+    state = engine.initial_state(2)
+    for t in range(tx):
+        probs, state = engine.step(ids[:, t], chords[:, t], state)
+        np.testing.assert_allclose(probs, expected[:, t], atol=1e-5)
+
+
+@pytest.mark.slow
+def test_course_arch_bundle_loads_in_both_engines(tmp_path):
+    model_mod = pytest.importorskip("jazzgen.model")
+    from jazzgen.config import ModelConfig
+
+    config = ModelConfig(tx=4, units=6, layers=1, arch="course", chord_input=True)
+    vocab = tiny_vocab()
+    model = model_mod.build_model(config, len(vocab))
+    bundle_dir = make_bundle(tmp_path / "b", layers=1, units=6, tx=4)
+    model.save(bundle_dir / "model.keras")
+    data = json.loads((bundle_dir / "config.json").read_text())
+    data["model"]["arch"] = "course"
+    (bundle_dir / "config.json").write_text(json.dumps(data))
+    bundle = load_bundle(bundle_dir)
+    ids = np.arange(3)
+    chords = np.ones((3, CHORD_FEATURES), np.float32)
+    p1, _ = NumpyEngine(bundle).step(ids, chords, NumpyEngine(bundle).initial_state(3))
+    keras_engine = KerasEngine(bundle)
+    p2, _ = keras_engine.step(ids, chords, keras_engine.initial_state(3))
+    np.testing.assert_allclose(p1, p2, atol=1e-5)
+    onehot = np.eye(len(vocab), dtype=np.float32)[np.zeros((1, 4), int)]
+    expected = np.asarray(model([onehot, np.ones((1, 4, 24), np.float32)], training=False))
+    p3, _ = NumpyEngine(bundle).step(
+        np.zeros(1, int), chords[:1], NumpyEngine(bundle).initial_state(1)
+    )
+    np.testing.assert_allclose(p3[0], expected[0, 0], atol=1e-5)
+
+
+def _edit_config(bundle_dir: Path, **changes) -> None:
+    path = bundle_dir / "config.json"
+    data = json.loads(path.read_text())
+    for key, value in changes.items():
+        if key.startswith("model."):
+            data["model"][key[6:]] = value
+        else:
+            data[key] = value
+    path.write_text(json.dumps(data))
+
+
+@pytest.mark.slow
+def test_bundle_mismatches_are_clear_errors(bundles, tmp_path):
+    import shutil
+
+    bad = tmp_path / "bad"
+    shutil.copytree(bundles["lstm"], bad)
+    _edit_config(bad, vocab_hash="0" * 64)
+    with pytest.raises(BundleError, match="vocab"):
+        load_bundle(bad)
+    shutil.rmtree(bad)
+    shutil.copytree(bundles["lstm"], bad)
+    _edit_config(bad, **{"model.chord_input": False})
+    with pytest.raises(BundleError, match="does not match"):
+        NumpyEngine(load_bundle(bad))
+    with pytest.raises(BundleError, match="not found"):
+        load_bundle(tmp_path / "missing")
+    (bad / "model.keras").unlink()
+    with pytest.raises(BundleError, match=r"model\.keras"):
+        load_bundle(bad)
+
+
+@pytest.mark.slow
+def test_numpy_path_never_imports_tensorflow(bundles):
+    code = (
+        "import sys\n"
+        "from jazzgen.generate import GenerateOptions, generate\n"
+        f"generate(GenerateOptions(model={str(bundles['lstm'])!r}, bars=4))\n"
+        "bad = sorted(m for m in ('tensorflow', 'keras', 'music21') if m in sys.modules)\n"
+        "print(','.join(bad))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == ""
+
+
+# --- sampling ------------------------------------------------------------------------------
+
+
+def test_sample_ids_greedy_topk_topp_and_mask():
+    probs = np.array([[0.1, 0.5, 0.3, 0.1], [0.4, 0.3, 0.2, 0.1]])
+    rng = np.random.default_rng(0)
+    assert sample_ids(probs, rng, SamplingOptions(temperature=0)).tolist() == [1, 0]
+    mask = np.array([[True, False, True, True], [False, False, False, False]])
+    assert sample_ids(probs, rng, SamplingOptions(temperature=0), mask).tolist() == [2, -1]
+    for _ in range(20):
+        assert sample_ids(probs, rng, SamplingOptions(top_k=1)).tolist() == [1, 0]
+        assert sample_ids(probs, rng, SamplingOptions(top_p=0.3)).tolist() == [1, 0]
+        picked = sample_ids(probs, rng, SamplingOptions(temperature=2.0), mask)
+        assert picked[0] in (0, 2, 3) and picked[1] == -1
+    draws = sample_ids(np.tile(probs[:1], (4000, 1)), np.random.default_rng(1))
+    freq = np.bincount(draws, minlength=4) / len(draws)
+    np.testing.assert_allclose(freq, probs[0], atol=0.03)
+    a = sample_ids(np.tile(probs, (50, 1)), np.random.default_rng(5))
+    b = sample_ids(np.tile(probs, (50, 1)), np.random.default_rng(5))
+    assert a.tolist() == b.tolist()
+
+
+def test_sampling_options_validate():
+    with pytest.raises(ConfigError, match="temperature"):
+        SamplingOptions(temperature=-1)
+    with pytest.raises(ConfigError, match="top_p"):
+        SamplingOptions(top_p=0)
+
+
+# --- constrained decoding ------------------------------------------------------------------
+
+
+def test_fillable_remainders():
+    ok = fillable_remainders([12, 24], 48)
+    assert ok[0] and ok[12] and ok[36] and not ok[6] and not ok[30]
+    assert fillable_remainders([3, 4], 12).tolist() == [
+        True, False, False, True, True, False, True, True, True, True, True, True, True,
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize("bar_steps", [[48, 48, 48], [36, 24, 48, 42], [30]])
+def test_decode_fills_every_bar_exactly(bar_steps):
+    vocab = tiny_vocab()
+    engine = UniformEngine(len(vocab))
+    feats = np.zeros((sum(bar_steps), CHORD_FEATURES), np.float32)
+    decoded = decode(engine, vocab, bar_steps, feats, rng=np.random.default_rng(2), candidates=7)
+    for candidate in decoded.bars:
+        assert [sum(t.duration for t in bar) for bar in candidate] == bar_steps
+        notes = [t for bar in candidate for t in bar if not t.is_rest]
+        # windowless tokens only as the very first note
+        assert all(t.window is not None for t in notes[1:])
+    assert decoded.forced_rests.sum() == 0  # the tiny vocab has 3- and 4-step tokens
+    assert np.all(decoded.scored_tokens > 0)
+
+
+def test_decode_closes_unfillable_bars_with_a_forced_rest():
+    tokens = [Token(NoteType.REST, 12), Token(NoteType.CHORD, 24, (-3, 3))]
+    tokens.append(Token(NoteType.CHORD, 12, (-1, 5)))
+    vocab = Vocab.from_tokens(tokens)
+    engine = UniformEngine(len(vocab))
+    decoded = decode(engine, vocab, [42, 42], np.zeros((84, 24)), rng=np.random.default_rng(0))
+    bars = decoded.bars[0]
+    assert [sum(t.duration for t in bar) for bar in bars] == [42, 42]
+    # 3.5 beats: 36 steps of tokens + a forced rest of 6 (not in the vocabulary)
+    assert bars[0][-1] == Token(NoteType.REST, 6)
+    assert bars[1][-1] == Token(NoteType.REST, 6)
+    assert decoded.forced_rests[0] == 2
+
+
+def test_mask_table_forbids_windowless_tokens_after_the_first_note():
+    tables = VocabTables.of(tiny_vocab())
+    table = mask_table(tables, 48)
+    assert table[0, 48][tables.windowless].any()
+    assert not table[1, 48][tables.windowless].any()
+    assert not table[:, 0].any()
+    # a 3-step remainder allows only 3-step tokens
+    assert set(tables.durations[table[1, 3]]) == {3}
+
+
+def test_decode_with_a_primer_starts_after_the_first_note():
+    vocab = tiny_vocab()
+    tables = VocabTables.of(vocab)
+    primer = [vocab.id_of(Token(NoteType.CHORD, 12)), vocab.id_of(Token(NoteType.REST, 12))]
+    decoded = decode(
+        UniformEngine(len(vocab)), vocab, [48], np.zeros((48, 24)),
+        rng=np.random.default_rng(0), candidates=20, primer_ids=primer,
+        primer_chord_features=np.zeros((2, 24)), primer_has_note=True, tables=tables,
+    )  # fmt: skip
+    for candidate in decoded.bars:
+        assert all(t.is_rest or t.window is not None for t in candidate[0])
