@@ -8,12 +8,20 @@ triplet swing position (2/3 of a beat, `SWING_OFFBEAT`) like the grammar's swung
 - Chords ("Chords", piano): rootless voicings (3rd, 7th or 6th, 9th, 5th: the root is the
   bass player's) in the middle register, each voicing the inversion closest to the previous
   one (voice leading); rhythm per chord span from a few Charleston-like / syncopated
-  patterns, chosen at random per span.
+  patterns, chosen at random per span. Without a bass player (`backing="chords"`) the
+  pianist's left hand plays the root below the voicing on the chord's first beat (and on
+  beat 3 of a 4-beat chord): a rootless voicing alone is ambiguous (Cmaj7's
+  E G B D is Em7), for the listener and for `jazzgen inspect`.
 - Bass ("Bass", acoustic bass): one quarter note per beat; root on the chord's first beat,
   chord tones in between, a chromatic approach to the next chord's root on the last beat.
 - Drums ("Drums", channel 9, GM kit): ride cymbal swing pattern (every beat plus the
   swung "and" of 2 and 4), hi-hat pedal on 2 and 4, feathered bass drum, sparse snare
   comping.
+- Count-in (`count_in_bars`, trio only): that many bars of hi-hat pedal on every beat
+  before the first bar (the caller shifts every part by the count-in length).
+
+Levels (CC 7 volume and velocities) keep the solo on top: the melody part is written at
+`MELODY_VOLUME` by the caller; comping, bass and drums sit below it (`*_VOLUME`).
 """
 
 from __future__ import annotations
@@ -33,8 +41,14 @@ CHORDS_CHANNEL = 1
 BASS_CHANNEL = 2
 DEFAULT_CHORDS_PROGRAM = 0  # Acoustic Grand Piano
 DEFAULT_BASS_PROGRAM = 32  # Acoustic Bass
+# CC 7 volumes: the solo on top, the rhythm section under it (velocities are set per part).
+MELODY_VOLUME = 110
+CHORDS_VOLUME = 80
+BASS_VOLUME = 92
+DRUMS_VOLUME = 80
 
 COMP_LOW, COMP_HIGH = 50, 76  # rootless voicings sit between D3 and E5
+LEFT_HAND_LOW = 36  # the left-hand root/fifth of the chords-only backing: C2 up to the voicing
 BASS_LOW, BASS_HIGH = 28, 52  # E1..E3
 
 # GM percussion keys
@@ -119,14 +133,32 @@ def voice_chord(chord: Chord, previous: Sequence[int] | None) -> tuple[int, ...]
     return min(options, key=lambda v: (abs(sum(v) / len(v) - 62), v))
 
 
-def comp_notes(bars: Sequence[Bar], rng: np.random.Generator) -> tuple[Note, ...]:
-    """Comping voicings with syncopated rhythms (see module doc)."""
+def _left_hand(chord: Chord, span: ChordSpan, below: int) -> list[Note]:
+    """The root below `below`, on the span's first beat and again on beat 3 of a span of
+    4+ beats (a plain two-feel: other tones on beat 3 would read as a new chord's root)."""
+    root = max(p for p in range(LEFT_HAND_LOW, below) if p % 12 == chord.root)
+    length = span.end_beat - span.start_beat
+    if length < 4.0 - 1e-9:
+        return [Note(root, span.start_beat, span.start_beat + 0.9 * length, 72)]
+    return [
+        Note(root, span.start_beat, span.start_beat + 1.9, 72),
+        Note(root, span.start_beat + 2.0, span.start_beat + 2.9, 64),
+    ]
+
+
+def comp_notes(
+    bars: Sequence[Bar], rng: np.random.Generator, *, left_hand: bool = False
+) -> tuple[Note, ...]:
+    """Comping voicings with syncopated rhythms (see module doc); with `left_hand`, the
+    root (and fifth) below each voicing, for a backing without bass."""
     notes: list[Note] = []
     previous: tuple[int, ...] | None = None
     for span in spans_of(bars):
         length = span.end_beat - span.start_beat
         voicing = voice_chord(span.chord, previous)
         previous = voicing
+        if left_hand:
+            notes.extend(_left_hand(span.chord, span, min(voicing)))
         if length >= 4.0 - 1e-9:
             pattern = _PATTERNS_4[int(rng.integers(len(_PATTERNS_4)))]
         elif length >= 2.0 - 1e-9:
@@ -211,6 +243,18 @@ def drum_notes(bars: Sequence[Bar], rng: np.random.Generator) -> tuple[Note, ...
     return tuple(notes)
 
 
+def count_in_notes(bars: int, bar_beats: float, start_beat: float = 0.0) -> tuple[Note, ...]:
+    """`bars` bars of hi-hat pedal on every whole beat from `start_beat` (beat 1 accented)."""
+    beats = int(np.floor(bar_beats + 1e-9))
+    hit = 1.0 / 6.0
+    return tuple(
+        Note(HIHAT_PEDAL, t, t + hit, 96 if beat == 0 else 80)
+        for bar in range(bars)
+        for beat in range(beats)
+        for t in (start_beat + bar * bar_beats + beat,)
+    )
+
+
 def arrange(
     bars: Sequence[Bar],
     *,
@@ -218,14 +262,30 @@ def arrange(
     rng: np.random.Generator,
     chords_program: int = DEFAULT_CHORDS_PROGRAM,
     bass_program: int = DEFAULT_BASS_PROGRAM,
+    count_in_bars: int = 0,
 ) -> list[Part]:
-    """Backing parts for `backing`: none -> [], chords -> [Chords], trio -> + Bass, Drums."""
+    """Backing parts for `backing`: none -> [], chords -> [Chords], trio -> + Bass, Drums.
+
+    `count_in_bars` > 0 (trio only) adds that many bars of hi-hat before `bars`, which
+    must then start at `count_in_bars` bars (the caller leaves the room).
+    """
     if backing not in BACKINGS:
         raise ConfigError(f"backing must be one of {', '.join(BACKINGS)}, got {backing!r}")
+    if count_in_bars < 0 or (count_in_bars and backing != "trio"):
+        raise ConfigError(f"count-in needs --backing trio and bars >= 0, got {count_in_bars}")
     if backing == "none":
         return []
-    parts = [Part("Chords", chords_program, CHORDS_CHANNEL, comp_notes(bars, rng), volume=84)]
+    comp = comp_notes(bars, rng, left_hand=backing == "chords")
+    parts = [Part("Chords", chords_program, CHORDS_CHANNEL, comp, volume=CHORDS_VOLUME)]
     if backing == "trio":
-        parts.append(Part("Bass", bass_program, BASS_CHANNEL, bass_notes(bars, rng), volume=100))
-        parts.append(Part("Drums", 0, DRUM_CHANNEL, drum_notes(bars, rng), volume=90))
+        bass = bass_notes(bars, rng)
+        drums = drum_notes(bars, rng)
+        if count_in_bars and bars:
+            bar_beats = bars[0].time_signature.bar_beats
+            start = bars[0].start_beat - count_in_bars * bar_beats
+            if start < -1e-9:
+                raise ConfigError(f"no room for a {count_in_bars}-bar count-in before the solo")
+            drums = count_in_notes(count_in_bars, bar_beats, start) + drums
+        parts.append(Part("Bass", bass_program, BASS_CHANNEL, bass, volume=BASS_VOLUME))
+        parts.append(Part("Drums", 0, DRUM_CHANNEL, drums, volume=DRUMS_VOLUME))
     return parts

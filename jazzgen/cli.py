@@ -157,12 +157,7 @@ def preprocess_command(
     out_dir = Path(out)
     if out_dir.exists() and not out_dir.is_dir():
         _fail(f"--out {out} is a file, not a folder")
-    if (
-        out_dir.is_dir()
-        and any(out_dir.iterdir())
-        and not is_corpus_dir(out_dir)
-        and not force
-    ):
+    if out_dir.is_dir() and any(out_dir.iterdir()) and not is_corpus_dir(out_dir) and not force:
         _fail(f"--out {out} is not empty and not a jazzgen corpus: pass --force to write there")
     if jobs is not None and jobs < 1:
         _fail(f"--jobs must be >= 1, got {jobs}")
@@ -294,7 +289,7 @@ def evaluate_command(
 def train_command(
     inputs: list[str] = typer.Argument(
         ...,
-        metavar="INPUT...",
+        metavar="INPUT",
         help="MIDI/MusicXML/ABC files or folders, or one `jazzgen preprocess` directory.",
     ),
     out: str = typer.Option(..., "--out", "-o", metavar="BUNDLE", help="Bundle dir to write."),
@@ -449,8 +444,21 @@ def generate_command(
         0, "--chords-program", help="GM program 0-127 of the comping (0 piano)."
     ),
     backing: str = typer.Option("trio", "--backing", help="none | chords | trio (+bass, drums)."),
+    count_in: int = typer.Option(
+        0, "--count-in", metavar="BARS", help="Bars of hi-hat before the solo (trio; 0 = off)."
+    ),
     out: str = typer.Option("solo.mid", "--out", "-o", metavar="FILE", help="MIDI file to write."),
-    force: bool = typer.Option(False, "--force", help="Overwrite --out if it exists."),
+    wav: str = typer.Option(
+        None, "--wav", metavar="OUT.wav", help="Also render audio (FluidSynth)."
+    ),
+    png: str = typer.Option(None, "--png", metavar="OUT.png", help="Also draw a piano roll."),
+    soundfont: str = typer.Option(
+        None,
+        "--soundfont",
+        metavar="SF2",
+        help="SoundFont for --wav (default: $JAZZGEN_SOUNDFONT, else a system GM SoundFont).",
+    ),
+    force: bool = typer.Option(False, "--force", help="Overwrite output files that exist."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object (with edits)."),
 ) -> None:
     """Generate a solo over chord changes and write it as a type 1 MIDI file.
@@ -459,8 +467,11 @@ def generate_command(
     (with --seed) from the training progressions stored in the model bundle (16 bars by
     default). Every bar is filled exactly; N candidates (--candidates) are decoded in one
     batch and the best is kept (model likelihood minus post-processor edits). The file has
-    tracks Melody, Chords (rootless voicings) and, with --backing trio, Bass and Drums.
-    --out defaults to solo.mid in the current folder and is never overwritten without
+    tracks Melody, Chords (rootless voicings; with --backing chords the piano's left hand
+    adds the roots) and, with --backing trio, Bass and Drums (channel 10); --count-in N
+    puts N bars of hi-hat before the solo. --wav and --png also render the file to audio
+    (FluidSynth + a General MIDI SoundFont) and a piano roll with bar lines and chord names.
+    --out defaults to solo.mid in the current folder; no output file is overwritten without
     --force. The numpy engine does not load TensorFlow; --engine keras gives the same
     tokens. Same model, options and --seed give the same bytes.
 
@@ -468,14 +479,25 @@ def generate_command(
     Example:
       jazzgen generate --model models/mine --chords "Dm7 G7 | Cmaj7 | Cmaj7 | A7" \\
           --bars 32 --candidates 8 --seed 3 --out solo.mid
+      jazzgen generate --seed 3 --out s.mid --wav s.wav --png s.png
     """
     from pathlib import Path
 
     out_path = Path(out)
-    if out_path.exists() and not force:
-        _fail(f"{out} exists (use --force to overwrite)")
     if out_path.suffix.lower() not in (".mid", ".midi"):
         _fail(f"--out must end with .mid or .midi, got {out}")
+    for option, path, suffix in (("--wav", wav, ".wav"), ("--png", png, ".png")):
+        if path is not None and Path(path).suffix.lower() != suffix:
+            _fail(f"{option} must end with {suffix}, got {path}")
+    # Check every output and the renderer before generating, so nobody waits for nothing.
+    for path in (out, wav, png):
+        if path is not None and Path(path).exists() and not force:
+            _fail(f"{path} exists (use --force to overwrite)")
+    if wav is not None:
+        from jazzgen import render
+
+        render.find_fluidsynth()
+        soundfont = str(render.find_soundfont(soundfont))
     from jazzgen.generate import GenerateOptions, generate, parse_range
 
     options = GenerateOptions(
@@ -499,17 +521,49 @@ def generate_command(
         melody_program=melody_program,
         chords_program=chords_program,
         backing=backing,
+        count_in_bars=count_in,
     )
     result = generate(options)
     if out_path.parent != Path():
         out_path.parent.mkdir(parents=True, exist_ok=True)
     out_path.write_bytes(result.midi)
+    outputs: dict[str, object] = {"out": str(out_path)}
+    lines = [result.summary(out_path)]
+    if wav is not None:
+        from jazzgen import render
+
+        info = render.render_wav(out_path, wav, soundfont=soundfont)
+        outputs["wav"] = {
+            "path": info.path,
+            "seconds": round(info.seconds, 3),
+            "sample_rate": info.sample_rate,
+            "soundfont": info.soundfont,
+        }
+        lines.append(
+            f"wrote {info.path} ({info.seconds:.1f} s, {info.sample_rate} Hz, "
+            f"SoundFont {Path(info.soundfont).name})"
+        )
+    if png is not None:
+        from jazzgen import render
+        from jazzgen.arrange import spans_of
+
+        parts = result.parts
+        title = f"jazzgen solo (seed {seed})"
+        written = render.piano_roll_png(
+            parts,
+            png,
+            chords=spans_of(result.bars),
+            bar_beats=result.bars[0].time_signature.bar_beats,
+            title=title,
+        )
+        outputs["png"] = str(written)
+        lines.append(f"wrote {written}")
     if as_json:
         import json
 
-        typer.echo(json.dumps({"out": str(out_path), **result.report}))
+        typer.echo(json.dumps({**outputs, **result.report}))
         return
-    typer.echo(result.summary(out_path))
+    typer.echo("\n".join(lines))
 
 
 def run(argv: list[str] | None = None) -> int:

@@ -33,7 +33,7 @@ from typing import Any
 
 import numpy as np
 
-from jazzgen.arrange import BACKINGS, arrange
+from jazzgen.arrange import BACKINGS, MELODY_VOLUME, arrange
 from jazzgen.errors import BundleError, ChordSymbolError, ConfigError, VocabError
 from jazzgen.grammar import Token, realize_bars
 from jazzgen.music import (
@@ -129,6 +129,7 @@ class GenerateOptions:
     melody_program: int = DEFAULT_MELODY_PROGRAM
     chords_program: int = DEFAULT_CHORDS_PROGRAM
     backing: str = "trio"
+    count_in_bars: int = 0  # bars of hi-hat before the solo (trio backing only)
 
     def __post_init__(self) -> None:
         if self.chords is not None and self.leadsheet is not None:
@@ -147,6 +148,12 @@ class GenerateOptions:
             value = getattr(self, name)
             if not 0 <= value <= 127:
                 raise ConfigError(f"{name.replace('_', '-')} must be in range 0..127, got {value}")
+        if not 0 <= self.count_in_bars <= 16:
+            raise ConfigError(f"count-in must be in range 0..16 bars, got {self.count_in_bars}")
+        if self.count_in_bars and self.backing != "trio":
+            raise ConfigError(
+                f"count-in needs --backing trio (the drums play it), got {self.backing!r}"
+            )
         if self.swing is not None and not 0.5 <= self.swing <= 0.75:
             raise ConfigError(f"swing must be in range 0.5..0.75, got {self.swing}")
         SamplingOptions(self.temperature, self.top_k, self.top_p)  # validates
@@ -168,6 +175,7 @@ class GenerateResult:
     edits: tuple[Edit, ...]
     qpm: float
     report: dict[str, Any] = field(repr=False)
+    parts: tuple[Part, ...] = field(default=(), repr=False)  # what the MIDI file holds
 
     @property
     def duration_seconds(self) -> float:
@@ -180,7 +188,9 @@ class GenerateResult:
         return (
             f"{target}: {r['bars']} bars, {r['notes']} notes, {r['duration_seconds']:.1f} s "
             f"at {r['qpm']:g} qpm, {r['time_signature']}, key {r['key']}, "
-            f"backing {r['backing']}\n"
+            f"backing {r['backing']}"
+            + (f" after a {r['count_in_bars']}-bar count-in" if r.get("count_in_bars") else "")
+            + "\n"
             f"post-processor: {len(self.edits)} edits ({counts}); best of {r['candidates']} "
             f"(candidate {r['chosen']}, mean log-likelihood "
             f"{r['scores'][r['chosen']]['mean_log_likelihood']:.3f})"
@@ -371,6 +381,25 @@ def _prepare_primer(path: str | Path, tables: VocabTables, vocab) -> _Primer:
     return _Primer(bars, notes, ids, feats, last_pitch)
 
 
+def _shift_primer(primer: _Primer, beats: float) -> _Primer:
+    """The primer moved `beats` later (to leave room for a count-in)."""
+    bars = [
+        replace(
+            b,
+            start_beat=b.start_beat + beats,
+            chords=tuple(
+                ChordSpan(s.chord, s.start_beat + beats, s.end_beat + beats) for s in b.chords
+            ),
+        )
+        for b in primer.bars
+    ]
+    notes = tuple(
+        replace(n, start_beat=n.start_beat + beats, end_beat=n.end_beat + beats)
+        for n in primer.notes
+    )
+    return replace(primer, bars=bars, notes=notes)
+
+
 # --- main entry ----------------------------------------------------------------------------
 
 
@@ -409,8 +438,12 @@ def generate(options: GenerateOptions, *, bundle: Bundle | None = None) -> Gener
         plan = _plan_from_bundle(bundle, np.random.default_rng([seed, 2]), meter)
     n_bars = options.bars if options.bars is not None else plan.default_bars
     primer = _prepare_primer(options.primer, tables, bundle.vocab) if options.primer else None
+    # the count-in bars come first: everything after them is shifted by their length
+    count_in_beats = options.count_in_bars * plan.time_signature.bar_beats
+    if primer and count_in_beats:
+        primer = _shift_primer(primer, count_in_beats)
     first = len(primer.bars) if primer else 0
-    start = primer.bars[-1].end_beat if primer else 0.0
+    start = primer.bars[-1].end_beat if primer else count_in_beats
     bars = make_bars(
         plan.progression, plan.time_signature, n_bars, first_index=first, start_beat=start
     )
@@ -461,12 +494,15 @@ def generate(options: GenerateOptions, *, bundle: Bundle | None = None) -> Gener
     t_post = time.perf_counter()
     qpm = float(options.tempo or plan.qpm or DEFAULT_QPM)
     key_fifths = plan.key_fifths if plan.key_fifths is not None else guess_key_fifths(all_bars)
-    parts = [Part("Melody", options.melody_program, MELODY_CHANNEL, tuple(melody))]
+    parts = [
+        Part("Melody", options.melody_program, MELODY_CHANNEL, tuple(melody), volume=MELODY_VOLUME)
+    ]
     parts += arrange(
         all_bars,
         backing=options.backing,
         rng=np.random.default_rng([seed, 3]),
         chords_program=options.chords_program,
+        count_in_bars=options.count_in_bars,
     )
     data = midi_bytes(
         parts,
@@ -502,6 +538,7 @@ def generate(options: GenerateOptions, *, bundle: Bundle | None = None) -> Gener
         "top_k": options.top_k,
         "top_p": options.top_p,
         "backing": options.backing,
+        "count_in_bars": options.count_in_bars,
         "pitch_range": list(melody_range),
         "candidates": options.candidates,
         "chosen": chosen,
@@ -529,4 +566,6 @@ def generate(options: GenerateOptions, *, bundle: Bundle | None = None) -> Gener
         t_post - t_decode,
         t_write - t_post,
     )
-    return GenerateResult(data, tuple(melody), tuple(all_bars), tuple(edits), qpm, report)
+    return GenerateResult(
+        data, tuple(melody), tuple(all_bars), tuple(edits), qpm, report, tuple(parts)
+    )

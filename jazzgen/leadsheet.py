@@ -291,22 +291,74 @@ def _templates() -> tuple[np.ndarray, np.ndarray, list[Chord]]:
 
 _TEMPLATES, _TEMPLATE_PRIOR, _TEMPLATE_CHORDS = _templates()
 _TEMPLATE_ROOTS = np.array([c.root for c in _TEMPLATE_CHORDS])
-BASS_ROOT_BONUS = 0.25  # the lowest sounding pitch class is the likely root
+# (n_templates, 12): True where the pitch class is a chord tone of the template
+_TEMPLATE_TONES = np.array(
+    [[pc in c.pitch_classes for pc in range(12)] for c in _TEMPLATE_CHORDS], dtype=bool
+)
+
+
+@dataclass(frozen=True)
+class BassWeights:
+    """How much the bass (lowest sounding note) says about the chord, and what a chord
+    change costs. Fit scores of the pitch-class histogram are on a 0..1 scale (1 = exactly
+    the template's tones), so these are fractions of a perfect fit.
+
+    Jazz accompaniment often leaves the root out of the voicing (rootless voicings: Cmaj7
+    voiced E G B D is Em7 by its pitch classes) and gives it to the bass on the chord's
+    first beat; a walking bass plays chord tones on strong beats, passing and approach
+    tones in between, and not always the root on beat 3. Hence the bass note at a span's
+    start counts `tone` for every chord that contains it and against every chord that does
+    not, and `root` for the chords it is the root of (`root` x `root_in_bar` for a span
+    inside a bar). Changing chord costs `change_at_bar` at a bar line and, inside a bar,
+    from `change_in_bar_new` (the span sounds new pitch classes) up to `change_in_bar`
+    (the upper voices repeat the previous span's pitch classes; see SIMILARITY_POWER), so
+    a bass tone alone under an unchanged voicing does not change the chord. The best chord
+    sequence under these scores is found by dynamic programming (Viterbi) over the spans.
+    Measured with scripts/bench_chords.py (generated trio and chords-only files, and the
+    corpus' block chords against its ABC chord symbols).
+    """
+
+    root: float = 0.3
+    root_in_bar: float = 0.5
+    tone: float = 0.3
+    change_in_bar: float = 0.9
+    change_in_bar_new: float = 0.2
+    change_at_bar: float = 0.05
+
+
+ACCOMPANIMENT_BASS = BassWeights()
+NO_BASS = BassWeights(0.0, 0.0, 0.0, 0.0, 0.0, 0.0)  # best fit per span (melody inference)
+SIMILARITY_POWER = 8  # only (nearly) the same pitch classes again make a change expensive
+BASS_LINE_WEIGHT = 0.25  # weight of a bass track's notes in the pitch-class histograms
+BASS_ONSET_TOLERANCE = 0.25  # quarter notes: a bass note starting this late still counts
+FALLBACK_BASS_WEIGHT = 0.5  # bass evidence without a note at the span start counts half
 POLYPHONIC_SHARE = 0.5  # a lone melody track with this many notes under its top line per
 # line note is a self-accompanied part (e.g. solo piano): those notes give the chords.
 
 
-def _span_histograms(notes: Sequence[Note], bounds: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(n_spans, 12) duration-weighted pitch-class histograms and (n_spans,) lowest pitch.
+def _is_bass_track(track: Track) -> bool:
+    """A bass part: a GM bass program or a line whose mean pitch is below E3."""
+    if track.program in BASS_PROGRAMS:
+        return True
+    return bool(track.notes) and float(np.mean([n.pitch for n in track.notes])) < BASS_MEAN_PITCH
 
-    `bounds` are the span boundaries (n_spans + 1,). The lowest pitch of a span counts only
-    notes sounding for at least a quarter of the span; 128 where none does.
+
+def _span_histograms(
+    notes: Sequence[Note], bounds: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per span: `(n_spans, 12)` duration-weighted pitch-class histograms, `(n_spans,)` bass
+    pitch (128 = none) and `(n_spans,)` bass weight (0, `FALLBACK_BASS_WEIGHT` or 1).
+
+    `bounds` are the span boundaries (n_spans + 1,). The bass of a span is the lowest note
+    sounding at its start (onsets up to `BASS_ONSET_TOLERANCE` late count; weight 1), else
+    the lowest note sounding for at least a quarter of the span (weight 0.5).
     """
     n_spans = len(bounds) - 1
     hist = np.zeros((n_spans, 12))
-    lowest = np.full(n_spans, 128)
+    bass = np.full(max(n_spans, 0), 128)
+    weight = np.zeros(max(n_spans, 0))
     if not notes or n_spans <= 0:
-        return hist, lowest
+        return hist, bass, weight
     starts = np.fromiter((n.start_beat for n in notes), float, len(notes))
     ends = np.fromiter((n.end_beat for n in notes), float, len(notes))
     pitches = np.fromiter((n.pitch for n in notes), int, len(notes))
@@ -317,7 +369,7 @@ def _span_histograms(notes: Sequence[Note], bounds: np.ndarray) -> tuple[np.ndar
     inside = (ends > bounds[0]) & (starts < bounds[-1]) & (last >= first)
     first, last, starts, ends, pitches = (a[inside] for a in (first, last, starts, ends, pitches))
     if len(first) == 0:
-        return hist, lowest
+        return hist, bass, weight
     counts = last - first + 1
     offsets = np.repeat(np.cumsum(counts) - counts, counts)
     span = np.repeat(first, counts) + (np.arange(counts.sum()) - offsets)
@@ -326,36 +378,110 @@ def _span_histograms(notes: Sequence[Note], bounds: np.ndarray) -> tuple[np.ndar
     p = np.repeat(pitches, counts)
     overlap = np.minimum(e, bounds[span + 1]) - np.maximum(s, bounds[span])
     keep = overlap > EPS
-    span, p, overlap = span[keep], p[keep], overlap[keep]
+    span, s, e, p, overlap = span[keep], s[keep], e[keep], p[keep], overlap[keep]
     np.add.at(hist, (span, p % 12), overlap)
     span_len = bounds[1:] - bounds[:-1]
+    lowest = np.full(n_spans, 128)
     long_enough = overlap >= 0.25 * span_len[span]
     np.minimum.at(lowest, span[long_enough], p[long_enough])
-    return hist, lowest
+    probe = bounds[span] + np.minimum(BASS_ONSET_TOLERANCE, 0.25 * span_len[span])
+    at_start = (s <= probe) & (e > probe)
+    np.minimum.at(bass, span[at_start], p[at_start])
+    weight[bass < 128] = 1.0
+    fallback = (bass == 128) & (lowest < 128)
+    bass[fallback] = lowest[fallback]
+    weight[fallback] = FALLBACK_BASS_WEIGHT
+    return hist, bass, weight
 
 
-def match_chords(hist: np.ndarray, lowest: np.ndarray, *, bass_bonus: float) -> list[Chord | None]:
-    """Best template chord per row of `hist` (None for an empty row).
+def match_chords(
+    hist: np.ndarray,
+    bass: np.ndarray,
+    bass_weight: np.ndarray | None = None,
+    *,
+    weights: BassWeights = ACCOMPANIMENT_BASS,
+    bar_start: np.ndarray | None = None,
+    upper: np.ndarray | None = None,
+) -> list[Chord | None]:
+    """The chord of every span (row of `hist`), None for a span without notes.
 
-    Fit = cosine-like score of the normalised histogram against each template (chord tones
-    +1, other tones -0.3, scaled by 1/sqrt(size)), plus `bass_bonus` when the template's root
-    is the span's lowest pitch class, plus a small prior for common jazz qualities.
+    `hist` `(n_spans, 12)`: duration-weighted pitch classes; `bass` `(n_spans,)`: the bass
+    pitch per span (128 = none) and `bass_weight` `(n_spans,)` its weight 0..1 (default 1
+    where there is a bass); `bar_start` `(n_spans,)` bool: the span starts a bar (default
+    all). Fit = cosine-like score of the normalised histogram against each template (chord
+    tones +1, other tones -0.3, scaled by 1/sqrt(size)) plus a small prior for common jazz
+    qualities, plus the bass terms of `weights` (see `BassWeights`); the chord sequence with
+    the best total is returned. With `NO_BASS` every span gets its own best fit.
     """
+    n_spans = len(hist)
     norms = np.linalg.norm(hist, axis=1)
-    result: list[Chord | None] = [None] * len(hist)
-    nonempty = norms > EPS
-    if not nonempty.any():
+    result: list[Chord | None] = [None] * n_spans
+    nonempty = np.flatnonzero(norms > EPS)
+    if len(nonempty) == 0:
         return result
     h = hist[nonempty] / norms[nonempty, None]
-    scores = h @ _TEMPLATES.T + _TEMPLATE_PRIOR
-    low = lowest[nonempty]
-    has_bass = low < 128
-    bass_match = _TEMPLATE_ROOTS[None, :] == (low % 12)[:, None]
-    scores += bass_bonus * (bass_match & has_bass[:, None])
-    best = scores.argmax(axis=1)
-    for row, index in zip(np.flatnonzero(nonempty), best, strict=True):
+    emission = h @ _TEMPLATES.T + _TEMPLATE_PRIOR
+    bass_pc = np.asarray(bass)[nonempty]
+    has_bass = bass_pc < 128
+    w = np.where(has_bass, 1.0, 0.0)
+    if bass_weight is not None:
+        w = w * np.asarray(bass_weight, float)[nonempty]
+    pcs = np.where(has_bass, bass_pc % 12, 0)
+    in_chord = _TEMPLATE_TONES[:, pcs].T  # (spans, templates)
+    emission += (weights.tone * w)[:, None] * np.where(in_chord, 1.0, -1.0)
+    flags = np.ones(n_spans, bool) if bar_start is None else np.asarray(bar_start, bool)
+    root_w = weights.root * w * np.where(flags[nonempty], 1.0, weights.root_in_bar)
+    emission += root_w[:, None] * (_TEMPLATE_ROOTS[None, :] == pcs[:, None])
+    # a change counts as "at a bar line" when a bar starts at or after the last non-empty
+    # span (empty spans in between inherit the chord)
+    since = np.maximum.accumulate(np.where(flags, np.arange(n_spans), -1))
+    starts_bar = since[nonempty] > np.concatenate(([-1], nonempty[:-1]))
+    # inside a bar, a change costs more the more the span sounds like the one before
+    in_bar = (
+        weights.change_in_bar_new
+        + (weights.change_in_bar - weights.change_in_bar_new)
+        * _similarity(hist if upper is None else upper, nonempty) ** SIMILARITY_POWER
+    )
+    penalty = np.where(starts_bar, weights.change_at_bar, in_bar)
+    if weights.change_in_bar == weights.change_in_bar_new == weights.change_at_bar == 0:
+        best = emission.argmax(axis=1)
+    else:
+        best = _viterbi(emission, penalty)
+    for row, index in zip(nonempty, best, strict=True):
         result[row] = _TEMPLATE_CHORDS[index]
     return result
+
+
+def _similarity(upper: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """`(len(rows),)` cosine similarity of each row of `upper` to the previous one in
+    `rows`: 1 when the row has no notes (nothing new sounds), 0 for the first row."""
+    norms = np.linalg.norm(upper[rows], axis=1)
+    u = upper[rows] / np.maximum(norms, EPS)[:, None]
+    sim = np.concatenate(([0.0], np.einsum("ij,ij->i", u[1:], u[:-1])))
+    sim[norms <= EPS] = 1.0
+    return np.clip(sim, 0.0, 1.0)
+
+
+def _viterbi(emission: np.ndarray, penalty: np.ndarray) -> np.ndarray:
+    """Best state path: the sum of `emission[k, state]` minus `penalty[k]` at every change
+    of state into span k. Shapes `(n, n_states)` and `(n,)`; returns the `(n,)` state
+    indices (ties keep the state). O(n x n_states)."""
+    n, n_states = emission.shape
+    states = np.arange(n_states)
+    value = emission[0].copy()
+    back = np.empty((n, n_states), dtype=np.intp)
+    back[0] = states
+    for k in range(1, n):
+        best = int(value.argmax())
+        change = value[best] - penalty[k]
+        take = change > value  # the best state itself never "changes"
+        back[k] = np.where(take, best, states)
+        value = np.where(take, change, value) + emission[k]
+    path = np.empty(n, dtype=np.intp)
+    path[-1] = int(value.argmax())
+    for k in range(n - 1, 0, -1):
+        path[k - 1] = back[k, path[k]]
+    return path
 
 
 def _fill_gaps(chords: list[Chord | None]) -> list[Chord] | None:
@@ -458,7 +584,9 @@ def extract_leadsheet(
       from the score's chord symbols (lead sheets) -> `chord_source="leadsheet"`; else by
       pitch-class template matching of all non-drum tracks except the melody
       (`"accompaniment"`; a lone polyphonic melody track, such as solo piano, is its own
-      accompaniment: the notes under its top line); else, with no accompaniment in the
+      accompaniment: the notes under its top line), a bass track's notes weighted down,
+      the bass note at each span start as the root candidate, and chord changes inside a
+      bar costing more (`match_chords`, `BassWeights`); else, with no accompaniment in the
       selected bars, from the melody itself, one chord per bar (`"melody"`). Spans
       without notes inherit the previous chord; equal consecutive chords in a bar merge.
       Every bar has >= 1 chord, the first starting at the bar start.
@@ -526,16 +654,29 @@ def extract_leadsheet(
             # A polyphonic melody track alone (solo piano, guitar chords under the line):
             # the notes under the top line are its accompaniment.
             accompaniment = left_out
-        hist, lowest = _span_histograms(accompaniment, bounds)
-        chords = _fill_gaps(match_chords(hist, lowest, bass_bonus=BASS_ROOT_BONUS))
+        hist, bass, bass_weight = _span_histograms(accompaniment, bounds)
+        bass_line = [
+            n
+            for t in score.tracks
+            if not t.is_drum and t.index != track.index and _is_bass_track(t)
+            for n in t.notes
+            if n.end_beat > range_start and n.start_beat < range_end
+        ]
+        upper = None  # the pitch classes above the bass line (None: no bass track)
+        if bass_line:  # passing and approach tones of a bass line must not outvote the comping
+            line = _span_histograms(bass_line, bounds)[0]
+            upper = np.maximum(hist - line, 0.0)  # max: float rounding
+            hist = np.maximum(hist - (1.0 - BASS_LINE_WEIGHT) * line, 0.0)
+        bar_start = np.isin(bounds[:-1], [start for _, start, _ in layout])
+        chords = _fill_gaps(match_chords(hist, bass, bass_weight, bar_start=bar_start, upper=upper))
         if chords is not None:
             bars = _bars_from_span_chords(layout, bounds, owner, chords)
             chord_source = "accompaniment"
     if bars is None:
         # One chord per bar from the melody: fewer notes per span make shorter spans noisy.
         bar_bounds = np.array([start for _, start, _ in layout] + [range_end])
-        hist, lowest = _span_histograms(selected, bar_bounds)
-        chords = _fill_gaps(match_chords(hist, lowest, bass_bonus=0.0))
+        hist, bass, _ = _span_histograms(selected, bar_bounds)
+        chords = _fill_gaps(match_chords(hist, bass, weights=NO_BASS))
         if chords is None:
             chords = [Chord(0, ChordQuality.MAJOR)] * len(layout)  # silent range: C
         bars = _bars_from_span_chords(layout, bar_bounds, list(range(len(layout))), chords)

@@ -251,6 +251,9 @@ def render_wav(
             samples, rate, midi_seconds, peak_dbfs=peak_dbfs, tail_seconds=tail_seconds
         )
         write_wav(raw_path, audio, rate)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(raw_path, 0o666 & ~umask)  # mkstemp made it private; a WAV is not a secret
         os.replace(raw_path, wav_path)
     finally:
         if raw_path.exists():

@@ -196,3 +196,32 @@ def test_walking_bass_and_drums():
     ]
     with pytest.raises(ConfigError, match="backing"):
         arrange(bars, backing="big band", rng=np.random.default_rng(0))
+
+
+def test_chords_only_backing_puts_the_root_under_the_voicing():
+    from jazzgen.arrange import spans_of
+
+    bars = bars_of("Dm7 G7 | Cmaj7 | F7")
+    (part,) = arrange(bars, backing="chords", rng=np.random.default_rng(2))
+    for span in spans_of(bars):
+        at_start = [n for n in part.notes if n.start_beat == span.start_beat]
+        during = [n for n in part.notes if span.start_beat <= n.start_beat < span.end_beat]
+        lowest = min(at_start, key=lambda n: n.pitch)
+        assert lowest.pitch % 12 == span.chord.root
+        assert all(n.pitch >= lowest.pitch for n in during)
+    trio = arrange(bars, backing="trio", rng=np.random.default_rng(2))
+    assert all(n.pitch >= 50 for n in trio[0].notes)  # the bass has the roots: rootless
+    assert trio[0].volume < trio[1].volume  # comping under the bass; the melody is above both
+
+
+def test_count_in_needs_room_and_the_trio():
+    bars = bars_of("Cmaj7 | A7")
+    with pytest.raises(ConfigError, match="no room"):
+        arrange(bars, backing="trio", rng=np.random.default_rng(0), count_in_bars=1)
+    with pytest.raises(ConfigError, match="count-in"):
+        arrange(bars, backing="chords", rng=np.random.default_rng(0), count_in_bars=1)
+    from jazzgen.arrange import count_in_notes
+
+    hits = count_in_notes(2, 3.0)
+    assert [n.start_beat for n in hits] == [0.0, 1.0, 2.0, 3.0, 4.0, 5.0]
+    assert hits[0].velocity > hits[1].velocity  # beat 1 accented
