@@ -37,6 +37,8 @@ class ModelConfig:
     cell: str = "lstm"  # lstm | gru
     arch: str = "fused"  # fused (LSTM over the sequence) | course (shared cell, unrolled)
     chord_input: bool = False  # second input: chord features per step (music.chord_features)
+    unroll: bool = False  # unroll the fused loop in the graph: ~2x faster steps on CPU, 2x
+    # slower graph build; no net gain on the course preset (same weights; course arch ignores)
 
     def __post_init__(self) -> None:
         _check_range("tx", self.tx, 2, 4096)
@@ -62,7 +64,8 @@ class TrainConfig:
     patience: int = 20  # EarlyStopping on val_loss (0 = off)
     seed: int = 0
     strategy: str = "default"  # default | mirrored | multiworker
-    steps_per_execution: int = 10
+    steps_per_execution: int = 10  # batches per compiled call (per-step overhead dominates)
+    jit_compile: bool = False  # XLA; measured slower to build than it saves on 2 CPU cores
 
     def __post_init__(self) -> None:
         _check_range("epochs", self.epochs, 1, 100_000)
@@ -73,14 +76,19 @@ class TrainConfig:
         _check_range("val_fraction", self.val_fraction, 0.0, 0.9)
         _check_range("patience", self.patience, 0, 100_000)
         _check_choice("strategy", self.strategy, STRATEGIES)
+        _check_range("steps_per_execution", self.steps_per_execution, 1, 100_000)
 
 
 PRESETS: dict[str, tuple[ModelConfig, TrainConfig]] = {
-    # The course assignment: n_a 64, Tx 30, Adam lr 0.01 with decay 0.01, batch 32, 100 epochs.
-    "course": (ModelConfig(), TrainConfig(patience=0)),
-    # Ours: chord input, two layers, dropout, early stopping (tuned in scripts/bench_train.py).
+    # The course assignment: n_a 64, Tx 30, Adam lr 0.01 with decay 0.01 (Keras 2
+    # `Adam(decay=0.01)`), no gradient clipping, batch 32, 100 epochs, no early stopping.
+    "course": (ModelConfig(), TrainConfig(clipnorm=0.0, patience=0)),
+    # Ours (tuned with scripts/bench_train.py on original_metheny.mid, last 10% of bars held
+    # out): chord input, one wide LSTM with dropout, longer windows, early stopping that
+    # keeps the best epoch. Held-out NLL 0.61-0.64x the course preset's in about 45 s on 2
+    # cores; two 128-unit layers (0.8-0.9x) and GRU (0.79x) did worse, no chord input 0.95x.
     "default": (
-        ModelConfig(tx=64, units=128, layers=2, dropout=0.2, chord_input=True),
+        ModelConfig(tx=64, units=256, layers=1, dropout=0.3, chord_input=True),
         TrainConfig(epochs=60, batch_size=32, lr=0.003, lr_decay=0.0, patience=8),
     ),
 }

@@ -1,0 +1,127 @@
+"""Training windows: shift-by-one targets, no window across pieces or the split, tf.data."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from jazzgen import dataset
+from jazzgen.corpus import Piece, PieceBar
+from jazzgen.errors import CorpusError
+from jazzgen.grammar import Token
+from jazzgen.music import Chord, ChordQuality, NoteType, chord_features
+from jazzgen.score import TimeSignature
+from jazzgen.vocab import Vocab
+
+TX = 8
+
+
+def _vocab(pieces):
+    return Vocab.from_tokens(t for p in pieces for b in p.bars for t in b.tokens)
+
+
+def _segment_of(position: int, segments) -> int:
+    edges = np.cumsum([len(s) for s in segments])
+    return int(np.searchsorted(edges, position, side="right"))
+
+
+def test_windows_shift_by_one_and_stay_inside_pieces():
+    pieces = dataset.synthetic_pieces(3, bars=6, seed=1)
+    vocab = _vocab(pieces)
+    split = dataset.split_pieces(pieces, vocab, val_fraction=0.0, tx=TX)
+    assert split.method == "none" and len(split.train) == 3
+    flat = dataset.flatten(split.train, TX)
+    x, y = dataset.windows_numpy(flat, TX, len(vocab))
+    assert x["tokens"].shape == (len(flat.starts), TX, len(vocab))
+    assert y.shape == (len(flat.starts), TX)
+    ids = x["tokens"].argmax(-1)
+    np.testing.assert_array_equal(ids[:, 1:], y[:, :-1])  # target t = input t+1
+    for s, row in zip(flat.starts, y, strict=True):
+        np.testing.assert_array_equal(row, flat.ids[s + 1 : s + TX + 1])
+        assert _segment_of(s, split.train) == _segment_of(s + TX, split.train)
+    # every possible window inside a piece is there: len - Tx per piece
+    assert len(flat.starts) == sum(len(s) - TX for s in split.train)
+
+
+def test_chord_input_is_the_chord_of_the_predicted_token():
+    dm7, g7 = Chord(2, ChordQuality.MINOR7), Chord(7, ChordQuality.DOMINANT7)
+    # tokens of 1 quarter each: onsets 0,1,2,3 -> chords Dm7, Dm7, G7, G7
+    bar = PieceBar(((dm7, 0.0), (g7, 2.0)), tuple(Token(NoteType.CHORD, 12) for _ in range(4)))
+    piece = Piece("a.mid", "0" * 64, TimeSignature(4, 4), 120.0, (bar,) * 3)
+    seg = dataset.encode_bars(piece.bars, _vocab([piece]), piece.source)
+    assert [tuple(row) for row in seg.chords[:4]] == [
+        chord_features(c) for c in (dm7,) * 2 + (g7,) * 2
+    ]
+    flat = dataset.flatten([seg], 4)
+    x, _y = dataset.windows_numpy(flat, 4, 1)
+    # window 0: inputs tokens 0..3, chord input = chords of tokens 1..4
+    np.testing.assert_array_equal(x["chords"][0], seg.chords[1:5])
+
+
+def test_split_by_pieces_is_disjoint_and_seeded():
+    pieces = dataset.synthetic_pieces(5, bars=4, seed=2)
+    vocab = _vocab(pieces)
+    a = dataset.split_pieces(pieces, vocab, val_fraction=0.4, tx=TX, seed=3)
+    b = dataset.split_pieces(pieces, vocab, val_fraction=0.4, tx=TX, seed=3)
+    assert a.method == "pieces" and len(a.val) == 2 and len(a.train) == 3
+    assert {s.source for s in a.val} == {s.source for s in b.val}
+    assert not {s.source for s in a.val} & {s.source for s in a.train}
+
+
+def test_single_piece_split_by_bars_never_overlaps():
+    (piece,) = dataset.synthetic_pieces(1, bars=20, seed=4)
+    vocab = _vocab([piece])
+    split = dataset.split_pieces([piece], vocab, val_fraction=0.25, tx=TX)
+    assert split.method == "bars"
+    per_bar = len(piece.bars[0].tokens)
+    assert split.val_tokens == 5 * per_bar and split.train_tokens == 15 * per_bar
+    whole = dataset.encode_bars(piece.bars, vocab, piece.source)
+    np.testing.assert_array_equal(np.concatenate([split.train[0].ids, split.val[0].ids]), whole.ids)
+    # train windows end before the split, validation windows start after it
+    train_flat = dataset.flatten(split.train, TX)
+    assert train_flat.starts.max() + TX < split.train_tokens
+
+
+def test_too_small_validation_falls_back_with_warning():
+    (piece,) = dataset.synthetic_pieces(1, bars=10, seed=5)
+    split = dataset.split_pieces([piece], _vocab([piece]), val_fraction=0.1, tx=TX)
+    assert split.method == "none" and not split.val
+    assert "too few for one window" in split.warnings[0]
+
+
+def test_corpus_too_small_for_tx_is_a_clear_error():
+    (piece,) = dataset.synthetic_pieces(1, bars=2, seed=6)
+    with pytest.raises(CorpusError, match=r"corpus has 12 tokens; Tx=30 needs at least 31"):
+        dataset.split_pieces([piece], _vocab([piece]), val_fraction=0.1, tx=30)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(1, 5000), st.integers(1, 64), st.integers(1, 20))
+def test_epoch_plan_is_whole_executions_of_nonempty_batches(n, batch, spe):
+    steps, per_call = dataset.epoch_plan(n, batch, spe)
+    assert steps % per_call == 0 and 1 <= per_call <= spe
+    assert math.ceil(n / batch) <= steps <= max(n, math.ceil(n / batch))
+
+
+def test_pipeline_covers_each_window_once_per_epoch_and_resumes_exactly():
+    pieces = dataset.synthetic_pieces(2, bars=8, seed=7)
+    vocab = _vocab(pieces)
+    flat = dataset.flatten(dataset.split_pieces(pieces, vocab, val_fraction=0, tx=TX).train, TX)
+    steps, _ = dataset.epoch_plan(len(flat.starts), 8, 4)
+    kwargs = dict(tx=TX, n_values=len(vocab), batch_size=8, chord_input=True, steps=steps)
+    ds = dataset.make_dataset(flat, shuffle_seed=11, epochs=3, **kwargs)
+    batches = [(x["tokens"].numpy().argmax(-1), y.numpy()) for x, y in ds.take(3 * steps)]
+    epochs = [batches[i * steps : (i + 1) * steps] for i in range(3)]
+    expected = sorted(map(tuple, dataset.windows_numpy(flat, TX, len(vocab))[1].tolist()))
+    for epoch in epochs:
+        ys = sorted(map(tuple, np.concatenate([y for _x, y in epoch]).tolist()))
+        assert ys == expected  # every window exactly once
+    assert not np.array_equal(epochs[0][0][1], epochs[1][0][1])  # reshuffled
+    resumed = dataset.make_dataset(flat, shuffle_seed=11, first_epoch=1, epochs=3, **kwargs)
+    for (x, y), (x_ref, y_ref) in zip(resumed.take(steps), epochs[1], strict=True):
+        np.testing.assert_array_equal(y.numpy(), y_ref)
+        np.testing.assert_array_equal(x["tokens"].numpy().argmax(-1), x_ref)

@@ -1,0 +1,182 @@
+"""`jazzgen train`: bundle contents, refusals, seeds, SIGKILL + --resume, MirroredStrategy."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("keras")
+
+from jazzgen import dataset
+from jazzgen.bundle import check_bundle, load_bundle_config
+from jazzgen.cli import run
+from jazzgen.config import ModelConfig, TrainConfig
+from jazzgen.corpus import save_corpus
+from jazzgen.errors import BundleError
+from jazzgen.vocab import Vocab
+
+TINY = ["--tx", "8", "--units", "8", "--batch-size", "16", "--quiet"]
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def corpus_dir(tmp_path_factory) -> Path:
+    """A preprocessed corpus of 3 synthetic pieces (96 tokens each)."""
+    directory = tmp_path_factory.mktemp("corpus")
+    save_corpus(directory, dataset.synthetic_pieces(3, bars=16, seed=0), {"files": [], "ok": 3})
+    return directory
+
+
+def _history(path: Path) -> list[dict[str, str]]:
+    with path.open(newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def test_train_writes_a_valid_bundle_and_refuses_to_overwrite(corpus_dir, tmp_path, capsys):
+    out = tmp_path / "bundle"
+    args = ["train", str(corpus_dir), "--out", str(out), "--epochs", "2", *TINY]
+    assert run([*args, "--chord-input", "--layers", "2", "--dropout", "0.1"]) == 0
+    assert f"wrote {out}: 2 epochs" in capsys.readouterr().out
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        ["model.keras", "vocab.json", "config.json", "history.csv", "metrics.json"]
+    )
+    assert not (tmp_path / "bundle.partial").exists()
+    config, vocab = check_bundle(out)
+    assert config["model"]["tx"] == 8 and config["model"]["chord_input"] is True
+    assert config["n_values"] == len(vocab) and config["bar_steps"] == 48
+    assert config["time_signature"] == "4/4" and len(config["inputs"]) == 3
+    assert config["progressions"][0][:2] == [["Dm7", "G7"], ["Cmaj7"]]
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["epochs_run"] == 2 and metrics["split"] == "pieces"
+    assert metrics["val"]["tokens_scored"] == 95 and metrics["val_nll"] > 0
+    assert [row["epoch"] for row in _history(out / "history.csv")] == ["0", "1"]
+
+    assert run(args) == 1
+    assert "already exists: use --force" in capsys.readouterr().err
+    assert run([*args, "--force", "--epochs", "1"]) == 0
+    assert json.loads((out / "metrics.json").read_text())["epochs_run"] == 1
+
+    (out / "vocab.json").write_text(Vocab(("R,1.000",)).to_json())
+    with pytest.raises(BundleError, match="not the vocabulary the model was trained with"):
+        check_bundle(out)
+    (out / "model.keras").unlink()
+    with pytest.raises(BundleError, match=r"missing model\.keras"):
+        load_bundle_config(out)
+
+
+def test_corpus_too_small_for_tx_is_an_error(tmp_path, capsys):
+    directory = tmp_path / "small"
+    save_corpus(directory, dataset.synthetic_pieces(1, bars=2), {"files": [], "ok": 1})
+    code = run(["train", str(directory), "--out", str(tmp_path / "b"), "--preset", "course"])
+    err = capsys.readouterr().err
+    assert code == 1 and "Traceback" not in err
+    assert "Error: corpus has 12 tokens; Tx=30 needs at least 31 in the training part" in err
+
+
+def test_same_seed_same_history(tmp_path):
+    from jazzgen.train import train
+
+    pieces = dataset.synthetic_pieces(3, bars=8, seed=1)
+    vocab = Vocab.from_tokens(t for p in pieces for b in p.bars for t in b.tokens)
+    model_config = ModelConfig(tx=8, units=8, dropout=0.1, chord_input=True)
+    train_config = TrainConfig(epochs=2, batch_size=8, seed=5)
+    a = train(pieces, vocab, model_config, train_config, tmp_path / "a", verbose=0)
+    b = train(pieces, vocab, model_config, train_config, tmp_path / "b", verbose=0)
+    assert a.history == b.history and len(a.history) == 2
+
+
+def _env() -> dict[str, str]:
+    return {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONPATH": str(ROOT)}
+
+
+def test_sigkill_then_resume_gives_a_complete_history(corpus_dir, tmp_path):
+    out = tmp_path / "run"
+    epochs = 60
+    args = [sys.executable, "-m", "jazzgen", "train", str(corpus_dir), "--out", str(out)]
+    args += ["--preset", "course", "--epochs", str(epochs), "--patience", "0", *TINY]
+    proc = subprocess.Popen(args, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    history = tmp_path / "run.partial" / "history.csv"
+    deadline = time.monotonic() + 60
+    seen = 0
+    while time.monotonic() < deadline and proc.poll() is None:
+        if history.is_file():
+            seen = len(_history(history))
+            if seen >= 2:
+                break
+        time.sleep(0.02)
+    assert proc.poll() is None, "the run finished before it could be killed: raise epochs"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert not out.exists()
+    state = json.loads((tmp_path / "run.partial" / "state.json").read_text())
+    assert state["epoch"] >= seen - 2  # at most the epoch in progress is lost
+
+    resumed = subprocess.run([*args, "--resume"], env=_env(), capture_output=True, timeout=120)
+    assert resumed.returncode == 0, resumed.stderr.decode()[-2000:]
+    rows = _history(out / "history.csv")
+    assert [int(r["epoch"]) for r in rows] == list(range(epochs))
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["epochs_run"] == epochs and metrics["resumed_from_epoch"] == state["epoch"] + 1
+    assert not (tmp_path / "run.partial").exists()
+    # same weights, optimizer state and per-epoch data order: the uninterrupted run's history
+    assert run(["train", str(corpus_dir), "--out", str(tmp_path / "straight"), *args[7:]]) == 0
+    straight = _history(tmp_path / "straight" / "history.csv")
+    for row, ref in zip(rows, straight, strict=True):
+        assert float(row["loss"]) == pytest.approx(float(ref["loss"]), rel=1e-5)
+
+
+def test_mirrored_strategy_on_two_logical_cpus(corpus_dir, tmp_path):
+    script = textwrap.dedent(
+        f"""
+        import tensorflow as tf
+        cpu = tf.config.list_physical_devices("CPU")[0]
+        tf.config.set_logical_device_configuration(
+            cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
+        from jazzgen import train
+        from jazzgen.config import ModelConfig, TrainConfig
+        from jazzgen.corpus import load_corpus, load_vocab
+        assert train.make_strategy("mirrored").num_replicas_in_sync == 2
+        pieces = load_corpus({str(corpus_dir)!r})
+        result = train.train(
+            pieces, load_vocab({str(corpus_dir)!r}), ModelConfig(tx=8, units=8),
+            TrainConfig(epochs=1, batch_size=16, strategy="mirrored"),
+            {str(tmp_path / "m")!r}, verbose=0)
+        print("epochs", result.metrics["epochs_run"], result.metrics["val_nll"] > 0)
+        """
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", script], env=_env(), capture_output=True, text=True, timeout=120
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "epochs 1 True" in proc.stdout
+    assert (tmp_path / "m" / "model.keras").is_file()
+
+
+def test_train_on_midi_files_with_bar_range(midi_file, tmp_path, capsys):
+    from conftest import block_chords, note_track, scale_melody
+
+    chords = block_chords([[50, 53, 57, 60], [43, 47, 50, 53], [48, 52, 55, 59]] * 4)
+    path = midi_file(
+        "tune.mid",
+        tracks=[
+            note_track(scale_melody(12)),
+            note_track(chords, name="Piano", program=0, channel=1),
+        ],
+    )
+    out = tmp_path / "midi_bundle"
+    args = ["train", str(path), "--out", str(out), "--epochs", "1", "--jobs", "1", *TINY]
+    assert run([*args, "--start-bar", "2", "--end-bar", "11", "--val-fraction", "0"]) == 0
+    config = load_bundle_config(out)
+    assert config["encode"]["start_bar"] == 2 and config["encode"]["end_bar"] == 11
+    assert len(config["progressions"][0]) == 10 and config["inputs"][0]["path"] == str(path)
+    assert run(["train", str(tmp_path / "missing.mid"), "--out", str(tmp_path / "x")]) == 1
+    assert "Error: " in capsys.readouterr().err
