@@ -187,3 +187,21 @@ def load_vocab(directory: str | Path, pieces: Sequence[Piece] | None = None) -> 
                             "is not in vocab.json (corpus and vocabulary do not match)"
                         )
     return vocab
+
+
+def source_files_hash(directory: str | Path) -> str:
+    """sha256 over the music files under `directory` (relative path + content, sorted).
+
+    The bundled default model records this for `data/`, and a test recomputes it, so the
+    model never silently goes stale when the corpus changes.
+    """
+    import hashlib
+
+    from jazzgen.preprocess import collect_inputs
+
+    root = Path(directory)
+    digest = hashlib.sha256()
+    for path in collect_inputs([root]):
+        digest.update(path.relative_to(root).as_posix().encode("utf-8") + b"\0")
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()

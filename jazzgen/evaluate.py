@@ -43,7 +43,6 @@ import math
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -470,32 +469,6 @@ def compare_feature(generated: Sequence[float], reference: Sequence[float]) -> d
 # --- files ------------------------------------------------------------------------------------
 
 
-def expand_paths(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
-    """Files as given, folders expanded (recursively, sorted) to MIDI/lead-sheet files.
-
-    Raises InputFileError for a path that does not exist or a folder with no such file.
-    """
-    from jazzgen.midi_io import SUPPORTED_EXTENSIONS
-
-    files: list[Path] = []
-    for raw in paths:
-        path = Path(raw)
-        if path.is_dir():
-            found = sorted(
-                p
-                for p in path.rglob("*")
-                if p.is_file() and p.suffix.lower() in SUPPORTED_EXTENSIONS
-            )
-            if not found:
-                raise InputFileError(path, f"folder has no {'/'.join(SUPPORTED_EXTENSIONS)} files")
-            files.extend(found)
-        elif path.exists():
-            files.append(path)
-        else:
-            raise InputFileError(path, "no such file or folder")
-    return files
-
-
 def load_leadsheets(
     paths: Iterable[str | os.PathLike[str]], *, melody_track: int | str | None = None
 ) -> tuple[list[LeadSheet], list[dict[str, str]]]:
@@ -504,7 +477,9 @@ def load_leadsheets(
     from jazzgen.midi_io import read_score
 
     sheets, skipped = [], []
-    for path in expand_paths(paths):
+    from jazzgen.preprocess import collect_inputs
+
+    for path in collect_inputs(paths):
         try:
             sheets.append(extract_leadsheet(read_score(path), melody_track=melody_track))
         except InputFileError as exc:

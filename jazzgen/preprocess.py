@@ -29,6 +29,7 @@ from jazzgen.errors import ConfigError, InputFileError, JazzgenError
 from jazzgen.grammar import DEFAULT_MIN_REST_STEPS, encode_bars
 from jazzgen.leadsheet import extract_leadsheet
 from jazzgen.midi_io import SUPPORTED_EXTENSIONS, read_score
+from jazzgen.score import LeadSheet, Score
 
 log = logging.getLogger(__name__)
 
@@ -90,6 +91,8 @@ def collect_inputs(inputs: Iterable[str | Path]) -> list[Path]:
                 for p in path.rglob("*")
                 if p.is_file() and p.suffix.lower() in SUPPORTED_EXTENSIONS
             )
+            if not found:
+                raise InputFileError(path, f"folder has no {'/'.join(SUPPORTED_EXTENSIONS)} files")
         elif path.exists():
             found = [path]
         else:
@@ -115,6 +118,19 @@ def encode_leadsheet_bars(leadsheet: Any, min_rest_steps: int) -> tuple[PieceBar
     return tuple(bars)
 
 
+def read_leadsheet(path: str | Path, options: EncodeOptions) -> tuple[Score, LeadSheet]:
+    """Read `path` and cut its lead sheet with `options` (melody track, bar range, chords)."""
+    score = read_score(path)
+    leadsheet = extract_leadsheet(
+        score,
+        melody_track=options.melody_track,
+        start_bar=options.start_bar,
+        end_bar=options.end_bar,
+        chord_span_beats=options.chord_span_beats,
+    )
+    return score, leadsheet
+
+
 def encode_file(
     path: str | Path, options: EncodeOptions | None = None, *, sha256: str | None = None
 ) -> Piece:
@@ -127,14 +143,7 @@ def encode_file(
     path = Path(path)
     if sha256 is None:
         sha256 = _file_sha256(path)
-    score = read_score(path)
-    leadsheet = extract_leadsheet(
-        score,
-        melody_track=options.melody_track,
-        start_bar=options.start_bar,
-        end_bar=options.end_bar,
-        chord_span_beats=options.chord_span_beats,
-    )
+    _score, leadsheet = read_leadsheet(path, options)
     if len(leadsheet.melody) < MIN_MELODY_NOTES:
         raise InputFileError(
             path,
@@ -318,14 +327,7 @@ def describe_file(path: str | Path, options: EncodeOptions | None = None) -> dic
     from jazzgen.leadsheet import track_stats
 
     options = options or EncodeOptions()
-    score = read_score(path)
-    leadsheet = extract_leadsheet(
-        score,
-        melody_track=options.melody_track,
-        start_bar=options.start_bar,
-        end_bar=options.end_bar,
-        chord_span_beats=options.chord_span_beats,
-    )
+    score, leadsheet = read_leadsheet(path, options)
     encoded = encode_bars(leadsheet.melody, leadsheet.bars, min_rest_steps=options.min_rest_steps)
     stats = {s.index: s for s in track_stats(score)}
     tracks = []

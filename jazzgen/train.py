@@ -40,7 +40,7 @@ from jazzgen import dataset
 from jazzgen.bundle import BUNDLE_FORMAT, write_bundle_atomic, write_json
 from jazzgen.config import ModelConfig, TrainConfig, from_dict
 from jazzgen.corpus import Piece
-from jazzgen.errors import BundleError, ConfigError, CorpusError
+from jazzgen.errors import BundleError, ConfigError, CorpusError, JazzgenError
 from jazzgen.model import build_model, compile_model
 from jazzgen.vocab import Vocab
 
@@ -338,8 +338,11 @@ def train(
     tensorboard: str | Path | None = None,
     verbose: int | str = "auto",
     encode: dict[str, Any] | None = None,
+    extra_config: dict[str, Any] | None = None,
 ) -> TrainResult:
     """Train on `pieces` (tokens in `vocab`) and write the bundle `out`.
+
+    `extra_config` is merged into config.json (e.g. the corpus hash of the default model).
 
     Raises BundleError if `out` exists without `force`, or an interrupted run is in the
     way without `resume`/`force`; CorpusError if the corpus is too small for Tx.
@@ -500,14 +503,27 @@ def train(
         **_summary(pieces),
         "encode": encode or {},
         "split": {"method": split.method, "warnings": list(split.warnings)},
+        **(extra_config or {}),
     }
 
     def fill(tmp: Path) -> None:
-        model.save(tmp / "model.keras")
+        # An uncompiled copy: the bundle carries weights, not the optimizer's state
+        # (a third of the size; resuming uses the run's own checkpoint instead).
+        with strategy.scope():
+            inference = build_model(model_config, n_values)
+        inference.set_weights(model.get_weights())
+        inference.save(tmp / "model.keras")
         vocab.save(tmp / "vocab.json")
         write_json(tmp / "config.json", config)
         shutil.copyfile(history_path, tmp / "history.csv")
         write_json(tmp / "metrics.json", metrics)
+        if history:
+            from jazzgen.render import training_curves_png
+
+            try:
+                training_curves_png(history_path, tmp / "curves.png")
+            except JazzgenError as exc:  # matplotlib missing: the bundle is still complete
+                log.warning("curves.png not written: %s", exc)
 
     write_bundle_atomic(out, fill, force=force)
     shutil.rmtree(work, ignore_errors=True)

@@ -232,7 +232,7 @@ def test_bad_files_are_skipped_and_empty_sets_fail(midi_sets, tmp_path):
     assert [s["path"] for s in result["generated"]["skipped"]] == [str(bad)]
     with pytest.raises(ev.InputFileError, match="no usable file"):
         ev.evaluate_sets([bad], refs)
-    with pytest.raises(ev.InputFileError, match="no such file"):
+    with pytest.raises(ev.InputFileError, match="not found"):
         ev.evaluate_sets([tmp_path / "missing.mid"], refs)
 
 
