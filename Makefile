@@ -22,10 +22,16 @@ $(VENV)/.installed-dev: $(BIN)/python pyproject.toml
 venv: $(VENV)/.installed
 venv-dev: $(VENV)/.installed-dev
 
+# The demo solo: a 12-bar blues in F, two choruses, with the bundled default model.
+# It (re)writes $(OUT)/demo.mid and $(OUT)/demo.png, plus $(OUT)/demo.wav when FluidSynth
+# is installed.
+DEMO_CHORDS := F7 | Bb7 | F7 | Cm7 F7 | Bb7 | Bdim7 | F7 | Am7 D7 | Gm7 | C7 | F7 D7 | Gm7 C7
 demo: $(VENV)/.installed
 	@mkdir -p $(OUT)
-	$(BIN)/jazzgen generate --seed 1 --bars 16 --out $(OUT)/demo.mid --force
-	@echo "Open $(OUT)/demo.mid in your DAW (or: $(BIN)/jazzgen inspect $(OUT)/demo.mid)."
+	$(BIN)/jazzgen generate --chords "$(DEMO_CHORDS)" --bars 24 --tempo 140 --seed 1 \
+		--out $(OUT)/demo.mid --png $(OUT)/demo.png --force \
+		$$(command -v fluidsynth >/dev/null 2>&1 && echo --wav $(OUT)/demo.wav)
+	@echo "Your solo: $(OUT)/demo.mid (open it in a DAW; picture: $(OUT)/demo.png)"
 
 test: $(VENV)/.installed-dev
 	$(BIN)/ruff check jazzgen tests scripts

@@ -16,11 +16,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+SMALL_CORPUS_MODEL = {"units": 48, "layers": 1, "dropout": 0.4, "tx": 16, "chord_input": True}
+SMALL_CORPUS_TRAIN = {"lr": 0.005, "patience": 8}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -41,7 +44,11 @@ def main(argv: list[str] | None = None) -> int:
     from jazzgen.preprocess import EncodeOptions
     from jazzgen.train import load_training_corpus, train
 
-    midi_dir = args.data / "midi"
+    midi_dir = args.data.resolve() / "midi"
+    if midi_dir.is_relative_to(ROOT):  # record repository-relative paths in config.json
+        os.chdir(ROOT)
+        midi_dir = midi_dir.relative_to(ROOT)
+    out = args.out.resolve()
     if not midi_dir.is_dir():
         print(f"Error: {midi_dir} not found: run scripts/build_corpus.py first", file=sys.stderr)
         return 1
@@ -50,7 +57,13 @@ def main(argv: list[str] | None = None) -> int:
         options = EncodeOptions()
         pieces, vocab, encode, skipped = load_training_corpus([midi_dir], options=options, jobs=1)
         model_config, train_config = preset("default")
-        train_config = override(train_config, seed=args.seed, epochs=args.epochs)
+        # The corpus is small (~3,400 tokens): a smaller network with a short context and
+        # more dropout generalises best to held-out tunes (sweep of units 32-256, Tx 16-64,
+        # dropout 0.3-0.5 measured on the same split; see the closing notes of issue 5).
+        model_config = override(model_config, **SMALL_CORPUS_MODEL)
+        train_config = override(
+            train_config, **SMALL_CORPUS_TRAIN, seed=args.seed, epochs=args.epochs
+        )
         corpus = {
             "path": "data",
             "hash": source_files_hash(args.data),
@@ -63,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
             vocab,
             model_config,
             train_config,
-            args.out,
+            out,
             force=args.force,
             verbose=0 if args.quiet else 2,
             encode=encode,
@@ -74,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     metrics = result.metrics
     summary = {
-        "bundle": str(args.out),
+        "bundle": str(out),
         "corpus_hash": corpus["hash"],
         "pieces": corpus["pieces"],
         "tokens": corpus["tokens"],
@@ -85,13 +98,13 @@ def main(argv: list[str] | None = None) -> int:
         "heldout_perplexity": metrics.get("val_perplexity"),
         "train_nll_per_token": metrics.get("train_nll"),
         "seconds": round(time.perf_counter() - t0, 1),
-        "bundle_bytes": sum(f.stat().st_size for f in args.out.iterdir()),
+        "bundle_bytes": sum(f.stat().st_size for f in out.iterdir()),
     }
     print(json.dumps(summary, indent=1))
     print(
         f"held-out per-token NLL {summary['heldout_nll_per_token']:.3f} nats "
         f"(perplexity {summary['heldout_perplexity']:.1f}), recorded in "
-        f"{args.out / 'metrics.json'}"
+        f"{out / 'metrics.json'}"
     )
     return 0
 
