@@ -309,6 +309,9 @@ def train_command(
         None, "--val-fraction", help="Held-out share of pieces (or bars of one piece)."
     ),
     patience: int = typer.Option(None, "--patience", help="Early stopping patience (0=off)."),
+    windows_per_epoch: int = typer.Option(
+        None, "--windows-per-epoch", help="Windows drawn per epoch (0 = all; course: 60)."
+    ),
     seed: int = typer.Option(None, "--seed", help="Random seed."),
     resume: bool = typer.Option(False, "--resume", help="Continue the run in BUNDLE.partial."),
     arch: str = typer.Option(None, "--arch", help="fused | course (unrolled baseline)."),
@@ -351,7 +354,7 @@ def train_command(
     )  # fmt: skip
     train_changes = dict(
         epochs=epochs, batch_size=batch_size, lr=lr, val_fraction=val_fraction,
-        patience=patience, seed=seed, strategy=strategy,
+        patience=patience, seed=seed, strategy=strategy, windows_per_epoch=windows_per_epoch,
     )  # fmt: skip
     track = int(melody_track) if melody_track is not None and melody_track.isdigit() else None
     from jazzgen import train as training

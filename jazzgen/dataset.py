@@ -234,13 +234,16 @@ def make_dataset(
     shuffle_seed: int | None = None,
     first_epoch: int = 0,
     epochs: int | None = None,
+    windows_per_epoch: int | None = None,
 ):
     """A tf.data pipeline of ({"tokens": (b, Tx, n_values), ["chords": (b, Tx, 24)]}, (b, Tx)).
 
     With `shuffle_seed`, windows are shuffled once per epoch by a stateless permutation of
     (seed, epoch) and the stream covers epochs `first_epoch .. epochs-1` then repeats, so a
     resumed run sees exactly the batches the uninterrupted run would have seen. Each epoch
-    is `steps` batches (see `epoch_plan`) of near-equal size covering every window once.
+    is `steps` batches (see `epoch_plan`) of near-equal size covering every window once, or,
+    with `windows_per_epoch`, that many windows of the epoch's permutation (a fresh random
+    subset each epoch: the course trained on 60 windows per epoch).
     Without a seed the windows come in order, once, in batches of `batch_size`
     (validation/evaluation).
     """
@@ -265,11 +268,12 @@ def make_dataset(
         return ds.map(gather, num_parallel_calls=tf.data.AUTOTUNE).prefetch(2)
 
     seed = int(shuffle_seed)
-    n_steps = steps or math.ceil(n / batch_size)
+    m = min(n, windows_per_epoch) if windows_per_epoch else n
+    n_steps = steps or math.ceil(m / batch_size)
 
     def batch_positions(i):
-        # batch i of an epoch covers permutation positions [i*n/steps, (i+1)*n/steps)
-        return tf.range(i * n // n_steps, (i + 1) * n // n_steps)
+        # batch i of an epoch covers permutation positions [i*m/steps, (i+1)*m/steps)
+        return tf.range(i * m // n_steps, (i + 1) * m // n_steps)
 
     last = 2**31 - 1 if epochs is None else int(epochs)
 

@@ -394,8 +394,11 @@ def train(
     max_per_execution = train_config.steps_per_execution
     if train_config.strategy != "default":
         max_per_execution = 1
+    epoch_windows = len(train_flat.starts)
+    if train_config.windows_per_epoch:
+        epoch_windows = min(epoch_windows, train_config.windows_per_epoch)
     steps, per_execution = dataset.epoch_plan(
-        len(train_flat.starts), train_config.batch_size, max_per_execution
+        epoch_windows, train_config.batch_size, max_per_execution
     )
     initial_epoch = 0 if state is None else state["epoch"] + 1
     history_path = work / "history.csv"
@@ -449,6 +452,7 @@ def train(
         shuffle_seed=train_config.seed,
         first_epoch=initial_epoch,
         epochs=train_config.epochs,
+        windows_per_epoch=train_config.windows_per_epoch or None,
     )
     val_ds = None
     if val_flat is not None:

@@ -47,7 +47,7 @@ def test_train_writes_a_valid_bundle_and_refuses_to_overwrite(corpus_dir, tmp_pa
     assert run([*args, "--chord-input", "--layers", "2", "--dropout", "0.1"]) == 0
     assert f"wrote {out}: 2 epochs" in capsys.readouterr().out
     assert sorted(p.name for p in out.iterdir()) == sorted(
-        ["model.keras", "vocab.json", "config.json", "history.csv", "metrics.json"]
+        ["model.keras", "vocab.json", "config.json", "history.csv", "metrics.json", "curves.png"]
     )
     assert not (tmp_path / "bundle.partial").exists()
     config, vocab = check_bundle(out)

@@ -1,0 +1,448 @@
+"""All of jazzgen's speed figures in one run, side by side (not a test).
+
+Prints one JSON line per measurement ({"measure": ..., ...}) and a final summary line:
+
+1. course reproduction end to end: `scripts/reproduce_course.py` (fused LSTM) and the same
+   with `--arch course` (the course's unrolled shared cell), each in a fresh process, wall
+   time measured from outside (interpreter start and imports included), and the ratio
+   against the course script's published 74 s on this machine.
+2. training wall time and final loss, fused vs `--arch course`, on original_metheny.mid
+   bars 120-137 with the course preset (scripts/bench_train.py's functions, in this
+   process; graph building included).
+3. fresh-process `jazzgen generate --bars 32` with `--engine numpy` and `--engine keras`, vs
+   bare `python -c "import tensorflow"`: min and median of a few runs. Bundle: models/default
+   if present, else the bundle trained by measurement 1 (course preset), else an untrained
+   default-sized one (scripts/bench_generate.py).
+4. preprocessing throughput: `build_corpus` (jobs=2, no cache) and `encode_file` in one
+   process over a varied synthetic set (scripts/bench_preprocess.py's generator) plus
+   data/midi; files/s and files/s per core.
+5. peak RSS of training on a large corpus: data/midi encoded once, then the pieces copied
+   with their chords transposed into all 12 keys and repeated until there are >= 1,000
+   Piece objects (tokens are left as they are: the grammar is relative to the chord, so
+   transposing is a chord-only change); default preset, one epoch capped at a number of
+   steps, in a subprocess that reports its own VmHWM (peak resident set). Goal < 2 GB.
+
+`--quick` (goal: under 2 minutes) reduces: measurement 2 is read from measurement 1's
+train stage (same data, preset and seed, and that run has no validation split either, so
+the same training) instead of training twice more; 2 repeats instead of 5 in measurement 3;
+40 synthetic files instead of 200 in measurement 4; 20 capped steps instead of 200 in
+measurement 5. The JSON lines say `"reduced": true` where a figure is reduced.
+
+Without ../shared/data/original_metheny.mid, measurements 1 and 2 are skipped (a JSON line
+says so). Wall times depend on what else runs on the machine: each line carries the 1-minute
+load average, and the first line lists the other busy processes.
+
+    .venv/bin/python scripts/bench.py --quick
+    .venv/bin/python scripts/bench.py            # about 5-10 minutes
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+SCRIPTS = Path(__file__).resolve().parent
+ROOT = SCRIPTS.parent
+sys.path.insert(0, str(SCRIPTS))  # the sibling bench_* scripts are imported as modules
+METHENY = ROOT.parent / "shared" / "data" / "original_metheny.mid"
+DATA_MIDI = ROOT / "data" / "midi"
+COURSE_SECONDS = 74.0  # the course's whole script on this machine, fastest run (DESIGN.md)
+RSS_GOAL_BYTES = 2 * 1024**3
+PY = sys.executable
+
+
+def emit(measure: str, **fields: Any) -> dict[str, Any]:
+    """Print one JSON line (floats rounded, load average added) and return its fields."""
+
+    def clean(v: Any) -> Any:
+        if isinstance(v, float):
+            return round(v, 4)
+        if isinstance(v, dict):
+            return {k: clean(x) for k, x in v.items()}
+        return v
+
+    line = {"measure": measure, **{k: clean(v) for k, v in fields.items()}}
+    line["load1"] = round(os.getloadavg()[0], 2)
+    print(json.dumps(line), flush=True)
+    return line
+
+
+def busy_processes(limit: int = 5) -> list[str]:
+    """Other processes using CPU now (`ps`), for the record: wall times depend on them."""
+    try:
+        out = subprocess.run(
+            ["ps", "-eo", "pid,pcpu,rss,args", "--sort=-pcpu", "--no-headers"],
+            capture_output=True, text=True, check=True,
+        ).stdout  # fmt: skip
+    except (OSError, subprocess.CalledProcessError):
+        return []
+    rows = []
+    for line in out.splitlines():
+        pid, pcpu, rss, args = line.split(None, 3)
+        if int(pid) == os.getpid() or float(pcpu) < 5.0 or args.startswith("ps "):
+            continue
+        rows.append(f"pid {pid} {pcpu}% cpu {int(rss) // 1024} MB: {args[:80]}")
+    return rows[:limit]
+
+
+def json_lines(text: str) -> dict[str, dict[str, Any]]:
+    """{stage: fields} of the JSON lines a script printed."""
+    stages = {}
+    for line in text.splitlines():
+        if line.startswith("{"):
+            data = json.loads(line)
+            stages[data.get("stage", "?")] = data
+    return stages
+
+
+# --- 1. course reproduction --------------------------------------------------------------------
+
+
+def course_reproduction(arch: str, out: Path) -> dict[str, Any] | None:
+    start = time.perf_counter()
+    done = subprocess.run(
+        [PY, str(SCRIPTS / "reproduce_course.py"), "--arch", arch, "--out", str(out)],
+        capture_output=True, text=True, cwd=ROOT,
+    )  # fmt: skip
+    wall = time.perf_counter() - start
+    if done.returncode != 0:
+        emit("course_reproduction", arch=arch, error=done.stderr.strip().splitlines()[-1:])
+        return None
+    stages = json_lines(done.stdout)
+    train = stages["train"]
+    return emit(
+        "course_reproduction",
+        arch=arch,
+        wall_seconds=wall,
+        ratio_vs_course_74s=COURSE_SECONDS / wall,
+        stages=stages["total"],
+        train_seconds=train["seconds"],
+        epochs=train["epochs"],
+        final_loss=train["final_loss"],
+        bundle=str(out / "model"),
+    )
+
+
+# --- 2. training, fused vs course arch ---------------------------------------------------------
+
+
+def training_comparison(seed: int) -> dict[str, dict[str, Any]]:
+    import bench_train
+
+    from jazzgen.config import override, preset
+
+    pieces, what = bench_train.load_pieces(METHENY, 120, 137)
+    model_config, train_config = preset("course")
+    train_config = override(train_config, val_fraction=0.0, seed=seed)
+    results = {}
+    for arch in ("fused", "course"):
+        with contextlib.redirect_stdout(io.StringIO()):  # bench_train prints its own line
+            wall, metrics = bench_train.run(
+                pieces, override(model_config, arch=arch), train_config, arch
+            )
+        results[arch] = emit(
+            "train_course_preset",
+            arch=arch,
+            data=what,
+            wall_seconds=wall,
+            first_step_seconds=metrics["first_step_seconds"],
+            epochs=metrics["epochs_run"],
+            final_loss=metrics["final_loss"],
+        )
+    return results
+
+
+# --- 3. generate in fresh processes ------------------------------------------------------------
+
+
+def generate_timings(bundle: Path, repeat: int, tmp: Path, reduced: bool) -> dict[str, Any]:
+    import bench_generate
+
+    base = [PY, "-m", "jazzgen", "generate", "--model", str(bundle), "--bars", "32",
+            "--out", str(tmp / "solo.mid"), "--force"]  # fmt: skip
+    runs = {
+        "numpy": base,
+        "keras": [*base, "--engine", "keras"],
+        "import_tensorflow": [PY, "-c", "import tensorflow"],
+    }
+    result = {}
+    for label, cmd in runs.items():
+        times = bench_generate.wall(cmd, repeat)
+        result[label] = emit(
+            "fresh_process",
+            what=label if label == "import_tensorflow" else f"jazzgen generate --engine {label}",
+            bars=None if label == "import_tensorflow" else 32,
+            min_seconds=min(times),
+            median_seconds=statistics.median(times),
+            runs=len(times),
+            model=None if label == "import_tensorflow" else str(bundle),
+            reduced=reduced,
+        )
+    return result
+
+
+# --- 4. preprocessing throughput ---------------------------------------------------------------
+
+
+def preprocess_throughput(n_synthetic: int, tmp: Path, seed: int, reduced: bool) -> dict:
+    import numpy as np
+    from bench_preprocess import _cpu_seconds, synthetic_midi
+
+    from jazzgen.preprocess import EncodeOptions, build_corpus, collect_inputs, encode_file
+
+    folder = tmp / "preprocess"
+    folder.mkdir()
+    rng = np.random.default_rng(seed)
+    for i in range(n_synthetic):
+        (folder / f"synthetic_{i:03d}.mid").write_bytes(synthetic_midi(rng))
+    paths = collect_inputs([folder, *([DATA_MIDI] if DATA_MIDI.is_dir() else [])])
+    options = EncodeOptions()
+    encode_file(paths[0], options)  # warm-up: imports, scale caches
+    start, cpu = time.perf_counter(), _cpu_seconds()
+    for path in paths:
+        encode_file(path, options)
+    single, single_cpu = time.perf_counter() - start, _cpu_seconds() - cpu
+    jobs = 2
+    start, cpu = time.perf_counter(), _cpu_seconds()
+    pieces, report = build_corpus(paths, jobs=jobs, cache_dir=None, options=options)
+    parallel, parallel_cpu = time.perf_counter() - start, _cpu_seconds() - cpu
+    n = len(paths)
+    return emit(
+        "preprocess",
+        files=n,
+        synthetic=n_synthetic,
+        data_midi=n - n_synthetic,
+        ok=report["ok"],
+        tokens=sum(p.token_count for p in pieces),
+        encode_file_files_per_s=n / single,
+        encode_file_files_per_cpu_s=n / single_cpu,
+        build_corpus_jobs=jobs,
+        build_corpus_files_per_s=n / parallel,
+        build_corpus_files_per_s_per_core=n / parallel / jobs,
+        build_corpus_files_per_cpu_s=n / parallel_cpu,
+        cpu_count=os.cpu_count(),
+        reduced=reduced,
+    )
+
+
+# --- 5. peak RSS on a large corpus -------------------------------------------------------------
+
+
+def large_corpus_pieces(min_pieces: int):
+    """data/midi's pieces with chords transposed into 12 keys, repeated to >= min_pieces."""
+    from dataclasses import replace
+
+    from jazzgen.preprocess import EncodeOptions
+    from jazzgen.train import load_training_corpus
+
+    base, vocab, _encode, _skipped = load_training_corpus(
+        [DATA_MIDI], options=EncodeOptions(), jobs=1
+    )
+    pieces = []
+    copy = 0
+    while len(pieces) < min_pieces:
+        for semitones in range(12):
+            for piece in base:
+                bars = tuple(
+                    replace(bar, chords=tuple((c.transpose(semitones), o) for c, o in bar.chords))
+                    for bar in piece.bars
+                )
+                tag = f"t{semitones}c{copy}"
+                pieces.append(
+                    replace(piece, source=f"{piece.source}#{tag}", sha256=f"{tag}-{piece.sha256}",
+                            bars=bars)  # fmt: skip
+                )
+        copy += 1
+    return pieces, vocab
+
+
+def vm_hwm_bytes() -> int:
+    """Peak resident set of this process (VmHWM), from /proc; ru_maxrss as a fallback."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+def rss_child(min_pieces: int, max_steps: int) -> int:
+    """Body of the subprocess of measurement 5: prints one JSON line."""
+    t0 = time.perf_counter()
+    pieces, vocab = large_corpus_pieces(min_pieces)
+    corpus_rss = vm_hwm_bytes()
+    from jazzgen import dataset
+    from jazzgen.config import override, preset
+    from jazzgen.train import train
+
+    plan = dataset.epoch_plan
+    full_steps: list[int] = []
+
+    def capped_plan(n_windows: int, batch_size: int, per_execution: int) -> tuple[int, int]:
+        steps, per = plan(n_windows, batch_size, per_execution)
+        full_steps.append(steps)
+        return min(steps, max(per, max_steps // per * per)), per
+
+    dataset.epoch_plan = capped_plan  # one epoch of at most max_steps batches
+    model_config, train_config = preset("default")
+    train_config = override(train_config, epochs=1)
+    with tempfile.TemporaryDirectory() as tmp:
+        result = train(pieces, vocab, model_config, train_config, Path(tmp) / "b", verbose=0)
+    m = result.metrics
+    print(json.dumps({
+        "pieces": len(pieces),
+        "tokens": sum(p.token_count for p in pieces),
+        "n_values": len(vocab),
+        "train_windows": m["train_windows"],
+        "val_windows": m["val_windows"],
+        "steps_run": m["steps_per_epoch"],
+        "steps_full_epoch": full_steps[0] if full_steps else None,
+        "fit_seconds": m["fit_seconds"],
+        "seconds": time.perf_counter() - t0,
+        "peak_rss_after_corpus_bytes": corpus_rss,
+        "peak_rss_bytes": vm_hwm_bytes(),
+    }), flush=True)  # fmt: skip
+    return 0
+
+
+def peak_rss(min_pieces: int, max_steps: int, reduced: bool) -> dict[str, Any] | None:
+    if not DATA_MIDI.is_dir():
+        emit("train_peak_rss", skipped=f"{DATA_MIDI} not found")
+        return None
+    start = time.perf_counter()
+    done = subprocess.run(
+        [PY, __file__, "--rss-child", str(min_pieces), "--rss-steps", str(max_steps)],
+        capture_output=True, text=True, cwd=ROOT,
+    )  # fmt: skip
+    wall = time.perf_counter() - start
+    lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
+    if done.returncode != 0 or not lines:
+        emit("train_peak_rss", error=done.stderr.strip().splitlines()[-3:])
+        return None
+    data = json.loads(lines[-1])
+    return emit(
+        "train_peak_rss",
+        corpus="data/midi x 12 keys (chords transposed in Piece objects) x copies",
+        preset="default",
+        **data,
+        peak_rss_mb=data["peak_rss_bytes"] / 1024**2,
+        goal_mb=RSS_GOAL_BYTES / 1024**2,
+        meets_goal=data["peak_rss_bytes"] < RSS_GOAL_BYTES,
+        wall_seconds=wall,
+        reduced=reduced,
+    )
+
+
+# --- main --------------------------------------------------------------------------------------
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--quick", action="store_true", help="reduced run, under 2 minutes")
+    parser.add_argument("--repeat", type=int, default=None, help="fresh-process runs (5)")
+    parser.add_argument("--files", type=int, default=None, help="synthetic MIDI files (200)")
+    parser.add_argument("--pieces", type=int, default=1000, help="large corpus size (1000)")
+    parser.add_argument("--steps", type=int, default=None, help="capped training steps (200)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--rss-child", type=int, default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--rss-steps", type=int, default=200, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.rss_child is not None:
+        return rss_child(args.rss_child, args.rss_steps)
+
+    quick = args.quick
+    repeat = args.repeat or (2 if quick else 5)
+    n_files = args.files or (40 if quick else 200)
+    steps = args.steps or (20 if quick else 200)
+    t0 = time.perf_counter()
+    emit("context", quick=quick, cpu_count=os.cpu_count(), python=sys.version.split()[0],
+         other_busy_processes=busy_processes())  # fmt: skip
+    summary: list[str] = []
+    with tempfile.TemporaryDirectory(prefix="jazzgen-bench-") as tmp_name:
+        tmp = Path(tmp_name)
+        repro: dict[str, dict[str, Any]] = {}
+        if METHENY.is_file():
+            for arch in ("fused", "course"):
+                line = course_reproduction(arch, tmp / f"course-{arch}")
+                if line:
+                    repro[arch] = line
+            if len(repro) == 2:
+                summary.append(
+                    f"course repro {repro['fused']['wall_seconds']:.1f} s fused / "
+                    f"{repro['course']['wall_seconds']:.1f} s course arch "
+                    f"({repro['fused']['ratio_vs_course_74s']:.1f}x / "
+                    f"{repro['course']['ratio_vs_course_74s']:.1f}x vs 74 s)"
+                )
+            if quick and len(repro) == 2:
+                trained = {
+                    arch: emit("train_course_preset", arch=arch, data="metheny bars 120-137",
+                               wall_seconds=line["train_seconds"], epochs=line["epochs"],
+                               final_loss=line["final_loss"], reduced=True,
+                               source="train stage of the course_reproduction run above")
+                    for arch, line in repro.items()
+                }  # fmt: skip
+            else:
+                trained = training_comparison(args.seed)
+            f, c = trained["fused"], trained["course"]
+            summary.append(
+                f"train {f['wall_seconds']:.1f} s fused vs {c['wall_seconds']:.1f} s course "
+                f"arch ({c['wall_seconds'] / f['wall_seconds']:.1f}x), loss "
+                f"{f['final_loss']:.3f} vs {c['final_loss']:.3f}"
+            )
+        else:
+            emit("course_reproduction", skipped=f"{METHENY} not found (measurements 1 and 2)")
+
+        default = ROOT / "models" / "default"
+        if default.is_dir():
+            bundle = default
+        elif "fused" in repro:
+            bundle = Path(repro["fused"]["bundle"])
+        else:
+            import bench_generate
+
+            bundle = bench_generate.build_bundle(tmp / "untrained")
+        gen = generate_timings(bundle, repeat, tmp, quick)
+        summary.append(
+            "generate 32 bars min/median numpy "
+            f"{gen['numpy']['min_seconds']:.2f}/{gen['numpy']['median_seconds']:.2f} s, keras "
+            f"{gen['keras']['min_seconds']:.2f}/{gen['keras']['median_seconds']:.2f} s, "
+            f"import tensorflow {gen['import_tensorflow']['min_seconds']:.2f}/"
+            f"{gen['import_tensorflow']['median_seconds']:.2f} s ({bundle.name})"
+        )
+
+        pre = preprocess_throughput(n_files, tmp, args.seed, quick)
+        summary.append(
+            f"preprocess {pre['build_corpus_files_per_s']:.0f} files/s "
+            f"({pre['build_corpus_files_per_s_per_core']:.0f}/core, {pre['files']} files)"
+        )
+
+        rss = peak_rss(args.pieces, steps, quick)
+        if rss:
+            summary.append(
+                f"peak RSS {rss['peak_rss_mb']:.0f} MB training {rss['pieces']} pieces "
+                f"({'<' if rss['meets_goal'] else '>='} 2 GB goal, {rss['steps_run']} steps)"
+            )
+    mode = "quick (reduced: see 'reduced' fields)" if quick else "full"
+    print(f"summary [{mode}, {time.perf_counter() - t0:.0f} s]: " + "; ".join(summary))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
