@@ -15,7 +15,9 @@ Prints one JSON line per measurement ({"measure": ..., ...}) and a final summary
    default-sized one (scripts/bench_generate.py).
 4. preprocessing throughput: `build_corpus` (jobs=2, no cache) and `encode_file` in one
    process over a varied synthetic set (scripts/bench_preprocess.py's generator) plus
-   data/midi; files/s and files/s per core.
+   data/midi; files/s and files/s per core. Measured first, before this process imports
+   TensorFlow, so build_corpus forks its workers as `jazzgen preprocess` does (with
+   TensorFlow loaded it starts them with forkserver, which costs each worker ~1 s of imports).
 5. peak RSS of training on a large corpus: data/midi encoded once, then the pieces copied
    with their chords transposed into all 12 keys and repeated until there are >= 1,000
    Piece objects (tokens are left as they are: the grammar is relative to the chord, so
@@ -25,15 +27,16 @@ Prints one JSON line per measurement ({"measure": ..., ...}) and a final summary
 `--quick` (goal: under 2 minutes) reduces: measurement 2 is read from measurement 1's
 train stage (same data, preset and seed, and that run has no validation split either, so
 the same training) instead of training twice more; 2 repeats instead of 5 in measurement 3;
-40 synthetic files instead of 200 in measurement 4; 20 capped steps instead of 200 in
-measurement 5. The JSON lines say `"reduced": true` where a figure is reduced.
+40 synthetic files instead of 200 in measurement 4; 20 capped steps instead of 200 and
+2% of the pieces held out for validation instead of 10% in measurement 5. The JSON lines
+say `"reduced": true` where a figure is reduced.
 
 Without ../shared/data/original_metheny.mid, measurements 1 and 2 are skipped (a JSON line
 says so). Wall times depend on what else runs on the machine: each line carries the 1-minute
 load average, and the first line lists the other busy processes.
 
     .venv/bin/python scripts/bench.py --quick
-    .venv/bin/python scripts/bench.py            # about 5-10 minutes
+    .venv/bin/python scripts/bench.py            # about 2-3 minutes on an idle machine
 """
 
 from __future__ import annotations
@@ -79,22 +82,35 @@ def emit(measure: str, **fields: Any) -> dict[str, Any]:
     return line
 
 
-def busy_processes(limit: int = 5) -> list[str]:
-    """Other processes using CPU now (`ps`), for the record: wall times depend on them."""
-    try:
-        out = subprocess.run(
-            ["ps", "-eo", "pid,pcpu,rss,args", "--sort=-pcpu", "--no-headers"],
-            capture_output=True, text=True, check=True,
-        ).stdout  # fmt: skip
-    except (OSError, subprocess.CalledProcessError):
-        return []
+def busy_processes(seconds: float = 1.0, limit: int = 5) -> list[str]:
+    """Other processes that used > 5% of a core over the next `seconds` (from /proc), for the
+    record: wall times depend on them."""
+
+    def cpu_ticks() -> dict[int, int]:
+        ticks = {}
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            ticks[int(stat.parent.name)] = int(fields[11]) + int(fields[12])  # utime + stime
+        return ticks
+
+    before = cpu_ticks()
+    time.sleep(seconds)
+    after = cpu_ticks()
+    hz = os.sysconf("SC_CLK_TCK")
     rows = []
-    for line in out.splitlines():
-        pid, pcpu, rss, args = line.split(None, 3)
-        if int(pid) == os.getpid() or float(pcpu) < 5.0 or args.startswith("ps "):
+    for pid, ticks in after.items():
+        share = (ticks - before.get(pid, ticks)) / hz / seconds
+        if pid == os.getpid() or share < 0.05:
             continue
-        rows.append(f"pid {pid} {pcpu}% cpu {int(rss) // 1024} MB: {args[:80]}")
-    return rows[:limit]
+        try:
+            cmd = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        rows.append((share, f"pid {pid} {share * 100:.0f}% of a core: {cmd.strip()[:80]}"))
+    return [text for _, text in sorted(rows, reverse=True)[:limit]]
 
 
 def json_lines(text: str) -> dict[str, dict[str, Any]]:
@@ -200,7 +216,13 @@ def preprocess_throughput(n_synthetic: int, tmp: Path, seed: int, reduced: bool)
     import numpy as np
     from bench_preprocess import _cpu_seconds, synthetic_midi
 
-    from jazzgen.preprocess import EncodeOptions, build_corpus, collect_inputs, encode_file
+    from jazzgen.preprocess import (
+        EncodeOptions,
+        _pool_context,
+        build_corpus,
+        collect_inputs,
+        encode_file,
+    )
 
     folder = tmp / "preprocess"
     folder.mkdir()
@@ -229,6 +251,7 @@ def preprocess_throughput(n_synthetic: int, tmp: Path, seed: int, reduced: bool)
         encode_file_files_per_s=n / single,
         encode_file_files_per_cpu_s=n / single_cpu,
         build_corpus_jobs=jobs,
+        pool_start_method=_pool_context().get_start_method(),
         build_corpus_files_per_s=n / parallel,
         build_corpus_files_per_s_per_core=n / parallel / jobs,
         build_corpus_files_per_cpu_s=n / parallel_cpu,
@@ -260,10 +283,8 @@ def large_corpus_pieces(min_pieces: int):
                     for bar in piece.bars
                 )
                 tag = f"t{semitones}c{copy}"
-                pieces.append(
-                    replace(piece, source=f"{piece.source}#{tag}", sha256=f"{tag}-{piece.sha256}",
-                            bars=bars)  # fmt: skip
-                )
+                source, sha256 = f"{piece.source}#{tag}", f"{tag}-{piece.sha256}"
+                pieces.append(replace(piece, source=source, sha256=sha256, bars=bars))
         copy += 1
     return pieces, vocab
 
@@ -281,28 +302,36 @@ def vm_hwm_bytes() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
-def rss_child(min_pieces: int, max_steps: int) -> int:
+def rss_child(min_pieces: int, max_steps: int, val_fraction: float) -> int:
     """Body of the subprocess of measurement 5: prints one JSON line."""
     t0 = time.perf_counter()
+    import jazzgen.train  # noqa: F401  (TensorFlow, Keras: most of the baseline)
+
+    imports_rss = vm_hwm_bytes()
     pieces, vocab = large_corpus_pieces(min_pieces)
     corpus_rss = vm_hwm_bytes()
-    from jazzgen import dataset
+    import jazzgen.train as train_module
     from jazzgen.config import override, preset
-    from jazzgen.train import train
 
-    plan = dataset.epoch_plan
-    full_steps: list[int] = []
+    steps_run: list[int] = []
 
-    def capped_plan(n_windows: int, batch_size: int, per_execution: int) -> tuple[int, int]:
-        steps, per = plan(n_windows, batch_size, per_execution)
-        full_steps.append(steps)
-        return min(steps, max(per, max_steps // per * per)), per
+    class CappedTiming(train_module.Timing):
+        """train()'s timing callback, also ending the epoch after `max_steps` batches (the
+        batch size and data pipeline stay as they are; validation still runs in full)."""
 
-    dataset.epoch_plan = capped_plan  # one epoch of at most max_steps batches
+        def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
+            super().on_train_batch_end(batch, logs)
+            steps_run.append(batch + 1)
+            if batch + 1 >= max_steps:
+                self.model.stop_training = True
+
+    train_module.Timing = CappedTiming
     model_config, train_config = preset("default")
-    train_config = override(train_config, epochs=1)
+    train_config = override(train_config, epochs=1, val_fraction=val_fraction)
     with tempfile.TemporaryDirectory() as tmp:
-        result = train(pieces, vocab, model_config, train_config, Path(tmp) / "b", verbose=0)
+        result = train_module.train(
+            pieces, vocab, model_config, train_config, Path(tmp) / "b", verbose=0
+        )
     m = result.metrics
     print(json.dumps({
         "pieces": len(pieces),
@@ -310,23 +339,29 @@ def rss_child(min_pieces: int, max_steps: int) -> int:
         "n_values": len(vocab),
         "train_windows": m["train_windows"],
         "val_windows": m["val_windows"],
-        "steps_run": m["steps_per_epoch"],
-        "steps_full_epoch": full_steps[0] if full_steps else None,
+        "steps_run": steps_run[-1] if steps_run else 0,
+        "steps_full_epoch": m["steps_per_epoch"],
+        "batch_size": train_config.batch_size,
+        "val_fraction": val_fraction,
         "fit_seconds": m["fit_seconds"],
         "seconds": time.perf_counter() - t0,
+        "peak_rss_after_imports_bytes": imports_rss,
         "peak_rss_after_corpus_bytes": corpus_rss,
         "peak_rss_bytes": vm_hwm_bytes(),
     }), flush=True)  # fmt: skip
     return 0
 
 
-def peak_rss(min_pieces: int, max_steps: int, reduced: bool) -> dict[str, Any] | None:
+def peak_rss(
+    min_pieces: int, max_steps: int, val_fraction: float, reduced: bool
+) -> dict[str, Any] | None:
     if not DATA_MIDI.is_dir():
         emit("train_peak_rss", skipped=f"{DATA_MIDI} not found")
         return None
     start = time.perf_counter()
     done = subprocess.run(
-        [PY, __file__, "--rss-child", str(min_pieces), "--rss-steps", str(max_steps)],
+        [PY, __file__, "--rss-child", str(min_pieces), "--rss-steps", str(max_steps),
+         "--rss-val-fraction", str(val_fraction)],
         capture_output=True, text=True, cwd=ROOT,
     )  # fmt: skip
     wall = time.perf_counter() - start
@@ -363,9 +398,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--rss-child", type=int, default=None, help=argparse.SUPPRESS)
     parser.add_argument("--rss-steps", type=int, default=200, help=argparse.SUPPRESS)
+    parser.add_argument("--rss-val-fraction", type=float, default=0.1, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.rss_child is not None:
-        return rss_child(args.rss_child, args.rss_steps)
+        return rss_child(args.rss_child, args.rss_steps, args.rss_val_fraction)
 
     quick = args.quick
     repeat = args.repeat or (2 if quick else 5)
@@ -377,6 +413,14 @@ def main(argv: list[str] | None = None) -> int:
     summary: list[str] = []
     with tempfile.TemporaryDirectory(prefix="jazzgen-bench-") as tmp_name:
         tmp = Path(tmp_name)
+        # First, while this process has not imported TensorFlow: build_corpus then forks its
+        # workers, as `jazzgen preprocess` does (with TensorFlow loaded it uses forkserver).
+        pre = preprocess_throughput(n_files, tmp, args.seed, quick)
+        summary.append(
+            f"preprocess {pre['build_corpus_files_per_s']:.0f} files/s "
+            f"({pre['build_corpus_files_per_s_per_core']:.0f}/core, {pre['files']} files)"
+        )
+
         repro: dict[str, dict[str, Any]] = {}
         if METHENY.is_file():
             for arch in ("fused", "course"):
@@ -427,18 +471,13 @@ def main(argv: list[str] | None = None) -> int:
             f"{gen['import_tensorflow']['median_seconds']:.2f} s ({bundle.name})"
         )
 
-        pre = preprocess_throughput(n_files, tmp, args.seed, quick)
-        summary.append(
-            f"preprocess {pre['build_corpus_files_per_s']:.0f} files/s "
-            f"({pre['build_corpus_files_per_s_per_core']:.0f}/core, {pre['files']} files)"
-        )
-
-        rss = peak_rss(args.pieces, steps, quick)
+        rss = peak_rss(args.pieces, steps, 0.02 if quick else 0.1, quick)
         if rss:
             summary.append(
                 f"peak RSS {rss['peak_rss_mb']:.0f} MB training {rss['pieces']} pieces "
                 f"({'<' if rss['meets_goal'] else '>='} 2 GB goal, {rss['steps_run']} steps)"
             )
+    emit("context_end", other_busy_processes=busy_processes())
     mode = "quick (reduced: see 'reduced' fields)" if quick else "full"
     print(f"summary [{mode}, {time.perf_counter() - t0:.0f} s]: " + "; ".join(summary))
     return 0
