@@ -86,9 +86,7 @@ def _run(args: argparse.Namespace, out: Path) -> int:
     model_config = override(model_config, arch=args.arch)
     train_config = override(train_config, seed=args.seed, epochs=args.epochs)
     t = time.perf_counter()
-    result = train(
-        [piece], vocab, model_config, train_config, out / "model", force=True, verbose=0
-    )
+    result = train([piece], vocab, model_config, train_config, out / "model", force=True, verbose=0)
     timings["train"] = time.perf_counter() - t
     history = result.history
     m = result.metrics

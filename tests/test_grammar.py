@@ -160,9 +160,7 @@ def melodies(draw: st.DrawFn) -> tuple[list[Note], list[Bar]]:
         limit = onsets[i + 1] if i + 1 < len(onsets) else total_steps + 6
         end = draw(st.integers(onset + 1, limit))
         pitch = draw(st.integers(55, 79))
-        notes.append(
-            Note(pitch, onset / GRID_STEPS_PER_QUARTER, end / GRID_STEPS_PER_QUARTER)
-        )
+        notes.append(Note(pitch, onset / GRID_STEPS_PER_QUARTER, end / GRID_STEPS_PER_QUARTER))
     return notes, bars
 
 
