@@ -386,37 +386,34 @@ def _draw_rolls(
     return legend handles for every part."""
     lo_beat, hi_beat = first_bar * bar_beats, last_bar * bar_beats
 
+    from matplotlib.collections import PatchCollection
+    from matplotlib.patches import Patch, Rectangle
+
     def visible(notes: Sequence[Note]) -> list[Note]:
         return [n for n in notes if n.end_beat > lo_beat and n.start_beat < hi_beat]
 
-    from matplotlib.collections import PatchCollection
-    from matplotlib.patches import Patch, Rectangle
+    def boxes_of(notes: Sequence[Note], height: float) -> list[Rectangle]:
+        """One rectangle per visible note, `height` semitones tall, x in bars."""
+        return [
+            Rectangle(
+                (n.start_beat / bar_beats, n.pitch - height / 2),
+                max(n.end_beat - n.start_beat, 0.05) / bar_beats,
+                height,
+            )
+            for n in visible(notes)
+        ]
 
     handles: list[object] = []
     backing = [p for p in parts if not p.is_drum and not p.is_melody]
     for i, part in enumerate(backing):
         colour = _BACKING_COLOURS[i % len(_BACKING_COLOURS)]
-        boxes = [
-            Rectangle(
-                (n.start_beat / bar_beats, n.pitch - 0.4),
-                max(n.end_beat - n.start_beat, 0.05) / bar_beats,
-                0.8,
-            )
-            for n in visible(part.notes)
-        ]
+        boxes = boxes_of(part.notes, 0.8)
         ax.add_collection(
             PatchCollection(boxes, facecolor=colour, edgecolor="none", alpha=0.55, zorder=1)
         )
         handles.append(Patch(facecolor=colour, alpha=0.55, label=part.name))
     for part in (p for p in parts if p.is_melody and not p.is_drum):
-        boxes = [
-            Rectangle(
-                (n.start_beat / bar_beats, n.pitch - 0.5),
-                max(n.end_beat - n.start_beat, 0.05) / bar_beats,
-                1.0,
-            )
-            for n in visible(part.notes)
-        ]
+        boxes = boxes_of(part.notes, 1.0)
         ax.add_collection(
             PatchCollection(
                 boxes, facecolor=_MELODY_COLOUR, edgecolor="white", linewidth=0.5, zorder=3
