@@ -338,7 +338,6 @@ def train_command(
       jazzgen train my_midi_folder/ --out models/mine
       jazzgen train tune.mid --start-bar 120 --end-bar 137 --preset course --out models/c
     """
-    import os
     from pathlib import Path
 
     from jazzgen.config import override
@@ -346,7 +345,6 @@ def train_command(
 
     if Path(out).exists() and not force:
         _fail(f"{out} already exists: use --force to overwrite it")
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # hide TensorFlow's C++ info lines
 
     model_changes = dict(
         tx=tx, units=units, layers=layers, dropout=dropout, cell=cell, arch=arch,
@@ -357,6 +355,9 @@ def train_command(
         patience=patience, seed=seed, strategy=strategy, windows_per_epoch=windows_per_epoch,
     )  # fmt: skip
     track = int(melody_track) if melody_track is not None and melody_track.isdigit() else None
+    from jazzgen.tf_runtime import import_tensorflow
+
+    import_tensorflow()  # before jazzgen.train imports Keras: hides TensorFlow's C++ chatter
     from jazzgen import train as training
     from jazzgen.preprocess import EncodeOptions
 

@@ -267,8 +267,10 @@ class KerasEngine:
 
     def __init__(self, bundle: Bundle) -> None:
         try:
+            from jazzgen.tf_runtime import import_tensorflow
+
+            tf = import_tensorflow()
             import keras
-            import tensorflow as tf
         except ImportError as exc:  # pragma: no cover - tensorflow is a dependency
             raise BundleError(f"--engine keras needs TensorFlow/Keras: {exc}") from None
         cfg = bundle.model_config

@@ -1,0 +1,34 @@
+"""Importing TensorFlow without its C++ start-up chatter.
+
+TensorFlow 2.21 prints oneDNN and CUDA-probing lines (and, on machines without a GPU, an
+alarming "failed call to cuInit" error line) from C++ before its log level applies, so
+`TF_CPP_MIN_LOG_LEVEL` alone does not hide them. `import_tensorflow` sends file descriptor
+2 to /dev/null while TensorFlow loads and probes its devices, then restores it; Python
+exceptions still surface normally afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from types import ModuleType
+
+
+def import_tensorflow() -> ModuleType:
+    """Import and initialise TensorFlow quietly (once); return the module."""
+    if "tensorflow" in sys.modules:
+        return sys.modules["tensorflow"]
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    sys.stderr.flush()
+    saved = os.dup(2)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        import tensorflow as tf
+
+        tf.config.list_physical_devices()  # the CUDA probe happens here, still muted
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+    return tf
