@@ -39,7 +39,6 @@ from jazzgen.grammar import Token, realize_bars
 from jazzgen.music import (
     CHORD_FEATURES,
     Chord,
-    ChordQuality,
     chord_features,
     parse_chord_symbol,
     parse_progression,
@@ -239,7 +238,13 @@ def make_bars(
 
 
 def guess_key_fifths(bars: Sequence[Bar]) -> int:
-    """Sharps (+) / flats (-) of the best-fitting major key of the chords."""
+    """Sharps (+) / flats (-) of the major key that best fits the chords.
+
+    Each chord votes, weighted by its length, for the keys whose major scale holds its
+    tones, and adds `ROOT_WEIGHT` to the key on its own root: home chords sound longest,
+    so a blues in F (F7 Bb7 ...) gets one flat rather than the two that its F7's Eb
+    alone would suggest.
+    """
     major = (0, 2, 4, 5, 7, 9, 11)
     scores = np.zeros(12)
     for bar in bars:
@@ -249,14 +254,12 @@ def guess_key_fifths(bars: Sequence[Bar]) -> int:
             for tonic in range(12):
                 scale = {(tonic + i) % 12 for i in major}
                 scores[tonic] += weight * sum(pc in scale for pc in pcs)
-                if span.chord.root == tonic and span.chord.quality in (
-                    ChordQuality.MAJOR,
-                    ChordQuality.MAJOR7,
-                    ChordQuality.MAJOR6,
-                ):
-                    scores[tonic] += 0.5 * weight
+            scores[span.chord.root] += ROOT_WEIGHT * weight
     best = max(range(12), key=lambda k: (scores[k], -abs(_PITCH_CLASS_FIFTHS[k])))
     return _PITCH_CLASS_FIFTHS[best]
+
+
+ROOT_WEIGHT = 1.5  # per beat of a chord, for the key on its root (see guess_key_fifths)
 
 
 @dataclass(frozen=True)

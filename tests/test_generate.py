@@ -186,3 +186,17 @@ def test_progression_helpers():
                                       TimeSignature(4, 4), 1)) == -3  # fmt: skip
     with pytest.raises(ConfigError, match="either --chords or --leadsheet"):
         GenerateOptions(chords="C", leadsheet="x.mid")
+
+
+@pytest.mark.parametrize(
+    ("text", "fifths"),
+    [
+        ("F7 | Bb7 | F7 | Cm7 F7 | Bb7 | Bdim7 | F7 | Am7 D7 | Gm7 | C7 | F7 D7 | Gm7 C7", -1),
+        ("Cm7 | Fm7 | Cm7 | Cm7 | Fm7 | Fm7 | Cm7 | Cm7 | Abmaj7 | G7 | Cm7 | G7", -3),
+        ("Dm7 G7 | Cmaj7 | Cm7 F7 | Bbmaj7", 0),
+        ("Am7b5 D7 | Gm7 | Am7b5 D7 | Gm7", -2),
+    ],
+)
+def test_key_signature_guess_follows_the_home_chord(text: str, fifths: int) -> None:
+    prog = [split_bar(b, 4.0) for b in parse_progression(text)]
+    assert guess_key_fifths(make_bars(prog, TimeSignature(4, 4), len(prog))) == fifths
