@@ -532,13 +532,18 @@ def piano_roll_png(
                 handles=handles, loc="upper left", bbox_to_anchor=(1.005, 1.0),
                 fontsize=8, frameon=False,
             )  # fmt: skip
-        fig.tight_layout()
-        png_path = Path(png_path)
-        png_path.parent.mkdir(parents=True, exist_ok=True)
-        fig.savefig(png_path, dpi=dpi)
+        return _save(fig, png_path, dpi)
     finally:
         plt.close(fig)
-    return png_path
+
+
+def _save(fig, png_path: str | os.PathLike[str], dpi: int) -> Path:
+    """Lay out and write `fig` as PNG (creating the folder); return the path."""
+    fig.tight_layout()
+    path = Path(png_path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=dpi)
+    return path
 
 
 def read_history_csv(history_csv: str | os.PathLike[str]) -> dict[str, list[float]]:
@@ -608,10 +613,6 @@ def training_curves_png(
             ax.grid(True, color="#e0e0e0", linewidth=0.6)
             ax.legend(fontsize=8)
         fig.suptitle(title or f"training curves ({Path(history_csv).parent.name or 'run'})")
-        fig.tight_layout()
-        png_path = Path(png_path)
-        png_path.parent.mkdir(parents=True, exist_ok=True)
-        fig.savefig(png_path, dpi=dpi)
+        return _save(fig, png_path, dpi)
     finally:
         plt.close(fig)
-    return png_path
