@@ -354,27 +354,22 @@ def train_command(
         epochs=epochs, batch_size=batch_size, lr=lr, val_fraction=val_fraction,
         patience=patience, seed=seed, strategy=strategy, windows_per_epoch=windows_per_epoch,
     )  # fmt: skip
-    track = int(melody_track) if melody_track is not None and melody_track.isdigit() else None
+    from jazzgen.preprocess import EncodeOptions, load_training_corpus
+
+    options = EncodeOptions(melody_track=melody_track, start_bar=start_bar, end_bar=end_bar)
+    if not resume:  # bad option values fail before any encoding or TensorFlow start-up
+        model_config = override(get_preset(preset)[0], **model_changes)
+        train_config = override(get_preset(preset)[1], **train_changes)
+    pieces, vocab, encode, skipped = load_training_corpus(inputs, options=options, jobs=jobs)
     from jazzgen.tf_runtime import import_tensorflow
 
     import_tensorflow()  # before jazzgen.train imports Keras: hides TensorFlow's C++ chatter
     from jazzgen import train as training
-    from jazzgen.preprocess import EncodeOptions
 
-    options = EncodeOptions(
-        melody_track=track if track is not None else melody_track,
-        start_bar=start_bar,
-        end_bar=end_bar,
-    )
     if resume:
         base_model, base_train, _run = training.load_run(out)
-    else:
-        base_model, base_train = get_preset(preset)
-    model_config = override(base_model, **model_changes)
-    train_config = override(base_train, **train_changes)
-    pieces, vocab, encode, skipped = training.load_training_corpus(
-        inputs, options=options, jobs=jobs
-    )
+        model_config = override(base_model, **model_changes)
+        train_config = override(base_train, **train_changes)
     for item in skipped:
         typer.echo(f"skipped {item['path']}: {item['reason']}", err=True)
     if not quiet:

@@ -76,6 +76,7 @@ class TrainConfig:
         _check_range("clipnorm", self.clipnorm, 0.0, 1e6)
         _check_range("val_fraction", self.val_fraction, 0.0, 0.9)
         _check_range("patience", self.patience, 0, 100_000)
+        _check_range("seed", self.seed, 0, 2**32 - 1)
         _check_choice("strategy", self.strategy, STRATEGIES)
         _check_range("steps_per_execution", self.steps_per_execution, 1, 100_000)
         _check_range("windows_per_epoch", self.windows_per_epoch, 0, 10**9)

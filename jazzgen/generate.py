@@ -135,6 +135,8 @@ class GenerateOptions:
             raise ConfigError("give either --chords or --leadsheet, not both")
         if self.bars is not None and not 1 <= self.bars <= 4096:
             raise ConfigError(f"bars must be in range 1..4096, got {self.bars}")
+        if not 0 <= self.seed < 2**32:
+            raise ConfigError(f"seed must be in range 0..{2**32 - 1}, got {self.seed}")
         if not 1 <= self.candidates <= 1024:
             raise ConfigError(f"candidates must be in range 1..1024, got {self.candidates}")
         if self.engine not in ENGINES:
@@ -237,6 +239,9 @@ def make_bars(
     return bars
 
 
+ROOT_WEIGHT = 1.5  # per beat of a chord, for the key on its root (see guess_key_fifths)
+
+
 def guess_key_fifths(bars: Sequence[Bar]) -> int:
     """Sharps (+) / flats (-) of the major key that best fits the chords.
 
@@ -257,9 +262,6 @@ def guess_key_fifths(bars: Sequence[Bar]) -> int:
             scores[span.chord.root] += ROOT_WEIGHT * weight
     best = max(range(12), key=lambda k: (scores[k], -abs(_PITCH_CLASS_FIFTHS[k])))
     return _PITCH_CLASS_FIFTHS[best]
-
-
-ROOT_WEIGHT = 1.5  # per beat of a chord, for the key on its root (see guess_key_fifths)
 
 
 @dataclass(frozen=True)

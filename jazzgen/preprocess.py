@@ -25,11 +25,12 @@ from pathlib import Path
 from typing import Any
 
 from jazzgen.corpus import Piece, PieceBar, piece_from_dict, piece_to_dict
-from jazzgen.errors import ConfigError, InputFileError, JazzgenError
+from jazzgen.errors import ConfigError, CorpusError, InputFileError, JazzgenError
 from jazzgen.grammar import DEFAULT_MIN_REST_STEPS, encode_bars
 from jazzgen.leadsheet import extract_leadsheet
 from jazzgen.midi_io import SUPPORTED_EXTENSIONS, read_score
 from jazzgen.score import LeadSheet, Score
+from jazzgen.vocab import Vocab
 
 log = logging.getLogger(__name__)
 
@@ -378,3 +379,59 @@ def describe_file(path: str | Path, options: EncodeOptions | None = None) -> dic
         "chord_source": leadsheet.chord_source,
         "bars": bars,
     }
+
+
+# --- training inputs ---------------------------------------------------------------------
+
+
+def load_training_corpus(
+    inputs: Sequence[str | Path],
+    *,
+    options: Any = None,
+    jobs: int | None = None,
+) -> tuple[list[Piece], Vocab, dict[str, Any], list[dict[str, Any]]]:
+    """Pieces, vocabulary, encode settings and skipped files for `jazzgen train INPUT...`.
+
+    One directory written by `jazzgen preprocess` (corpus.jsonl) is read as is, with its
+    vocab.json; otherwise the inputs are MIDI/lead-sheet files or folders, encoded with
+    `options` (EncodeOptions) in `jobs` processes. Raises CorpusError when
+    nothing usable remains.
+    """
+    from jazzgen.corpus import REPORT_FILE, is_corpus_dir, load_corpus, load_vocab
+
+    corpus_dirs = [p for p in inputs if is_corpus_dir(p)]
+    if corpus_dirs:
+        if len(inputs) > 1:
+            raise ConfigError(
+                f"{corpus_dirs[0]} is a preprocessed corpus: train on it alone, "
+                "or pass MIDI files/folders only"
+            )
+        if options is not None and options != EncodeOptions():
+            raise ConfigError(
+                f"{corpus_dirs[0]} is already encoded: --melody-track/--start-bar/--end-bar "
+                "apply only to MIDI inputs (re-run `jazzgen preprocess` with them)"
+            )
+        directory = Path(corpus_dirs[0])
+        pieces = load_corpus(directory)
+        vocab = load_vocab(directory, pieces)
+        try:
+            report = json.loads((directory / REPORT_FILE).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            report = {}
+        encode = report.get("settings", {}) if isinstance(report, dict) else {}
+        skipped: list[dict[str, Any]] = []
+    else:
+        options = options or EncodeOptions()
+        paths = collect_inputs(inputs)
+        if not paths:
+            raise CorpusError(f"no MIDI/MusicXML/ABC files found in {', '.join(map(str, inputs))}")
+        pieces, report = build_corpus(paths, jobs=jobs, options=options)
+        skipped = [f for f in report["files"] if f["status"] != "ok"]
+        if not pieces:
+            reasons = "; ".join(f"{f['path']}: {f['reason']}" for f in skipped[:3])
+            raise CorpusError(f"no usable input ({len(skipped)} skipped): {reasons}")
+        vocab = Vocab.from_tokens(t for p in pieces for b in p.bars for t in b.tokens)
+        encode = asdict(options)
+    if not pieces:
+        raise CorpusError("the corpus has no pieces: nothing to train on")
+    return pieces, vocab, encode, skipped

@@ -267,8 +267,7 @@ def large_corpus_pieces(min_pieces: int):
     """data/midi's pieces with chords transposed into 12 keys, repeated to >= min_pieces."""
     from dataclasses import replace
 
-    from jazzgen.preprocess import EncodeOptions
-    from jazzgen.train import load_training_corpus
+    from jazzgen.preprocess import EncodeOptions, load_training_corpus
 
     base, vocab, _encode, _skipped = load_training_corpus(
         [DATA_MIDI], options=EncodeOptions(), jobs=1

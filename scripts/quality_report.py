@@ -162,8 +162,7 @@ def main(argv: list[str] | None = None) -> int:
         load_leadsheets,
         segment_leadsheet,
     )
-    from jazzgen.preprocess import EncodeOptions
-    from jazzgen.train import load_training_corpus
+    from jazzgen.preprocess import EncodeOptions, load_training_corpus
 
     t0 = time.perf_counter()
     try:

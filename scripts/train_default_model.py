@@ -41,8 +41,8 @@ def main(argv: list[str] | None = None) -> int:
     from jazzgen.config import override, preset
     from jazzgen.corpus import source_files_hash
     from jazzgen.errors import JazzgenError
-    from jazzgen.preprocess import EncodeOptions
-    from jazzgen.train import load_training_corpus, train
+    from jazzgen.preprocess import EncodeOptions, load_training_corpus
+    from jazzgen.train import train
 
     midi_dir = args.data.resolve() / "midi"
     if midi_dir.is_relative_to(ROOT):  # record repository-relative paths in config.json
