@@ -141,8 +141,8 @@ def preprocess_command(
 
     Folders are searched recursively for .mid .midi .xml .mxl .musicxml .abc files. Files
     are encoded in parallel; results are cached by file content in OUT/cache, so a rerun
-    only encodes new or changed files. Writes OUT/vocab.json, OUT/corpus.jsonl and
-    OUT/report.json. Unusable files are skipped with a reason; the exit code is 1 only
+    (with --force to replace the corpus) only encodes new or changed files. Writes
+    OUT/vocab.json, OUT/corpus.jsonl and OUT/report.json. Unusable files are skipped with a reason; the exit code is 1 only
     when no file is usable.
 
     \b
@@ -157,7 +157,9 @@ def preprocess_command(
     out_dir = Path(out)
     if out_dir.exists() and not out_dir.is_dir():
         _fail(f"--out {out} is a file, not a folder")
-    if out_dir.is_dir() and any(out_dir.iterdir()) and not is_corpus_dir(out_dir) and not force:
+    if out_dir.is_dir() and any(out_dir.iterdir()) and not force:
+        if is_corpus_dir(out_dir):
+            _fail(f"--out {out} already holds a corpus: pass --force to replace it")
         _fail(f"--out {out} is not empty and not a jazzgen corpus: pass --force to write there")
     if jobs is not None and jobs < 1:
         _fail(f"--jobs must be >= 1, got {jobs}")

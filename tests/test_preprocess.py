@@ -122,8 +122,11 @@ def test_cli_preprocess_writes_corpus(tmp_path: Path, capsys: pytest.CaptureFixt
     pieces = load_corpus(out)
     vocab = load_vocab(out, pieces)
     assert len(vocab) > 0
-    # A rerun into the same folder is allowed and answered from the cache.
-    assert run(["preprocess", str(tmp_path / "in"), "--out", str(out), "--jobs", "1"]) == 0
+    # A rerun never replaces the corpus silently; with --force it is answered from the cache.
+    assert run(["preprocess", str(tmp_path / "in"), "--out", str(out), "--jobs", "1"]) == 1
+    assert "already holds a corpus: pass --force" in capsys.readouterr().err
+    args = ["preprocess", str(tmp_path / "in"), "--out", str(out), "--jobs", "1", "--force"]
+    assert run(args) == 0
     assert "(7 from cache)" in capsys.readouterr().out
 
 
