@@ -142,8 +142,8 @@ def preprocess_command(
     Folders are searched recursively for .mid .midi .xml .mxl .musicxml .abc files. Files
     are encoded in parallel; results are cached by file content in OUT/cache, so a rerun
     (with --force to replace the corpus) only encodes new or changed files. Writes
-    OUT/vocab.json, OUT/corpus.jsonl and OUT/report.json. Unusable files are skipped with a reason; the exit code is 1 only
-    when no file is usable.
+    OUT/vocab.json, OUT/corpus.jsonl and OUT/report.json. Unusable files are skipped with
+    a reason; the exit code is 1 only when no file is usable.
 
     \b
     Example:

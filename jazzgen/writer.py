@@ -71,12 +71,16 @@ def key_name(key_fifths: int) -> str:
 
 
 def swing_beat(beat: float, ratio: float) -> float:
-    """Map a time in quarter notes so a straight off-beat eighth lands at `ratio` of the beat."""
+    """Swing a time in quarter notes: a straight off-beat eighth (x.5) moves to x + `ratio`.
+
+    Every other position stays, so lines that are already triplet-swung (onsets at 2/3 of
+    the beat, as the grammar keeps them) and the comping's triplet off-beats are not swung
+    twice. Note ends on an off-beat move with it, so the note before it stays legato.
+    """
     whole = np.floor(beat + 1e-9)
-    frac = beat - whole
-    if frac <= 0.5:
-        return float(whole + frac * (ratio / 0.5))
-    return float(whole + ratio + (frac - 0.5) * ((1.0 - ratio) / 0.5))
+    if abs(beat - whole - 0.5) < 1e-6:
+        return float(whole + ratio)
+    return float(beat)
 
 
 def _note_events(

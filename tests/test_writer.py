@@ -138,7 +138,10 @@ def test_swing_moves_straight_offbeats_and_keeps_order():
     assert swing_beat(0.5, 0.6) == pytest.approx(0.6)
     assert swing_beat(3.5, 2 / 3) == pytest.approx(3 + 2 / 3)
     assert swing_beat(2.0, 0.6) == 2.0 and swing_beat(1.0, 0.7) == 1.0
-    xs = np.linspace(0, 4, 97)
+    assert swing_beat(1 + 2 / 3, 0.6) == pytest.approx(1 + 2 / 3)  # triplets stay put
+    assert swing_beat(2.25, 0.6) == 2.25
+    # On the 1/6-beat grid of eighth lines and triplets, order is kept.
+    xs = [i / 6 for i in range(25)]
     ys = [swing_beat(x, 0.65) for x in xs]
     assert all(a < b for a, b in itertools.pairwise(ys))
     midi = build_midi([Part("Melody", 0, 0, MELODY[:2])], qpm=120, swing=0.6)
