@@ -234,8 +234,12 @@ def parse_midi_bytes(data: bytes, path: str | Path = "<bytes>") -> Score:
     fmt, ntracks, division = struct.unpack(">HHH", data[8:14])
     if header_len < 6:
         raise InputFileError(path, f"corrupt MIDI header (length {header_len}, expected 6)")
+    if fmt == 2:
+        raise InputFileError(
+            path, "MIDI format 2 (independent sequences) is not supported: export type 0 or 1"
+        )
     if fmt > 2:
-        raise InputFileError(path, f"unknown MIDI file format {fmt} (expected 0, 1 or 2)")
+        raise InputFileError(path, f"unknown MIDI file format {fmt} (expected 0 or 1)")
     if division & 0x8000:
         raise InputFileError(
             path, "SMPTE time division is not supported (need ticks per quarter note)"

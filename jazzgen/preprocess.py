@@ -200,10 +200,11 @@ def _process_one(path_text: str, options: EncodeOptions, cache_dir: str | None) 
             cached = json.loads(cache_file.read_text(encoding="utf-8"))
             if cached.get("piece") is not None:
                 cached["piece"]["source"] = path_text  # same content, maybe another name
+                piece_from_dict(cached["piece"])  # a damaged entry is re-encoded below
             cached.update(path=path_text, cached=True)
             return cached
-        except (OSError, ValueError, AttributeError):
-            log.warning("ignoring unreadable cache entry %s", cache_file)
+        except (OSError, ValueError, AttributeError, KeyError, TypeError, JazzgenError):
+            log.warning("ignoring unreadable cache entry %s (re-encoding)", cache_file)
     try:
         piece = encode_file(path, options, sha256=sha)
     except JazzgenError as exc:

@@ -257,3 +257,10 @@ def test_metheny_matches_symusic_and_mido(metheny_path: Path) -> None:
     guitar = score.tracks[5]
     assert (guitar.name, guitar.channel + 1, guitar.program) == ("Guitar", 6, 26)
     assert score.qpm == pytest.approx(112.0, abs=0.01)
+
+
+def test_format_2_is_refused_with_a_reason() -> None:
+    data = bytearray(make_midi([note_track(scale_melody())]))
+    data[8:10] = struct.pack(">H", 2)  # the header's format field
+    with pytest.raises(InputFileError, match="format 2"):
+        parse_midi_bytes(bytes(data), "t2.mid")

@@ -157,3 +157,18 @@ def test_cli_preprocess_refuses_foreign_folder(
 def test_cli_preprocess_missing_input(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     assert run(["preprocess", str(tmp_path / "nope"), "--out", str(tmp_path / "o")]) == 1
     assert "Error:" in capsys.readouterr().err
+
+
+def test_damaged_cache_entry_is_re_encoded(tmp_path: Path) -> None:
+    _make_folder(tmp_path / "in")
+    paths = collect_inputs([tmp_path / "in"])
+    cache = tmp_path / "cache"
+    pieces, _ = build_corpus(paths, jobs=1, cache_dir=cache, options=EncodeOptions())
+    for entry in cache.glob("*.json"):
+        data = json.loads(entry.read_text())
+        if data.get("piece"):
+            data["piece"]["bars"][0]["tokens"] = ["not a token"]
+            entry.write_text(json.dumps(data))
+    again, report = build_corpus(paths, jobs=1, cache_dir=cache, options=EncodeOptions())
+    assert [p.bars for p in again] == [p.bars for p in pieces]
+    assert report["ok"] == len(pieces)
