@@ -686,7 +686,7 @@ def extract_leadsheet(
         source=score.path,
         melody=tuple(selected),
         bars=tuple(bars),
-        qpm=score.qpm,
+        qpm=_qpm_at(score, range_start),
         melody_track=None if is_leadsheet else track.index,
         melody_name=track.name,
         reason=reason,
@@ -694,3 +694,12 @@ def extract_leadsheet(
         key_fifths=score.key_fifths,
         notes_dropped=dropped,
     )
+
+
+def _qpm_at(score: Score, beat: float) -> float:
+    """The tempo in force at `beat` (the last change at or before it)."""
+    qpm = score.tempos[0].qpm
+    for tempo in score.tempos:
+        if tempo.start_beat <= beat + 1e-9:
+            qpm = tempo.qpm
+    return qpm

@@ -328,3 +328,10 @@ def test_solo_piano_left_hand_gives_the_chords() -> None:
     assert [bar.chords[0].chord.symbol for bar in leadsheet.bars] == ["Dm7", "G7", "Cmaj7", "Cmaj7"]
     assert leadsheet.notes_dropped == 16
     assert all(n.pitch >= 72 for n in leadsheet.melody)
+
+
+def test_tempo_of_a_later_section_is_the_tempo_in_force_there() -> None:
+    data = make_midi([note_track(scale_melody(8))], tempo=[(0.0, 100.0), (16.0, 160.0)])
+    score = parse_midi_bytes(data, "tempi.mid")
+    assert extract_leadsheet(score).qpm == pytest.approx(100.0)
+    assert extract_leadsheet(score, start_bar=5, end_bar=8).qpm == pytest.approx(160.0)
