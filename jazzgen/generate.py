@@ -443,6 +443,13 @@ def generate(options: GenerateOptions, *, bundle: Bundle | None = None) -> Gener
         plan = _plan_from_bundle(bundle, np.random.default_rng([seed, 2]), meter)
     n_bars = options.bars if options.bars is not None else plan.default_bars
     primer = _prepare_primer(options.primer, tables, bundle.vocab) if options.primer else None
+    if primer is not None:
+        meters = {str(b.time_signature) for b in primer.bars}
+        if meters != {str(plan.time_signature)}:
+            raise ConfigError(
+                f"primer {options.primer} is in {'/'.join(sorted(meters))} but the solo is in "
+                f"{plan.time_signature}: give chords or a lead sheet in the primer's meter"
+            )
     # the count-in bars come first: everything after them is shifted by their length
     count_in_beats = options.count_in_bars * plan.time_signature.bar_beats
     if primer and count_in_beats:

@@ -170,6 +170,12 @@ def test_primer_is_kept_at_the_start(bundle, tmp_path):
     head = [n for n in result.notes if n.start_beat < 8.0]
     assert [n.pitch for n in head] == [p for p, *_ in primer_notes]
     assert min(n.start_beat for n in result.notes if n.start_beat >= 8.0) >= 8.0
+    # A primer in another meter than the solo's is refused, not mis-barred.
+    waltz = tmp_path / "waltz.mid"
+    waltz.write_bytes(make_midi([note_track([(62, i * 1.0, 0.9) for i in range(6)])],
+                                time_sig=(3, 4)))  # fmt: skip
+    with pytest.raises(ConfigError, match="primer .* is in 3/4 but the solo is in 4/4"):
+        generate(GenerateOptions(model=bundle, primer=waltz, chords="Cmaj7 | A7", bars=4))
 
 
 def test_progression_helpers():
