@@ -174,7 +174,7 @@ def test_primer_is_kept_at_the_start(bundle, tmp_path):
     waltz = tmp_path / "waltz.mid"
     waltz.write_bytes(make_midi([note_track([(62, i * 1.0, 0.9) for i in range(6)])],
                                 time_sig=(3, 4)))  # fmt: skip
-    with pytest.raises(ConfigError, match="primer .* is in 3/4 but the solo is in 4/4"):
+    with pytest.raises(ConfigError, match=r"primer .* is in 3/4 but the solo is in 4/4"):
         generate(GenerateOptions(model=bundle, primer=waltz, chords="Cmaj7 | A7", bars=4))
 
 
