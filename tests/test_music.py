@@ -110,3 +110,24 @@ def test_chord_features() -> None:
     assert len(features) == 24
     assert [i for i in range(12) if features[i]] == [0, 2, 5, 9]
     assert [i for i in range(12) if features[12 + i]] == [2]
+
+
+def test_quick_suffixes_agree_with_music21() -> None:
+    """The no-music21 fast path must give what the music21 path gives, where it parses."""
+    from music21 import harmony
+
+    from jazzgen.music import _QUICK_SUFFIXES, _quality_from_pitch_classes
+
+    checked = 0
+    for suffix, quality in _QUICK_SUFFIXES.items():
+        if suffix == "69" or suffix.startswith("-"):
+            continue  # music21 reads C69 as C D A (ours: C6), and C- as C-flat (ours: Cm)
+        try:
+            pcs = {p.pitchClass for p in harmony.ChordSymbol("C" + suffix).pitches}
+        except Exception:  # music21 does not know this spelling (alt, 9sus4, ø, -7...)
+            continue
+        if not pcs:
+            continue
+        assert _quality_from_pitch_classes(0, pcs) is quality, suffix
+        checked += 1
+    assert checked >= 25
