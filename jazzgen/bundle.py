@@ -24,7 +24,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from jazzgen.config import ModelConfig, TrainConfig, from_dict
 from jazzgen.errors import BundleError, VocabError
 from jazzgen.vocab import Vocab
 
@@ -68,11 +67,6 @@ def load_bundle_config(directory: str | Path) -> dict[str, Any]:
         if key not in config:
             raise BundleError(f"{directory}/config.json: missing key {key!r}")
     return config
-
-
-def bundle_configs(config: dict[str, Any]) -> tuple[ModelConfig, TrainConfig]:
-    """The ModelConfig and TrainConfig stored in a bundle config dict."""
-    return from_dict(ModelConfig, config["model"]), from_dict(TrainConfig, config["train"])
 
 
 def load_bundle_vocab(directory: str | Path, config: dict[str, Any] | None = None) -> Vocab:

@@ -86,16 +86,10 @@ def encode_bars(bars: Sequence[PieceBar], vocab: Vocab, source: str) -> Segment:
     ids: list[int] = []
     feats: list[tuple[float, ...]] = []
     zero = (0.0,) * CHORD_FEATURES
-    cache: dict[Chord, tuple[float, ...]] = {}
     for bar in bars:
         for token, chord in zip(bar.tokens, token_chords(bar), strict=True):
             ids.append(vocab.id_of(token))
-            if chord is None:
-                feats.append(zero)
-            else:
-                if chord not in cache:
-                    cache[chord] = chord_features(chord)
-                feats.append(cache[chord])
+            feats.append(zero if chord is None else chord_features(chord))
     chords = np.asarray(feats, dtype=np.float32).reshape(len(ids), CHORD_FEATURES)
     return Segment(source, np.asarray(ids, dtype=np.int32), chords)
 

@@ -411,13 +411,11 @@ def _shift_primer(primer: _Primer, beats: float) -> _Primer:
 def step_features(bars: Sequence[Bar]) -> np.ndarray:
     """`(sum of bar steps, 24)`: chord features of the chord at every grid step."""
     rows = []
-    cache: dict[Chord, tuple[float, ...]] = {}
     for bar in bars:
         for step in range(bar.steps):
-            chord = bar.chord_at(bar.start_beat + step / GRID_STEPS_PER_QUARTER)
-            if chord not in cache:
-                cache[chord] = chord_features(chord)
-            rows.append(cache[chord])
+            rows.append(
+                chord_features(bar.chord_at(bar.start_beat + step / GRID_STEPS_PER_QUARTER))
+            )
     return np.asarray(rows, np.float32).reshape(-1, CHORD_FEATURES)
 
 

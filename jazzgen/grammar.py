@@ -25,7 +25,7 @@ the only codec.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -248,8 +248,6 @@ class Realization:
 
     notes: tuple[Note, ...]
     fallbacks: int
-    note_count: int
-    last_pitch: int | None
 
 
 _TYPE_FALLBACK_ORDER = (NoteType.OTHER, NoteType.APPROACH, NoteType.SCALE, NoteType.CHORD)
@@ -313,9 +311,4 @@ def realize_bars(
                     pitch = int(everywhere[np.argmin(np.abs(everywhere - centre))])
             notes.append(Note(pitch, start_beat, end_beat, velocity))
             prev_pitch = pitch
-    return Realization(tuple(notes), fallbacks, len(notes), prev_pitch)
-
-
-def bar_steps_ok(tokens: Iterable[Token], bar_steps: int) -> bool:
-    """True when the tokens' durations sum exactly to `bar_steps`."""
-    return sum(t.duration for t in tokens) == bar_steps
+    return Realization(tuple(notes), fallbacks)

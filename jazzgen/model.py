@@ -72,10 +72,6 @@ def build_course(config: ModelConfig, n_values: int) -> keras.Model:
     """
     import keras
 
-    if config.layers != 1 or config.cell != "lstm":
-        from jazzgen.errors import ConfigError
-
-        raise ConfigError("the course arch is one shared LSTM layer: layers=1, cell=lstm")
     inputs, x = _inputs(config, n_values)
     rnn = _rnn_layer(config, 0, return_state=True)
     dropout = keras.layers.Dropout(config.dropout, name="dropout_0") if config.dropout > 0 else None

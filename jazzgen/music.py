@@ -15,7 +15,9 @@ from __future__ import annotations
 import enum
 import functools
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 
 from jazzgen.errors import ChordSymbolError
 
@@ -110,18 +112,20 @@ def scale_pitch_classes(chord: Chord) -> frozenset[int]:
 
 
 @functools.cache
-def type_pitch_classes(chord: Chord) -> dict[NoteType, frozenset[int]]:
+def type_pitch_classes(chord: Chord) -> Mapping[NoteType, frozenset[int]]:
     """Partition of the 12 pitch classes by grammar type over `chord` (priority C>S>A>X)."""
     chord_pcs = chord_pitch_classes(chord)
     scale_pcs = scale_pitch_classes(chord) - chord_pcs
     approach = {(pc + d) % 12 for pc in chord_pcs for d in (-1, 1)} - chord_pcs - scale_pcs
     other = frozenset(range(12)) - chord_pcs - scale_pcs - approach
-    return {
-        NoteType.CHORD: chord_pcs,
-        NoteType.SCALE: frozenset(scale_pcs),
-        NoteType.APPROACH: frozenset(approach),
-        NoteType.OTHER: frozenset(other),
-    }
+    return MappingProxyType(
+        {
+            NoteType.CHORD: chord_pcs,
+            NoteType.SCALE: frozenset(scale_pcs),
+            NoteType.APPROACH: frozenset(approach),
+            NoteType.OTHER: frozenset(other),
+        }
+    )  # read-only: the cached value is shared by every caller
 
 
 def classify_pitch(pitch: int, chord: Chord) -> NoteType:
@@ -266,6 +270,7 @@ CHORD_FEATURES = 24
 """Length of `chord_features`: 12 chord-tone pitch-class bits + 12 one-hot root bits."""
 
 
+@functools.cache
 def chord_features(chord: Chord) -> tuple[float, ...]:
     """The per-step chord input of the model: 12 pitch-class bits, then a one-hot root."""
     pcs = chord_pitch_classes(chord)
