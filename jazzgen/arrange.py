@@ -48,7 +48,7 @@ BASS_VOLUME = 92
 DRUMS_VOLUME = 80
 
 COMP_LOW, COMP_HIGH = 50, 76  # rootless voicings sit between D3 and E5
-LEFT_HAND_LOW = 36  # the left-hand root/fifth of the chords-only backing: C2 up to the voicing
+LEFT_HAND_LOW = 36  # the left-hand root of the chords-only backing: C2 up to the voicing
 BASS_LOW, BASS_HIGH = 28, 52  # E1..E3
 
 # GM percussion keys
@@ -150,7 +150,7 @@ def comp_notes(
     bars: Sequence[Bar], rng: np.random.Generator, *, left_hand: bool = False
 ) -> tuple[Note, ...]:
     """Comping voicings with syncopated rhythms (see module doc); with `left_hand`, the
-    root (and fifth) below each voicing, for a backing without bass."""
+    root below each voicing, for a backing without bass."""
     notes: list[Note] = []
     previous: tuple[int, ...] | None = None
     for span in spans_of(bars):

@@ -333,7 +333,8 @@ def train_command(
     The bundle directory holds model.keras, vocab.json, config.json, history.csv and
     metrics.json. Training runs in BUNDLE.partial/ (checkpoint after every epoch); an
     interrupted run continues with --resume. The bundle appears only when training is
-    complete; an existing one is replaced only with --force. Options override the preset.
+    complete; an existing one is replaced only with --force. Options override the preset
+    (with --resume, they override the interrupted run's settings; --preset is ignored).
 
     \b
     Example:

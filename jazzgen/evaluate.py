@@ -473,15 +473,13 @@ def load_leadsheets(
     paths: Iterable[str | os.PathLike[str]], *, melody_track: int | str | None = None
 ) -> tuple[list[LeadSheet], list[dict[str, str]]]:
     """Read and cut every file; returns (lead sheets, skipped [{"path", "reason"}])."""
-    from jazzgen.leadsheet import extract_leadsheet
-    from jazzgen.midi_io import read_score
+    from jazzgen.preprocess import EncodeOptions, collect_inputs, read_leadsheet
 
+    options = EncodeOptions(melody_track=melody_track)
     sheets, skipped = [], []
-    from jazzgen.preprocess import collect_inputs
-
     for path in collect_inputs(paths):
         try:
-            sheets.append(extract_leadsheet(read_score(path), melody_track=melody_track))
+            sheets.append(read_leadsheet(path, options)[1])
         except InputFileError as exc:
             logger.warning("skipping %s: %s", path, exc.reason)
             skipped.append({"path": str(path), "reason": exc.reason})

@@ -281,10 +281,9 @@ def _plan_from_chords(text: str, time_signature: TimeSignature) -> _Plan:
 
 
 def _read_leadsheet(path: str | Path):
-    from jazzgen.leadsheet import extract_leadsheet
-    from jazzgen.midi_io import read_score
+    from jazzgen.preprocess import EncodeOptions, read_leadsheet
 
-    return extract_leadsheet(read_score(path))
+    return read_leadsheet(path, EncodeOptions())[1]
 
 
 def _plan_from_leadsheet(path: str | Path) -> _Plan:

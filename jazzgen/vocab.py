@@ -1,7 +1,7 @@
 """The token vocabulary: a sorted list of token texts with a content hash, saved as JSON.
 
 Ids are positions in the sorted list, so they are the same in every process. Saved form
-(`vocab.json`): `{"format": 1, "hash": "<sha256 of the tokens>", "tokens": [...]}`.
+(`vocab.json`): `{"format": 1, "hash": "<sha256 of the tokens>", "size": N, "tokens": [...]}`.
 """
 
 from __future__ import annotations
