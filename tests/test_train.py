@@ -103,6 +103,7 @@ def test_sigkill_then_resume_gives_a_complete_history(corpus_dir, tmp_path):
     epochs = 60
     args = [sys.executable, "-m", "jazzgen", "train", str(corpus_dir), "--out", str(out)]
     args += ["--preset", "course", "--epochs", str(epochs), "--patience", "0", *TINY]
+    args += ["--windows-per-epoch", "0"]  # every window: epochs long enough to kill mid-run
     proc = subprocess.Popen(args, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     history = tmp_path / "run.partial" / "history.csv"
     deadline = time.monotonic() + 60
