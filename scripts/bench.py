@@ -422,13 +422,21 @@ def main(argv: list[str] | None = None) -> int:
 
         repro: dict[str, dict[str, Any]] = {}
         if METHENY.is_file():
-            for arch in ("fused", "course"):
-                line = course_reproduction(arch, tmp / f"course-{arch}")
-                if line:
-                    repro[arch] = line
+            # This machine is noisy: the fused run (cheap) is repeated and its median run is
+            # reported; the course arch (graph building alone ~15 s) runs once.
+            for arch, repeats in (("fused", 3), ("course", 1)):
+                runs = [
+                    course_reproduction(arch, tmp / f"course-{arch}-{i}") for i in range(repeats)
+                ]
+                runs = sorted((r for r in runs if r), key=lambda r: r["wall_seconds"])
+                if runs:
+                    repro[arch] = runs[len(runs) // 2]
+                    repro[arch]["runs"] = len(runs)
+                    repro[arch]["min_wall_seconds"] = runs[0]["wall_seconds"]
             if len(repro) == 2:
                 summary.append(
-                    f"course repro {repro['fused']['wall_seconds']:.1f} s fused / "
+                    f"course repro (median of {repro['fused']['runs']}) "
+                    f"{repro['fused']['wall_seconds']:.1f} s fused / "
                     f"{repro['course']['wall_seconds']:.1f} s course arch "
                     f"({repro['fused']['ratio_vs_course_74s']:.1f}x / "
                     f"{repro['course']['ratio_vs_course_74s']:.1f}x vs 74 s)"
