@@ -54,6 +54,21 @@ def _fail(message: str) -> None:
     raise typer.Exit(1)
 
 
+# Options shared by several commands (a fresh OptionInfo per use).
+def _melody_track_option():
+    return typer.Option(
+        None, "--melody-track", help="Melody track index (from 0) or name (default: automatic)."
+    )
+
+
+def _start_bar_option():
+    return typer.Option(None, "--start-bar", help="First bar used (counting from 1).")
+
+
+def _end_bar_option():
+    return typer.Option(None, "--end-bar", help="Last bar used (inclusive).")
+
+
 # Commands are defined below, one function each; their bodies import what they need.
 # (inspect, preprocess, train, generate, render, evaluate)
 
@@ -62,11 +77,9 @@ def _fail(message: str) -> None:
 def inspect_command(
     file: str = typer.Argument(..., help="MIDI (.mid/.midi), MusicXML or ABC file."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object instead of text."),
-    melody_track: str = typer.Option(
-        None, "--melody-track", help="Melody track index (from 0) or name (default: automatic)."
-    ),
-    start_bar: int = typer.Option(None, "--start-bar", help="First bar (counting from 1)."),
-    end_bar: int = typer.Option(None, "--end-bar", help="Last bar (inclusive)."),
+    melody_track: str = _melody_track_option(),
+    start_bar: int = _start_bar_option(),
+    end_bar: int = _end_bar_option(),
 ) -> None:
     """Show what jazzgen reads in a file: tracks, chosen melody, meter, chords and tokens.
 
@@ -128,11 +141,9 @@ def preprocess_command(
     inputs: list[str] = typer.Argument(..., help="MIDI/MusicXML/ABC files or folders."),
     out: str = typer.Option(..., "--out", help="Corpus directory to write."),
     jobs: int = typer.Option(None, "--jobs", help="Worker processes (default: all cores)."),
-    melody_track: str = typer.Option(
-        None, "--melody-track", help="Melody track index or name for every file."
-    ),
-    start_bar: int = typer.Option(None, "--start-bar", help="First bar (counting from 1)."),
-    end_bar: int = typer.Option(None, "--end-bar", help="Last bar (inclusive)."),
+    melody_track: str = _melody_track_option(),
+    start_bar: int = _start_bar_option(),
+    end_bar: int = _end_bar_option(),
     force: bool = typer.Option(
         False, "--force", help="Write into a non-empty folder that is not a corpus."
     ),
@@ -200,9 +211,7 @@ def render_command(
         metavar="SF2",
         help="SoundFont (default: $JAZZGEN_SOUNDFONT, else a system GM SoundFont).",
     ),
-    melody_track: str = typer.Option(
-        None, "--melody-track", help="Melody track index (from 0) or name (default: automatic)."
-    ),
+    melody_track: str = _melody_track_option(),
     force: bool = typer.Option(False, "--force", help="Overwrite existing output files."),
 ) -> None:
     """Render a MIDI file to a WAV (FluidSynth + General MIDI SoundFont) and/or a piano roll.
@@ -251,9 +260,7 @@ def evaluate_command(
         "--reference b/).",
     ),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object instead of a table."),
-    melody_track: str = typer.Option(
-        None, "--melody-track", help="Melody track index (from 0) or name (default: automatic)."
-    ),
+    melody_track: str = _melody_track_option(),
 ) -> None:
     """Compare generated melodies with reference ones on objective metrics.
 
@@ -321,11 +328,9 @@ def train_command(
     tensorboard: str = typer.Option(None, "--tensorboard", metavar="DIR", help="Log dir."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
     force: bool = typer.Option(False, "--force", help="Overwrite BUNDLE / restart a run."),
-    melody_track: str = typer.Option(
-        None, "--melody-track", help="Melody track index (from 0) or name; default auto."
-    ),
-    start_bar: int = typer.Option(None, "--start-bar", help="First bar used (from 1)."),
-    end_bar: int = typer.Option(None, "--end-bar", help="Last bar used (inclusive)."),
+    melody_track: str = _melody_track_option(),
+    start_bar: int = _start_bar_option(),
+    end_bar: int = _end_bar_option(),
     jobs: int = typer.Option(None, "--jobs", "-j", help="Encoding processes (default: CPUs)."),
 ) -> None:
     """Train a model on MIDI files (or a preprocessed corpus) and write a model bundle.

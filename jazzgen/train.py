@@ -441,13 +441,15 @@ def train(
     if tensorboard is not None:
         callbacks.append(keras.callbacks.TensorBoard(log_dir=str(tensorboard)))
 
-    chord_input = model_config.chord_input
+    shape = {
+        "tx": tx,
+        "n_values": n_values,
+        "batch_size": train_config.batch_size,
+        "chord_input": model_config.chord_input,
+    }
     train_ds = dataset.make_dataset(
         train_flat,
-        tx=tx,
-        n_values=n_values,
-        batch_size=train_config.batch_size,
-        chord_input=chord_input,
+        **shape,
         steps=steps,
         shuffle_seed=train_config.seed,
         first_epoch=initial_epoch,
@@ -456,13 +458,7 @@ def train(
     )
     val_ds = None
     if val_flat is not None:
-        val_ds = dataset.make_dataset(
-            val_flat,
-            tx=tx,
-            n_values=n_values,
-            batch_size=train_config.batch_size,
-            chord_input=chord_input,
-        )
+        val_ds = dataset.make_dataset(val_flat, **shape)
     done = state is not None and state.get("done")
     t_fit = time.perf_counter()
     if not done and initial_epoch < train_config.epochs:
