@@ -157,7 +157,7 @@ def course_reproduction(arch: str, out: Path) -> dict[str, Any] | None:
 def training_comparison(seed: int) -> dict[str, dict[str, Any]]:
     import bench_train
 
-    from jazzgen.config import override, preset
+    from jazzgen.training.config import override, preset
 
     pieces, what = bench_train.load_pieces(METHENY, 120, 137)
     model_config, train_config = preset("course")
@@ -216,13 +216,8 @@ def preprocess_throughput(n_synthetic: int, tmp: Path, seed: int, reduced: bool)
     import numpy as np
     from bench_preprocess import _cpu_seconds, synthetic_midi
 
-    from jazzgen.preprocess import (
-        EncodeOptions,
-        _pool_context,
-        build_corpus,
-        collect_inputs,
-        encode_file,
-    )
+    from jazzgen.corpus.preprocess import EncodeOptions, _pool_context, build_corpus, encode_file
+    from jazzgen.io.files import collect_inputs
 
     folder = tmp / "preprocess"
     folder.mkdir()
@@ -267,7 +262,7 @@ def large_corpus_pieces(min_pieces: int):
     """data/midi's pieces with chords transposed into 12 keys, repeated to >= min_pieces."""
     from dataclasses import replace
 
-    from jazzgen.preprocess import EncodeOptions, load_training_corpus
+    from jazzgen.corpus.preprocess import EncodeOptions, load_training_corpus
 
     base, vocab, _encode, _skipped = load_training_corpus(
         [DATA_MIDI], options=EncodeOptions(), jobs=1
@@ -304,13 +299,13 @@ def vm_hwm_bytes() -> int:
 def rss_child(min_pieces: int, max_steps: int, val_fraction: float) -> int:
     """Body of the subprocess of measurement 5: prints one JSON line."""
     t0 = time.perf_counter()
-    import jazzgen.train  # noqa: F401  (TensorFlow, Keras: most of the baseline)
+    import jazzgen.training.train  # noqa: F401  (TensorFlow, Keras: most of the baseline)
 
     imports_rss = vm_hwm_bytes()
     pieces, vocab = large_corpus_pieces(min_pieces)
     corpus_rss = vm_hwm_bytes()
-    import jazzgen.train as train_module
-    from jazzgen.config import override, preset
+    import jazzgen.training.train as train_module
+    from jazzgen.training.config import override, preset
 
     steps_run: list[int] = []
 

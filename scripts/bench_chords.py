@@ -57,9 +57,10 @@ def main() -> int:
     parser.add_argument("--seeds", type=int, default=4)
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT / "tests"))
-    from jazzgen.generate import GenerateOptions, generate
-    from jazzgen.leadsheet import extract_leadsheet
-    from jazzgen.midi_io import parse_midi_bytes, read_score
+    from jazzgen.analysis.leadsheet import extract_leadsheet
+    from jazzgen.generation.generate import GenerateOptions, generate
+    from jazzgen.io.midi_reader import parse_midi_bytes
+    from jazzgen.io.scores import read_score
 
     with tempfile.TemporaryDirectory() as tmp:
         model = args.model
@@ -67,7 +68,7 @@ def main() -> int:
             from tiny_bundle import make_bundle
 
             model = make_bundle(Path(tmp) / "bundle")
-        from jazzgen.sample import load_bundle
+        from jazzgen.training.bundle import load_bundle
 
         bundle = load_bundle(model)
         for backing in ("trio", "chords"):

@@ -28,11 +28,11 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def build_bundle(root: Path) -> Path:
     """A default-preset-sized bundle with untrained weights (follows the bundle contract)."""
-    from jazzgen.config import preset, to_dict
-    from jazzgen.grammar import Token
-    from jazzgen.model import build_model
-    from jazzgen.music import NoteType
-    from jazzgen.vocab import Vocab
+    from jazzgen.core.harmony import NoteType
+    from jazzgen.tokens.grammar import Token
+    from jazzgen.tokens.vocab import Vocab
+    from jazzgen.training.config import preset, to_dict
+    from jazzgen.training.model import build_model
 
     model_config, train_config = preset("default")
     tokens = [Token(NoteType.REST, d) for d in (2, 3, 4, 6, 8, 12, 16, 24, 36, 48)]

@@ -25,7 +25,7 @@ from pathlib import Path
 import mido
 import numpy as np
 
-from jazzgen.preprocess import EncodeOptions, build_corpus, encode_file
+from jazzgen.corpus.preprocess import EncodeOptions, build_corpus, encode_file
 
 METHENY = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "original_metheny.mid"
 

@@ -29,10 +29,10 @@ DEFAULT_MIDI = ROOT.parent / "shared" / "data" / "original_metheny.mid"
 
 def load_pieces(midi: Path, start_bar: int | None, end_bar: int | None):
     """Pieces of `midi` (bars start..end), else synthetic ones; and a description."""
-    from jazzgen import dataset
+    from jazzgen.corpus import dataset
 
     try:
-        from jazzgen.preprocess import EncodeOptions, encode_file
+        from jazzgen.corpus.preprocess import EncodeOptions, encode_file
 
         piece = encode_file(midi, EncodeOptions(start_bar=start_bar, end_bar=end_bar))
         where = f"{midi.name} bars {start_bar or 'first'}-{end_bar or 'last'}"
@@ -44,8 +44,8 @@ def load_pieces(midi: Path, start_bar: int | None, end_bar: int | None):
 
 
 def run(pieces, model_config, train_config, label: str):
-    from jazzgen.train import train
-    from jazzgen.vocab import Vocab
+    from jazzgen.tokens.vocab import Vocab
+    from jazzgen.training.train import train
 
     vocab = Vocab.from_tokens(t for p in pieces for b in p.bars for t in b.tokens)
     with tempfile.TemporaryDirectory() as tmp:
@@ -71,7 +71,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
 
-    from jazzgen.config import override, preset
+    from jazzgen.training.config import override, preset
 
     t0 = time.perf_counter()
     import tensorflow as tf  # noqa: F401  (import time is not part of any figure below)

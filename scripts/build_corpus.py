@@ -29,9 +29,9 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 
-from jazzgen.errors import ChordSymbolError
-from jazzgen.music import parse_chord_symbol
-from jazzgen.score import Note, TimeSignature
+from jazzgen.core.chord_symbols import parse_chord_symbol
+from jazzgen.core.errors import ChordSymbolError
+from jazzgen.core.types import Note, TimeSignature
 
 REPO = Path(__file__).resolve().parent.parent
 DATA_DIR = REPO / "data"
@@ -279,7 +279,7 @@ def chord_voicing(symbol: str) -> list[int]:
 
 def midi_parts(sheet: LeadSheetInfo):
     """The Melody and Chords `Part`s of one validated lead sheet."""
-    from jazzgen.writer import Part
+    from jazzgen.io.midi_writer import Part
 
     chords = tuple(
         Note(pitch, c.start_beat, c.end_beat, velocity=64)
@@ -294,7 +294,7 @@ def midi_parts(sheet: LeadSheetInfo):
 
 def write_sheet_midi(sheet: LeadSheetInfo, midi_dir: Path) -> Path:
     """Render one lead sheet to `midi_dir/<name>.mid` with jazzgen.writer.write_midi."""
-    from jazzgen.writer import write_midi
+    from jazzgen.io.midi_writer import write_midi
 
     midi_dir.mkdir(parents=True, exist_ok=True)
     path = midi_dir / f"{sheet.name}.mid"

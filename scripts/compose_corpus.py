@@ -26,7 +26,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from jazzgen.music import Chord, ChordQuality, parse_chord_symbol
+from jazzgen.core.chord_symbols import parse_chord_symbol
+from jazzgen.core.harmony import Chord, ChordQuality
 
 TICKS_PER_QUARTER = 12  # the grammar's 1/12-quarter grid: eighths = 6, triplet eighths = 4
 LOWEST, HIGHEST = 58, 89  # Bb3..F6 concert: alto/tenor sax or trumpet

@@ -60,8 +60,8 @@ def held_out_units(pieces, val_fraction: float, seed: int) -> list[tuple[Any, in
 
 def reference_sheet(piece, first: int, end: int, melody_track):
     """The real lead sheet of bars [first, end) of `piece` (read again from its source)."""
-    from jazzgen.leadsheet import extract_leadsheet
-    from jazzgen.midi_io import read_score
+    from jazzgen.analysis.leadsheet import extract_leadsheet
+    from jazzgen.io.scores import read_score
 
     sheet = extract_leadsheet(read_score(piece.source), melody_track=melody_track)
     if len(sheet.bars) != len(piece.bars):
@@ -77,8 +77,8 @@ def chords_text(piece, first: int, end: int) -> str:
 
 
 def train_preset(name, pieces, vocab, encode, out: Path, args) -> dict[str, Any]:
-    from jazzgen.config import override, preset
-    from jazzgen.train import train
+    from jazzgen.training.config import override, preset
+    from jazzgen.training.train import train
 
     model_config, train_config = preset(name)
     epochs = max(1, round(train_config.epochs * args.epochs_scale))
@@ -109,8 +109,8 @@ def train_preset(name, pieces, vocab, encode, out: Path, args) -> dict[str, Any]
 
 
 def generate_set(bundle_dir: Path, units, seeds: int, folder: Path) -> list[Path]:
-    from jazzgen.generate import GenerateOptions, generate
-    from jazzgen.sample import load_bundle
+    from jazzgen.generation.generate import GenerateOptions, generate
+    from jazzgen.training.bundle import load_bundle
 
     bundle = load_bundle(bundle_dir)
     folder.mkdir(parents=True)
@@ -154,15 +154,10 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     out.mkdir(parents=True, exist_ok=True)
 
-    from jazzgen.errors import JazzgenError
-    from jazzgen.evaluate import (
-        FEATURES,
-        SEGMENT_BARS,
-        evaluate_leadsheets,
-        load_leadsheets,
-        segment_leadsheet,
-    )
-    from jazzgen.preprocess import EncodeOptions, load_training_corpus
+    from jazzgen.core.errors import JazzgenError
+    from jazzgen.corpus.preprocess import EncodeOptions, load_training_corpus
+    from jazzgen.evaluation.metrics import FEATURES, SEGMENT_BARS, segment_leadsheet
+    from jazzgen.evaluation.report import evaluate_leadsheets, load_leadsheets
 
     t0 = time.perf_counter()
     try:

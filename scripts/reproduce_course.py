@@ -55,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Error: {out} is inside the repository: choose a folder outside it", file=sys.stderr)
         return 1
 
-    from jazzgen.errors import JazzgenError
+    from jazzgen.core.errors import JazzgenError
 
     try:
         return _run(args, out)
@@ -68,8 +68,8 @@ def _run(args: argparse.Namespace, out: Path) -> int:
     timings: dict[str, float] = {}
 
     t = time.perf_counter()
-    from jazzgen.preprocess import EncodeOptions, encode_file
-    from jazzgen.vocab import Vocab
+    from jazzgen.corpus.preprocess import EncodeOptions, encode_file
+    from jazzgen.tokens.vocab import Vocab
 
     piece = encode_file(args.midi, EncodeOptions(start_bar=args.start_bar, end_bar=args.end_bar))
     vocab = Vocab.from_tokens(t for bar in piece.bars for t in bar.tokens)
@@ -78,8 +78,8 @@ def _run(args: argparse.Namespace, out: Path) -> int:
           tokens=piece.token_count, n_values=len(vocab))  # fmt: skip
 
     t = time.perf_counter()
-    from jazzgen.config import override, preset
-    from jazzgen.train import train
+    from jazzgen.training.config import override, preset
+    from jazzgen.training.train import train
 
     timings["import_tensorflow"] = time.perf_counter() - t
     model_config, train_config = preset("course")
@@ -95,7 +95,7 @@ def _run(args: argparse.Namespace, out: Path) -> int:
           train_nll=m["train_nll"], val_nll=m["val_nll"], split=m["split"])  # fmt: skip
 
     t = time.perf_counter()
-    from jazzgen.generate import GenerateOptions, generate
+    from jazzgen.generation.generate import GenerateOptions, generate
 
     chords = " | ".join(" ".join(c.symbol for c, _ in bar.chords) for bar in piece.bars)
     options = GenerateOptions(

@@ -38,11 +38,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quiet", action="store_true")
     args = parser.parse_args(argv)
 
-    from jazzgen.config import override, preset
-    from jazzgen.corpus import source_files_hash
-    from jazzgen.errors import JazzgenError
-    from jazzgen.preprocess import EncodeOptions, load_training_corpus
-    from jazzgen.train import train
+    from jazzgen.core.errors import JazzgenError
+    from jazzgen.corpus.preprocess import EncodeOptions, load_training_corpus
+    from jazzgen.io.files import source_files_hash
+    from jazzgen.training.config import override, preset
+    from jazzgen.training.train import train
 
     midi_dir = args.data.resolve() / "midi"
     if midi_dir.is_relative_to(ROOT):  # record repository-relative paths in config.json

@@ -11,7 +11,7 @@ import pytest
 from conftest import make_midi, note_track, scale_melody
 
 from jazzgen.cli import run
-from jazzgen.grammar import token_from_text
+from jazzgen.tokens.grammar import token_from_text
 
 
 def _json(argv: list[str], capsys: pytest.CaptureFixture) -> dict:

@@ -9,13 +9,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from jazzgen import dataset
-from jazzgen.corpus import Piece, PieceBar
-from jazzgen.errors import CorpusError
-from jazzgen.grammar import Token
-from jazzgen.music import Chord, ChordQuality, NoteType, chord_features
-from jazzgen.score import TimeSignature
-from jazzgen.vocab import Vocab
+from jazzgen.core.errors import CorpusError
+from jazzgen.core.harmony import Chord, ChordQuality, NoteType, chord_features
+from jazzgen.core.types import TimeSignature
+from jazzgen.corpus import dataset
+from jazzgen.corpus.store import Piece, PieceBar
+from jazzgen.tokens.grammar import Token
+from jazzgen.tokens.vocab import Vocab
 
 TX = 8
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from jazzgen.bundle import check_bundle
-from jazzgen.corpus import source_files_hash
+from jazzgen.io.files import source_files_hash
+from jazzgen.training.bundle import check_bundle
 
 ROOT = Path(__file__).resolve().parents[1]
 BUNDLE = ROOT / "models" / "default"

@@ -13,84 +13,90 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from jazzgen import evaluate as ev
 from jazzgen.cli import run
-from jazzgen.music import parse_chord_symbol
-from jazzgen.score import Bar, ChordSpan, LeadSheet, Note, TimeSignature
+from jazzgen.core import errors
+from jazzgen.core.chord_symbols import parse_chord_symbol
+from jazzgen.core.types import Bar, ChordSpan, LeadSheet, Note, TimeSignature
+from jazzgen.evaluation import comparison, metrics, report
 
 # --- pure metrics, hand-computed ----------------------------------------------------------------
 
 
 def test_pitch_statistics():
-    assert ev.pitch_range([60, 72, 55]) == 17
-    assert ev.pitch_range([]) == 0
-    assert ev.n_pitches_used([60, 60, 72, 62]) == 3
-    assert ev.n_pitch_classes_used([60, 72, 62]) == 2
+    assert metrics.pitch_range([60, 72, 55]) == 17
+    assert metrics.pitch_range([]) == 0
+    assert metrics.n_pitches_used([60, 60, 72, 62]) == 3
+    assert metrics.n_pitch_classes_used([60, 72, 62]) == 2
     # histogram 1/2, 1/4, 1/4 -> 1.5 bits
-    assert ev.pitch_entropy([60, 60, 62, 64]) == pytest.approx(1.5)
+    assert metrics.pitch_entropy([60, 60, 62, 64]) == pytest.approx(1.5)
     # classes C, C, D -> -(2/3 log2 2/3 + 1/3 log2 1/3)
     expected = -(2 / 3 * math.log2(2 / 3) + 1 / 3 * math.log2(1 / 3))
-    assert ev.pitch_class_entropy([60, 72, 62]) == pytest.approx(expected)
-    assert ev.pitch_entropy([67] * 5) == 0.0
-    assert math.isnan(ev.pitch_entropy([]))
+    assert metrics.pitch_class_entropy([60, 72, 62]) == pytest.approx(expected)
+    assert metrics.pitch_entropy([67] * 5) == 0.0
+    assert math.isnan(metrics.pitch_entropy([]))
 
 
 def test_scale_consistency():
     c_major = [60, 62, 64, 65, 67, 69, 71, 72]
-    assert ev.scale_consistency(c_major) == 1.0
-    assert ev.scale_consistency([*c_major[:-1], 66]) == pytest.approx(7 / 8)  # F# is out
-    assert ev.scale_consistency([57, 59, 60, 62, 64, 65, 67]) == 1.0  # A natural minor
-    assert ev.scale_consistency(range(60, 72)) == pytest.approx(7 / 12)
-    assert math.isnan(ev.scale_consistency([]))
+    assert metrics.scale_consistency(c_major) == 1.0
+    assert metrics.scale_consistency([*c_major[:-1], 66]) == pytest.approx(7 / 8)  # F# is out
+    assert metrics.scale_consistency([57, 59, 60, 62, 64, 65, 67]) == 1.0  # A natural minor
+    assert metrics.scale_consistency(range(60, 72)) == pytest.approx(7 / 12)
+    assert math.isnan(metrics.scale_consistency([]))
 
 
 def test_interval_statistics():
-    assert ev.mean_abs_interval([60, 62, 59, 71]) == pytest.approx(17 / 3)
-    assert ev.leap_rate([60, 73, 60, 72]) == pytest.approx(2 / 3)  # 13, 13 > 12; 12 is not
-    assert ev.repeated_pitch_rate([60, 60, 60, 62]) == pytest.approx(2 / 3)
-    assert ev.mean_ioi([1.5, 0.0, 0.5]) == pytest.approx(0.75)
-    for f in (ev.mean_abs_interval, ev.leap_rate, ev.repeated_pitch_rate, ev.mean_ioi):
+    assert metrics.mean_abs_interval([60, 62, 59, 71]) == pytest.approx(17 / 3)
+    assert metrics.leap_rate([60, 73, 60, 72]) == pytest.approx(2 / 3)  # 13, 13 > 12; 12 is not
+    assert metrics.repeated_pitch_rate([60, 60, 60, 62]) == pytest.approx(2 / 3)
+    assert metrics.mean_ioi([1.5, 0.0, 0.5]) == pytest.approx(0.75)
+    for f in (
+        metrics.mean_abs_interval,
+        metrics.leap_rate,
+        metrics.repeated_pitch_rate,
+        metrics.mean_ioi,
+    ):
         assert math.isnan(f([60]))
 
 
 def test_empty_beat_rate_follows_muspy_convention():
     # Notes 0-1 and 3-3.5: beats 0, 1 (the end's beat counts, as in MusPy) and 3 occupied.
-    assert ev.empty_beat_rate([0.0, 3.0], [1.0, 3.5]) == pytest.approx(1 / 4)
-    assert ev.empty_beat_rate([0.0, 3.0], [1.0, 3.5], n_beats=8) == pytest.approx(5 / 8)
-    assert ev.empty_beat_rate([0.0], [0.5], n_beats=1) == 0.0
-    assert math.isnan(ev.empty_beat_rate([], []))
+    assert metrics.empty_beat_rate([0.0, 3.0], [1.0, 3.5]) == pytest.approx(1 / 4)
+    assert metrics.empty_beat_rate([0.0, 3.0], [1.0, 3.5], n_beats=8) == pytest.approx(5 / 8)
+    assert metrics.empty_beat_rate([0.0], [0.5], n_beats=1) == 0.0
+    assert math.isnan(metrics.empty_beat_rate([], []))
 
 
 def test_groove_consistency_and_grooving_similarity():
     # Q = 4 steps per bar: bars [1000], [1000], [1100]
-    grid = ev.onset_grid([0, 4, 8, 9], bar_steps=4, n_bars=3)
+    grid = metrics.onset_grid([0, 4, 8, 9], bar_steps=4, n_bars=3)
     assert grid.astype(int).tolist() == [[1, 0, 0, 0], [1, 0, 0, 0], [1, 1, 0, 0]]
     # adjacent Hamming distances 0 and 1 over 2 pairs of 4 steps
-    assert ev.groove_consistency(grid) == pytest.approx(1 - 1 / 8)
+    assert metrics.groove_consistency(grid) == pytest.approx(1 - 1 / 8)
     # all pairs: XOR 0, 1, 1 -> mean 2/3 over Q = 4
-    assert ev.grooving_similarity(grid) == pytest.approx(1 - (2 / 3) / 4)
-    assert math.isnan(ev.groove_consistency(grid[:1]))
-    assert math.isnan(ev.grooving_similarity(grid[:1]))
-    assert ev.onset_grid([-1, 12, 99], 4, 3).sum() == 0  # outside the bars: ignored
+    assert metrics.grooving_similarity(grid) == pytest.approx(1 - (2 / 3) / 4)
+    assert math.isnan(metrics.groove_consistency(grid[:1]))
+    assert math.isnan(metrics.grooving_similarity(grid[:1]))
+    assert metrics.onset_grid([-1, 12, 99], 4, 3).sum() == 0  # outside the bars: ignored
 
 
 def test_windowed_pitch_class_entropy():
     pitches = [60, 62, 60, 72]
     bars = [0, 0, 1, 1]
     # bar 0: C, D -> 1 bit; bar 1: C, C -> 0 bits
-    assert ev.windowed_pitch_class_entropy(pitches, bars, 2, 1) == pytest.approx(0.5)
+    assert metrics.windowed_pitch_class_entropy(pitches, bars, 2, 1) == pytest.approx(0.5)
     # window longer than the piece -> the whole piece: C x3, D x1
     whole = -(0.75 * math.log2(0.75) + 0.25 * math.log2(0.25))
-    assert ev.windowed_pitch_class_entropy(pitches, bars, 2, 4) == pytest.approx(whole)
+    assert metrics.windowed_pitch_class_entropy(pitches, bars, 2, 4) == pytest.approx(whole)
     # an empty bar is skipped, not counted as zero
-    assert ev.windowed_pitch_class_entropy([60, 62], [0, 0], 3, 1) == pytest.approx(1.0)
+    assert metrics.windowed_pitch_class_entropy([60, 62], [0, 0], 3, 1) == pytest.approx(1.0)
 
 
 def test_chord_tone_ratio():
     c7 = parse_chord_symbol("C7").pitch_classes
-    assert ev.chord_tone_ratio([60, 64, 62, 70], [c7] * 4) == pytest.approx(3 / 4)
+    assert metrics.chord_tone_ratio([60, 64, 62, 70], [c7] * 4) == pytest.approx(3 / 4)
     with pytest.raises(ValueError, match="one chord per note"):
-        ev.chord_tone_ratio([60], [])
+        metrics.chord_tone_ratio([60], [])
 
 
 def _sheet(notes, chord_symbols, numerator=4):
@@ -109,8 +115,8 @@ def test_piece_metrics_on_a_lead_sheet():
         Note(60, 0.0, 1.0), Note(62, 1.0, 2.0), Note(64, 2.0, 3.0), Note(66, 3.0, 4.0),
         Note(67, 4.0, 5.0), Note(69, 5.5, 6.0),
     ]  # fmt: skip
-    m = ev.piece_metrics(_sheet(notes, ["Cmaj7", "G7"]))
-    assert set(m) == set(ev.FEATURES)
+    m = metrics.piece_metrics(_sheet(notes, ["Cmaj7", "G7"]))
+    assert set(m) == set(metrics.FEATURES)
     assert m["chord_tone_ratio"] == pytest.approx(3 / 6)  # C, E, G
     assert m["strong_beat_chord_tone_ratio"] == pytest.approx(1.0)  # C, E, G all strong
     assert m["notes_per_bar"] == 3.0
@@ -126,7 +132,7 @@ def test_piece_metrics_on_a_lead_sheet():
 def test_segment_leadsheet_drops_empty_segments():
     notes = [Note(60 + i, float(i), i + 1.0) for i in range(8)]  # bars 1-2 only
     sheet = _sheet(notes, ["C"] * 10)
-    segments = ev.segment_leadsheet(sheet, 4)
+    segments = metrics.segment_leadsheet(sheet, 4)
     assert [len(s.bars) for s in segments] == [4]
     assert len(segments[0].melody) == 8
 
@@ -135,24 +141,24 @@ def test_segment_leadsheet_drops_empty_segments():
 
 
 def test_distances():
-    assert sorted(ev.intra_set_distances([1.0, 3.0, 6.0])) == [2.0, 3.0, 5.0]
-    assert ev.intra_set_distances([1.0, math.nan]).size == 0
-    assert sorted(ev.inter_set_distances([0.0, 1.0], [3.0])) == [2.0, 3.0]
+    assert sorted(comparison.intra_set_distances([1.0, 3.0, 6.0])) == [2.0, 3.0, 5.0]
+    assert comparison.intra_set_distances([1.0, math.nan]).size == 0
+    assert sorted(comparison.inter_set_distances([0.0, 1.0], [3.0])) == [2.0, 3.0]
 
 
 def test_kde_overlap_and_kl():
     rng = np.random.default_rng(1)
     a = rng.normal(0, 1, 400)
-    same_oa, same_kld = ev.compare_distributions(a, a)
+    same_oa, same_kld = comparison.compare_distributions(a, a)
     assert same_oa == pytest.approx(1.0, abs=1e-6) and same_kld == pytest.approx(0.0, abs=1e-9)
-    far_oa, far_kld = ev.compare_distributions(a, a + 20)
+    far_oa, far_kld = comparison.compare_distributions(a, a + 20)
     assert far_oa < 1e-3 and far_kld > 10
-    near_oa, near_kld = ev.compare_distributions(a, rng.normal(0.5, 1, 400))
+    near_oa, near_kld = comparison.compare_distributions(a, rng.normal(0.5, 1, 400))
     assert 0.6 < near_oa < 0.9 and 0.0 < near_kld < 0.5  # two unit normals 0.5 apart: OA 0.80
-    zeros_oa, zeros_kld = ev.compare_distributions(np.zeros(5), np.zeros(7))
+    zeros_oa, zeros_kld = comparison.compare_distributions(np.zeros(5), np.zeros(7))
     assert zeros_oa == pytest.approx(1.0, abs=1e-6) and zeros_kld == pytest.approx(0.0, abs=1e-9)
-    assert all(math.isnan(x) for x in ev.compare_distributions(np.zeros(0), a))
-    density = ev.gaussian_kde(a, np.linspace(-8, 8, 4001), 0.3)
+    assert all(math.isnan(x) for x in comparison.compare_distributions(np.zeros(0), a))
+    density = comparison.gaussian_kde(a, np.linspace(-8, 8, 4001), 0.3)
     assert density.sum() * (16 / 4000) == pytest.approx(1.0, abs=1e-3)
 
 
@@ -199,14 +205,14 @@ def midi_sets(tmp_path):
 
 def test_evaluate_sets_compares_pieces(midi_sets):
     gens, _, ref_dir = midi_sets
-    result = ev.evaluate_sets(gens, [ref_dir])
+    result = report.evaluate_sets(gens, [ref_dir])
     json.dumps(result, allow_nan=False)  # strict JSON: NaN already became null
     assert len(result["generated"]["pieces"]) == 3
     assert len(result["reference"]["pieces"]) == 5
     comparison = result["comparison"]
     assert comparison["unit"] == "piece"
     assert (comparison["n_generated"], comparison["n_reference"]) == (3, 5)
-    assert set(comparison["features"]) == set(ev.FEATURES)
+    assert set(comparison["features"]) == set(metrics.FEATURES)
     # the jumpy generated lines are told apart from the stepwise references by interval size
     interval = comparison["features"]["mean_abs_interval"]
     assert interval["oa"] < 0.2 and interval["kld"] > 1
@@ -217,7 +223,7 @@ def test_evaluate_sets_compares_pieces(midi_sets):
 
 def test_single_piece_sets_fall_back_to_segments(midi_sets):
     gens, refs, _ = midi_sets
-    result = ev.evaluate_sets(gens[:1], refs[:1])
+    result = report.evaluate_sets(gens[:1], refs[:1])
     comparison = result["comparison"]
     assert comparison["unit"] == "4-bar segment"
     assert (comparison["n_generated"], comparison["n_reference"]) == (2, 2)
@@ -228,12 +234,12 @@ def test_bad_files_are_skipped_and_empty_sets_fail(midi_sets, tmp_path):
     gens, refs, _ = midi_sets
     bad = tmp_path / "bad.mid"
     bad.write_bytes(b"not midi")
-    result = ev.evaluate_sets([*gens, bad], refs)
+    result = report.evaluate_sets([*gens, bad], refs)
     assert [s["path"] for s in result["generated"]["skipped"]] == [str(bad)]
-    with pytest.raises(ev.InputFileError, match="no usable file"):
-        ev.evaluate_sets([bad], refs)
-    with pytest.raises(ev.InputFileError, match="not found"):
-        ev.evaluate_sets([tmp_path / "missing.mid"], refs)
+    with pytest.raises(errors.InputFileError, match="no usable file"):
+        report.evaluate_sets([bad], refs)
+    with pytest.raises(errors.InputFileError, match="not found"):
+        report.evaluate_sets([tmp_path / "missing.mid"], refs)
 
 
 def test_cli_evaluate_table_and_json(midi_sets, capsys):
@@ -278,16 +284,16 @@ def test_metrics_match_muspy(notes):
     pitches = [p for p, _, _ in notes]
     starts = np.array([t for _, t, _ in notes]) / resolution
     ends = np.array([t + d for _, t, d in notes]) / resolution
-    assert ev.pitch_range(pitches) == muspy.pitch_range(music)
-    assert ev.n_pitches_used(pitches) == muspy.n_pitches_used(music)
-    assert ev.n_pitch_classes_used(pitches) == muspy.n_pitch_classes_used(music)
-    assert ev.pitch_entropy(pitches) == pytest.approx(muspy.pitch_entropy(music))
-    assert ev.pitch_class_entropy(pitches) == pytest.approx(muspy.pitch_class_entropy(music))
-    assert ev.scale_consistency(pitches) == pytest.approx(muspy.scale_consistency(music))
-    assert ev.empty_beat_rate(starts, ends) == pytest.approx(muspy.empty_beat_rate(music))
+    assert metrics.pitch_range(pitches) == muspy.pitch_range(music)
+    assert metrics.n_pitches_used(pitches) == muspy.n_pitches_used(music)
+    assert metrics.n_pitch_classes_used(pitches) == muspy.n_pitch_classes_used(music)
+    assert metrics.pitch_entropy(pitches) == pytest.approx(muspy.pitch_entropy(music))
+    assert metrics.pitch_class_entropy(pitches) == pytest.approx(muspy.pitch_class_entropy(music))
+    assert metrics.scale_consistency(pitches) == pytest.approx(muspy.scale_consistency(music))
+    assert metrics.empty_beat_rate(starts, ends) == pytest.approx(muspy.empty_beat_rate(music))
     # MusPy counts measures up to the last note *end*; pass the same number of bars.
     n_bars = max(t + d for _, t, d in notes) // bar_steps + 1
-    grid = ev.onset_grid([t for _, t, _ in notes], bar_steps, n_bars)
-    ours = ev.groove_consistency(grid)
+    grid = metrics.onset_grid([t for _, t, _ in notes], bar_steps, n_bars)
+    ours = metrics.groove_consistency(grid)
     theirs = muspy.groove_consistency(music, bar_steps)
     assert (math.isnan(ours) and math.isnan(theirs)) or ours == pytest.approx(theirs)

@@ -15,12 +15,14 @@ import pytest
 from conftest import block_chords, make_midi, note_track, scale_melody
 from tiny_bundle import make_bundle
 
-from jazzgen import generate as generate_module
 from jazzgen.cli import run
-from jazzgen.errors import BundleError, ConfigError
-from jazzgen.generate import GenerateOptions, generate, guess_key_fifths, make_bars, split_bar
-from jazzgen.music import parse_chord_symbol, parse_progression
-from jazzgen.score import TimeSignature
+from jazzgen.core.chord_symbols import parse_chord_symbol
+from jazzgen.core.errors import BundleError, ConfigError
+from jazzgen.core.types import TimeSignature
+from jazzgen.generation import generate as generate_module
+from jazzgen.generation.generate import GenerateOptions, generate
+from jazzgen.generation.progression import guess_key_fifths, make_bars, split_bar
+from jazzgen.io.charts import parse_progression
 
 pytestmark = pytest.mark.slow  # builds a tiny Keras bundle once (imports TensorFlow)
 

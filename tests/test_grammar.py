@@ -7,19 +7,19 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from jazzgen.errors import VocabError
-from jazzgen.grammar import (
+from jazzgen.core.errors import VocabError
+from jazzgen.core.harmony import Chord, ChordQuality, NoteType, classify_pitch
+from jazzgen.core.types import GRID_STEPS_PER_QUARTER, Bar, ChordSpan, Note, TimeSignature
+from jazzgen.tokens.encode import encode_bars
+from jazzgen.tokens.grammar import (
     WINDOW_HALF_WIDTH,
     Token,
-    encode_bars,
     interval_name,
     interval_semitones,
-    realize_bars,
     token_from_text,
     token_to_text,
 )
-from jazzgen.music import Chord, ChordQuality, NoteType, classify_pitch
-from jazzgen.score import GRID_STEPS_PER_QUARTER, Bar, ChordSpan, Note, TimeSignature
+from jazzgen.tokens.realize import realize_bars
 
 FOUR_FOUR = TimeSignature(4, 4)
 

@@ -7,12 +7,14 @@ from pathlib import Path
 import pytest
 from conftest import block_chords, make_midi, note_track, scale_melody
 
-from jazzgen.errors import InputFileError
-from jazzgen.grammar import encode_bars
-from jazzgen.leadsheet import extract_leadsheet, monophonic
-from jazzgen.midi_io import parse_midi_bytes, read_score
-from jazzgen.music import parse_chord_symbol
-from jazzgen.score import Note
+from jazzgen.analysis.leadsheet import extract_leadsheet
+from jazzgen.analysis.melody import monophonic
+from jazzgen.core.chord_symbols import parse_chord_symbol
+from jazzgen.core.errors import InputFileError
+from jazzgen.core.types import Note
+from jazzgen.io.midi_reader import parse_midi_bytes
+from jazzgen.io.scores import read_score
+from jazzgen.tokens.encode import encode_bars
 
 # Dm7 G7 Cmaj7 Cmaj7 voiced with the root in the bass.
 II_V_I = [[38, 53, 57, 60, 65], [43, 53, 59, 62, 65], [36, 52, 55, 59, 64], [36, 52, 55, 59, 64]]
@@ -261,11 +263,11 @@ def _arranged(progression: str, backing: str, seed: int):
     """(bars, Score) of a file like `jazzgen generate` writes: a melody over the backing."""
     import numpy as np
 
-    from jazzgen.arrange import arrange
-    from jazzgen.generate import make_bars, split_bar
-    from jazzgen.music import parse_progression
-    from jazzgen.score import TimeSignature
-    from jazzgen.writer import Part, midi_bytes
+    from jazzgen.core.types import TimeSignature
+    from jazzgen.generation.progression import make_bars, split_bar
+    from jazzgen.io.charts import parse_progression
+    from jazzgen.io.midi_writer import Part, midi_bytes
+    from jazzgen.output.arrange import arrange
 
     prog = [split_bar(chords, 4.0) for chords in parse_progression(progression)]
     bars = make_bars(prog, TimeSignature(4, 4), len(prog))
@@ -310,7 +312,7 @@ def test_bass_root_decides_between_chords_of_equal_pitch_classes() -> None:
     """E G B D over C in the bass is Cmaj7; alone it is Em7."""
     import numpy as np
 
-    from jazzgen.leadsheet import match_chords
+    from jazzgen.analysis.chord_inference import match_chords
 
     hist = np.zeros((1, 12))
     hist[0, [4, 7, 11, 2]] = 1.0

@@ -16,8 +16,9 @@ import numpy as np
 import pytest
 from tiny_bundle import make_bundle
 
-from jazzgen import render
 from jazzgen.cli import run
+from jazzgen.core import errors
+from jazzgen.output import audio, pictures
 
 pytestmark = pytest.mark.slow  # builds a tiny Keras bundle once (imports TensorFlow)
 
@@ -29,8 +30,8 @@ PROGRESSION = "Dm7 G7 | Cmaj7 | Cm7 F7 | Bbmaj7 | Am7b5 D7 | Gm7 | C7 | Fmaj7"
 
 def _has_soundfont() -> bool:
     try:
-        render.find_soundfont()
-    except render.RenderError:
+        audio.find_soundfont()
+    except errors.RenderError:
         return False
     return True
 
@@ -67,9 +68,9 @@ def test_generate_writes_midi_wav_and_png(bundle, tmp_path, capsys):
     text = capsys.readouterr().out
     assert f"wrote {mid}:" in text and f"wrote {wav} (" in text and f"wrote {png}" in text
     midi_seconds = mido.MidiFile(mid).length
-    info_seconds = render.midi_length_seconds(mid)
+    info_seconds = audio.midi_length_seconds(mid)
     assert info_seconds == pytest.approx(midi_seconds, abs=0.05)
-    samples, rate = render.read_wav(wav)
+    samples, rate = audio.read_wav(wav)
     seconds = samples.shape[0] / rate
     assert midi_seconds - 0.05 <= seconds <= midi_seconds + 1.5  # reverb tail allowed
     assert np.sqrt(np.mean(samples**2)) > 0.01  # not silent
@@ -90,13 +91,13 @@ def test_json_report_lists_every_output(bundle, tmp_path, capsys):
 
 def test_png_alone_shows_the_generated_chords(bundle, tmp_path, monkeypatch, capsys):
     drawn = {}
-    real = render.piano_roll_png
+    real = pictures.piano_roll_png
 
     def spy(parts, path, **kwargs):
         drawn.update(parts=parts, **kwargs)
         return real(parts, path, **kwargs)
 
-    monkeypatch.setattr(render, "piano_roll_png", spy)
+    monkeypatch.setattr(pictures, "piano_roll_png", spy)
     png = tmp_path / "p.png"
     assert run(["generate", "--model", str(bundle), "--chords", "Dm7 G7 | Cmaj7", "--out",
                 str(tmp_path / "p.mid"), "--png", str(png)]) == 0  # fmt: skip
@@ -157,7 +158,7 @@ def test_outputs_are_checked_before_generating(bundle, tmp_path, capsys, monkeyp
     mid, png = tmp_path / "o.mid", tmp_path / "o.png"
     png.write_bytes(b"old")
     called = []
-    monkeypatch.setattr("jazzgen.generate.generate", lambda *a, **k: called.append(1))
+    monkeypatch.setattr("jazzgen.generation.generate.generate", lambda *a, **k: called.append(1))
     assert run(["generate", "--model", str(bundle), "--out", str(mid), "--png", str(png)]) == 1
     assert capsys.readouterr().err.strip() == f"Error: {png} exists (use --force to overwrite)"
     assert not mid.exists() and png.read_bytes() == b"old" and not called
@@ -169,7 +170,7 @@ def test_generate_without_fluidsynth_prints_the_hint_and_writes_nothing(
     bundle, tmp_path, capsys, monkeypatch
 ):
     monkeypatch.setenv("PATH", str(tmp_path / "empty-bin"))
-    monkeypatch.setattr(render.shutil, "which", lambda name: None)
+    monkeypatch.setattr(audio.shutil, "which", lambda name: None)
     mid, wav = tmp_path / "n.mid", tmp_path / "n.wav"
     code = run(["generate", "--model", str(bundle), "--out", str(mid), "--wav", str(wav)])
     err = capsys.readouterr().err.strip().splitlines()

@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 from conftest import make_midi, note_track, scale_melody
 
-from jazzgen.errors import InputFileError
-from jazzgen.midi_io import parse_midi_bytes, read_score
+from jazzgen.core.errors import InputFileError
+from jazzgen.io.midi_reader import parse_midi_bytes
+from jazzgen.io.scores import read_score
 
 MELODY = [(60, 0, 1), (62, 1, 1), (64, 2, 2)]
 

@@ -11,9 +11,9 @@ import pytest
 
 keras = pytest.importorskip("keras")
 
-from jazzgen.config import ModelConfig, TrainConfig  # noqa: E402
-from jazzgen.model import build_model, compile_model, transfer_weights  # noqa: E402
-from jazzgen.music import CHORD_FEATURES  # noqa: E402
+from jazzgen.core.harmony import CHORD_FEATURES  # noqa: E402
+from jazzgen.training.config import ModelConfig, TrainConfig  # noqa: E402
+from jazzgen.training.model import build_model, compile_model, transfer_weights  # noqa: E402
 
 N_VALUES = 12
 
@@ -68,7 +68,7 @@ def test_course_arch_equals_fused_with_the_same_weights(chord_input):
 
 
 def test_course_arch_rejects_stacked_or_gru():
-    from jazzgen.errors import ConfigError
+    from jazzgen.core.errors import ConfigError
 
     with pytest.raises(ConfigError, match="--layers 1 --cell lstm"):
         ModelConfig(arch="course", layers=2)

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import pytest
 
-from jazzgen.errors import ChordSymbolError
-from jazzgen.music import (
+from jazzgen.core.chord_symbols import parse_chord_symbol
+from jazzgen.core.errors import ChordSymbolError
+from jazzgen.core.harmony import (
     PITCH_CLASS_NAMES,
     Chord,
     ChordQuality,
     NoteType,
     chord_features,
-    parse_chord_symbol,
-    parse_progression,
     type_pitch_classes,
 )
+from jazzgen.io.charts import parse_progression
 
 # music21's chord-scale classes for each quality (what the literal tables must equal).
 M21_SCALES = {
@@ -116,7 +116,7 @@ def test_quick_suffixes_agree_with_music21() -> None:
     """The no-music21 fast path must give what the music21 path gives, where it parses."""
     from music21 import harmony
 
-    from jazzgen.music import _QUICK_SUFFIXES, _quality_from_pitch_classes
+    from jazzgen.core.chord_symbols import _QUICK_SUFFIXES, _quality_from_pitch_classes
 
     checked = 0
     for suffix, quality in _QUICK_SUFFIXES.items():

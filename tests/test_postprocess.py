@@ -8,10 +8,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from jazzgen.errors import ConfigError
-from jazzgen.music import parse_chord_symbol
-from jazzgen.postprocess import PostprocessConfig, postprocess
-from jazzgen.score import Bar, ChordSpan, Note, TimeSignature
+from jazzgen.core.chord_symbols import parse_chord_symbol
+from jazzgen.core.errors import ConfigError
+from jazzgen.core.types import Bar, ChordSpan, Note, TimeSignature
+from jazzgen.generation.postprocess import PostprocessConfig, postprocess
 
 TS = TimeSignature(4, 4)
 

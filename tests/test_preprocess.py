@@ -9,9 +9,10 @@ import pytest
 from conftest import block_chords, make_midi, note_track, scale_melody
 
 from jazzgen.cli import run
-from jazzgen.corpus import load_corpus, load_vocab, piece_from_dict, piece_to_dict
-from jazzgen.errors import ConfigError, InputFileError
-from jazzgen.preprocess import EncodeOptions, build_corpus, collect_inputs, encode_file
+from jazzgen.core.errors import ConfigError, InputFileError
+from jazzgen.corpus.preprocess import EncodeOptions, build_corpus, encode_file
+from jazzgen.corpus.store import load_corpus, load_vocab, piece_from_dict, piece_to_dict
+from jazzgen.io.files import collect_inputs
 
 II_V_I = [[38, 53, 57, 60, 65], [43, 53, 59, 62, 65], [36, 52, 55, 59, 64], [36, 52, 55, 59, 64]]
 

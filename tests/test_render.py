@@ -15,9 +15,10 @@ import mido
 import numpy as np
 import pytest
 
-from jazzgen import render
 from jazzgen.cli import run
-from jazzgen.errors import RenderError
+from jazzgen.core.errors import RenderError
+from jazzgen.output import audio, pictures
+from jazzgen.training import history as training_history
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -60,7 +61,7 @@ def _has_fluidsynth() -> bool:
     if shutil.which("fluidsynth") is None:
         return False
     try:
-        render.find_soundfont()
+        audio.find_soundfont()
     except RenderError:
         return False
     return True
@@ -74,7 +75,7 @@ def _has_fluidsynth() -> bool:
 def test_render_wav_with_fluidsynth_honours_tempo(tmp_path):
     qpm, bars = 75.0, 6  # a non-default tempo: 24 beats = 19.2 s
     midi = write_midi(tmp_path / "slow.mid", qpm=qpm, bars=bars)
-    info = render.render_wav(midi, tmp_path / "slow.wav")
+    info = audio.render_wav(midi, tmp_path / "slow.wav")
     expected_seconds = bars * 4 * 60.0 / qpm
     with wave.open(str(tmp_path / "slow.wav"), "rb") as wav:
         assert wav.getframerate() == 44100
@@ -82,7 +83,7 @@ def test_render_wav_with_fluidsynth_honours_tempo(tmp_path):
         seconds = wav.getnframes() / wav.getframerate()
     assert abs(seconds - expected_seconds) <= 1.5, (seconds, expected_seconds)
     assert info.seconds == pytest.approx(seconds)
-    samples, _ = render.read_wav(tmp_path / "slow.wav")
+    samples, _ = audio.read_wav(tmp_path / "slow.wav")
     peak = np.max(np.abs(samples))
     assert 0.85 < peak < 0.95  # normalised to -1 dBFS (0.891), never clipped
     assert np.mean(np.abs(samples) >= 32767 / 32768) == 0
@@ -93,7 +94,7 @@ def test_render_wav_with_fluidsynth_honours_tempo(tmp_path):
 def test_render_without_fluidsynth_prints_install_hint(tmp_path, monkeypatch, capsys):
     midi = write_midi(tmp_path / "a.mid")
     monkeypatch.setenv("PATH", str(tmp_path / "empty-bin"))
-    monkeypatch.setattr(render.shutil, "which", lambda name: None)
+    monkeypatch.setattr(audio.shutil, "which", lambda name: None)
     code = run(["render", str(midi), "--wav", str(tmp_path / "a.wav")])
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 1
@@ -104,9 +105,9 @@ def test_render_without_fluidsynth_prints_install_hint(tmp_path, monkeypatch, ca
 
 def test_missing_soundfont_says_what_to_install(tmp_path, monkeypatch, capsys):
     midi = write_midi(tmp_path / "a.mid")
-    monkeypatch.setattr(render.shutil, "which", lambda name: "/usr/bin/fluidsynth")
-    monkeypatch.setattr(render, "SOUNDFONT_DIRS", (str(tmp_path / "nowhere"),))
-    monkeypatch.delenv(render.SOUNDFONT_ENV, raising=False)
+    monkeypatch.setattr(audio.shutil, "which", lambda name: "/usr/bin/fluidsynth")
+    monkeypatch.setattr(audio, "SOUNDFONT_DIRS", (str(tmp_path / "nowhere"),))
+    monkeypatch.delenv(audio.SOUNDFONT_ENV, raising=False)
     code = run(["render", str(midi), "--wav", str(tmp_path / "a.wav")])
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 1 and len(err) == 1
@@ -118,38 +119,38 @@ def test_soundfont_lookup_order(tmp_path, monkeypatch):
     folder.mkdir()
     (folder / "aaa.sf2").write_bytes(b"x")
     (folder / "TimGM6mb.sf2").write_bytes(b"x")
-    monkeypatch.setattr(render, "SOUNDFONT_DIRS", (str(folder),))
-    monkeypatch.delenv(render.SOUNDFONT_ENV, raising=False)
-    assert render.find_soundfont().name == "TimGM6mb.sf2"  # a known GM bank first
-    monkeypatch.setenv(render.SOUNDFONT_ENV, str(folder / "aaa.sf2"))
-    assert render.find_soundfont().name == "aaa.sf2"
-    assert render.find_soundfont(folder / "TimGM6mb.sf2").name == "TimGM6mb.sf2"
+    monkeypatch.setattr(audio, "SOUNDFONT_DIRS", (str(folder),))
+    monkeypatch.delenv(audio.SOUNDFONT_ENV, raising=False)
+    assert audio.find_soundfont().name == "TimGM6mb.sf2"  # a known GM bank first
+    monkeypatch.setenv(audio.SOUNDFONT_ENV, str(folder / "aaa.sf2"))
+    assert audio.find_soundfont().name == "aaa.sf2"
+    assert audio.find_soundfont(folder / "TimGM6mb.sf2").name == "TimGM6mb.sf2"
     with pytest.raises(RenderError, match="does not exist"):
-        render.find_soundfont(tmp_path / "missing.sf2")
+        audio.find_soundfont(tmp_path / "missing.sf2")
 
 
 def test_postprocess_trims_tail_pads_and_normalises():
     rate = 1000
     tone = 0.3 * np.sin(np.linspace(0, 200 * np.pi, 5 * rate))[:, None].repeat(2, axis=1)
     long_silence = np.vstack([tone, np.zeros((10 * rate, 2))])
-    out = render.postprocess_audio(long_silence, rate, 5.0, peak_dbfs=-1.0, tail_seconds=1.0)
+    out = audio.postprocess_audio(long_silence, rate, 5.0, peak_dbfs=-1.0, tail_seconds=1.0)
     assert out.shape == (5 * rate, 2)  # trailing silence cut back to the MIDI length
     assert np.max(np.abs(out)) == pytest.approx(10 ** (-1 / 20), rel=1e-4)
-    ringing = render.postprocess_audio(
+    ringing = audio.postprocess_audio(
         np.vstack([tone, tone]), rate, 5.0, peak_dbfs=-1.0, tail_seconds=1.0
     )
     assert ringing.shape[0] == 6 * rate  # sound past the end kept only up to the tail
     assert abs(ringing[-1]).max() < 1e-3  # and faded out, no click
-    short = render.postprocess_audio(tone[: 2 * rate], rate, 5.0)
+    short = audio.postprocess_audio(tone[: 2 * rate], rate, 5.0)
     assert short.shape[0] == 5 * rate  # padded to the MIDI length
-    silent = render.postprocess_audio(np.zeros((100, 2)), rate, 0.5)
+    silent = audio.postprocess_audio(np.zeros((100, 2)), rate, 0.5)
     assert silent.shape[0] == 500 and not silent.any()
 
 
 def test_wav_roundtrip_clips_instead_of_wrapping(tmp_path):
     samples = np.array([[0.0], [1.5], [-1.5], [0.5]], dtype=np.float32)
-    render.write_wav(tmp_path / "c.wav", samples, 8000)
-    back, rate = render.read_wav(tmp_path / "c.wav")
+    audio.write_wav(tmp_path / "c.wav", samples, 8000)
+    back, rate = audio.read_wav(tmp_path / "c.wav")
     assert rate == 8000
     assert back[1, 0] > 0.99 and back[2, 0] < -0.99 and back[3, 0] == pytest.approx(0.5, 1e-3)
 
@@ -158,25 +159,25 @@ def test_wav_roundtrip_clips_instead_of_wrapping(tmp_path):
 
 
 def test_piano_roll_png_from_score(tmp_path):
-    from jazzgen.midi_io import read_score
+    from jazzgen.io.scores import read_score
 
     score = read_score(write_midi(tmp_path / "a.mid", qpm=100, bars=8))
-    out = render.piano_roll_png(score, tmp_path / "roll.png")
+    out = pictures.piano_roll_png(score, tmp_path / "roll.png")
     data = out.read_bytes()
     assert data.startswith(PNG_MAGIC) and len(data) > 10_000
 
 
 def test_piano_roll_png_from_parts_with_chords(tmp_path):
-    from jazzgen.music import parse_chord_symbol
-    from jazzgen.score import ChordSpan, Note
-    from jazzgen.writer import Part
+    from jazzgen.core.chord_symbols import parse_chord_symbol
+    from jazzgen.core.types import ChordSpan, Note
+    from jazzgen.io.midi_writer import Part
 
     melody = tuple(Note(60 + (i % 7), i * 0.5, i * 0.5 + 0.5) for i in range(32))
     comp = tuple(Note(p, b * 4.0, b * 4.0 + 4.0) for b in range(4) for p in (48, 52, 55))
     chords = [ChordSpan(parse_chord_symbol(s), i * 4.0, i * 4.0 + 4) for i, s in
               enumerate(["Cmaj7", "A7", "Dm7", "G7"])]  # fmt: skip
     parts = [Part("Melody", 65, 0, melody), Part("Chords", 0, 1, comp)]
-    out = render.piano_roll_png(parts, tmp_path / "parts.png", chords=chords, title="test")
+    out = pictures.piano_roll_png(parts, tmp_path / "parts.png", chords=chords, title="test")
     assert out.read_bytes().startswith(PNG_MAGIC)
 
 
@@ -186,13 +187,13 @@ def test_training_curves_png(tmp_path):
     rows += [f"{e},{3 / (e + 1):.4f},{3.2 / (e + 1) + 0.01 * e:.4f},{e / 20},{e / 25}"
              for e in range(20)]  # fmt: skip
     history.write_text("\n".join(rows) + "\n")
-    out = render.training_curves_png(history, tmp_path / "curves.png")
+    out = pictures.training_curves_png(history, tmp_path / "curves.png")
     assert out.read_bytes().startswith(PNG_MAGIC) and out.stat().st_size > 10_000
-    assert render.read_history_csv(history)["epoch"][0] == 1  # Keras epochs count from 0
+    assert training_history.read_history_csv(history)["epoch"][0] == 1  # Keras epochs count from 0
     with pytest.raises(RenderError, match="loss"):
         bad = tmp_path / "bad.csv"
         bad.write_text("a,b\n1,2\n")
-        render.training_curves_png(bad, tmp_path / "bad.png")
+        pictures.training_curves_png(bad, tmp_path / "bad.png")
 
 
 # --- CLI ----------------------------------------------------------------------------------------
@@ -237,16 +238,16 @@ def test_help_does_not_import_matplotlib():
 
 
 def test_long_piece_wraps_into_rows_and_chord_labels_do_not_collide(tmp_path):
-    from jazzgen.score import Note
-    from jazzgen.writer import Part
+    from jazzgen.core.types import Note
+    from jazzgen.io.midi_writer import Part
 
     melody = tuple(Note(60 + (i % 12), i * 1.0, i + 1.0) for i in range(4 * 40))
-    short = render.piano_roll_png([Part("Melody", 65, 0, melody[:32])], tmp_path / "s.png")
-    long = render.piano_roll_png([Part("Melody", 65, 0, melody)], tmp_path / "l.png")
+    short = pictures.piano_roll_png([Part("Melody", 65, 0, melody[:32])], tmp_path / "s.png")
+    long = pictures.piano_roll_png([Part("Melody", 65, 0, melody)], tmp_path / "l.png")
     import matplotlib.image
 
     assert matplotlib.image.imread(short).shape[0] < matplotlib.image.imread(long).shape[0]
     labels = [(i * 1.0, "Cmaj7") for i in range(8)]  # a chord change every beat
-    shown = render._label_positions(labels, bar_beats=4.0, inches_per_bar=0.75)
+    shown = pictures._label_positions(labels, bar_beats=4.0, inches_per_bar=0.75)
     assert 0 < len(shown) < len(labels)
     assert np.diff([x for x, _ in shown]).min() >= 0.5

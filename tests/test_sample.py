@@ -11,21 +11,14 @@ import numpy as np
 import pytest
 from tiny_bundle import make_bundle, tiny_vocab
 
-from jazzgen.errors import BundleError, ConfigError
-from jazzgen.grammar import Token
-from jazzgen.music import CHORD_FEATURES, NoteType
-from jazzgen.sample import (
-    KerasEngine,
-    NumpyEngine,
-    SamplingOptions,
-    VocabTables,
-    decode,
-    fillable_remainders,
-    load_bundle,
-    mask_table,
-    sample_ids,
-)
-from jazzgen.vocab import Vocab
+from jazzgen.core.errors import BundleError, ConfigError
+from jazzgen.core.harmony import CHORD_FEATURES, NoteType
+from jazzgen.generation.decode import VocabTables, decode, fillable_remainders, mask_table
+from jazzgen.generation.engines import KerasEngine, NumpyEngine
+from jazzgen.generation.sampling import SamplingOptions, sample_ids
+from jazzgen.tokens.grammar import Token
+from jazzgen.tokens.vocab import Vocab
+from jazzgen.training.bundle import load_bundle
 
 
 @pytest.fixture(scope="module")
@@ -104,8 +97,8 @@ def test_numpy_engine_matches_the_saved_sequence_model(bundles, cell):
 
 @pytest.mark.slow
 def test_course_arch_bundle_loads_in_both_engines(tmp_path):
-    model_mod = pytest.importorskip("jazzgen.model")
-    from jazzgen.config import ModelConfig
+    model_mod = pytest.importorskip("jazzgen.training.model")
+    from jazzgen.training.config import ModelConfig
 
     config = ModelConfig(tx=4, units=6, layers=1, arch="course", chord_input=True)
     vocab = tiny_vocab()
@@ -166,7 +159,7 @@ def test_bundle_mismatches_are_clear_errors(bundles, tmp_path):
 def test_numpy_path_never_imports_tensorflow(bundles):
     code = (
         "import sys\n"
-        "from jazzgen.generate import GenerateOptions, generate\n"
+        "from jazzgen.generation.generate import GenerateOptions, generate\n"
         f"generate(GenerateOptions(model={str(bundles['lstm'])!r}, bars=4))\n"
         "bad = sorted(m for m in ('tensorflow', 'keras', 'music21') if m in sys.modules)\n"
         "print(','.join(bad))\n"

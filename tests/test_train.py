@@ -16,13 +16,13 @@ import pytest
 
 pytest.importorskip("keras")
 
-from jazzgen import dataset
-from jazzgen.bundle import check_bundle, load_bundle_config
 from jazzgen.cli import run
-from jazzgen.config import ModelConfig, TrainConfig
-from jazzgen.corpus import save_corpus
-from jazzgen.errors import BundleError
-from jazzgen.vocab import Vocab
+from jazzgen.core.errors import BundleError
+from jazzgen.corpus import dataset
+from jazzgen.corpus.store import save_corpus
+from jazzgen.tokens.vocab import Vocab
+from jazzgen.training.bundle import check_bundle, load_bundle_config
+from jazzgen.training.config import ModelConfig, TrainConfig
 
 TINY = ["--tx", "8", "--units", "8", "--batch-size", "16", "--quiet"]
 ROOT = Path(__file__).resolve().parents[1]
@@ -83,7 +83,7 @@ def test_corpus_too_small_for_tx_is_an_error(tmp_path, capsys):
 
 
 def test_same_seed_same_history(tmp_path):
-    from jazzgen.train import train
+    from jazzgen.training.train import train
 
     pieces = dataset.synthetic_pieces(3, bars=8, seed=1)
     vocab = Vocab.from_tokens(t for p in pieces for b in p.bars for t in b.tokens)
@@ -142,9 +142,9 @@ def test_mirrored_strategy_on_two_logical_cpus(corpus_dir, tmp_path):
         cpu = tf.config.list_physical_devices("CPU")[0]
         tf.config.set_logical_device_configuration(
             cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
-        from jazzgen import train
-        from jazzgen.config import ModelConfig, TrainConfig
-        from jazzgen.corpus import load_corpus, load_vocab
+        from jazzgen.training import train
+        from jazzgen.training.config import ModelConfig, TrainConfig
+        from jazzgen.corpus.store import load_corpus, load_vocab
         assert train.make_strategy("mirrored").num_replicas_in_sync == 2
         pieces = load_corpus({str(corpus_dir)!r})
         result = train.train(

@@ -6,10 +6,10 @@ import json
 
 import pytest
 
-from jazzgen.errors import VocabError
-from jazzgen.grammar import Token, token_from_text
-from jazzgen.music import NoteType
-from jazzgen.vocab import Vocab
+from jazzgen.core.errors import VocabError
+from jazzgen.core.harmony import NoteType
+from jazzgen.tokens.grammar import Token, token_from_text
+from jazzgen.tokens.vocab import Vocab
 
 TEXTS = ["S,0.250,<m2,P-4>", "C,0.500", "R,1.000", "C,0.250,<M2,M-3>"]
 

@@ -10,11 +10,18 @@ import mido
 import numpy as np
 import pytest
 
-from jazzgen.arrange import arrange, bass_notes, comp_notes, drum_notes, rootless_pitch_classes
-from jazzgen.errors import ConfigError
-from jazzgen.music import parse_chord_symbol, parse_progression
-from jazzgen.score import Bar, ChordSpan, Note, TimeSignature
-from jazzgen.writer import Part, build_midi, key_name, midi_bytes, swing_beat, write_midi
+from jazzgen.core.chord_symbols import parse_chord_symbol
+from jazzgen.core.errors import ConfigError
+from jazzgen.core.types import Bar, ChordSpan, Note, TimeSignature
+from jazzgen.io.charts import parse_progression
+from jazzgen.io.midi_writer import Part, build_midi, key_name, midi_bytes, swing_beat, write_midi
+from jazzgen.output.arrange import (
+    arrange,
+    bass_notes,
+    comp_notes,
+    drum_notes,
+    rootless_pitch_classes,
+)
 
 TS = TimeSignature(4, 4)
 
@@ -202,7 +209,7 @@ def test_walking_bass_and_drums():
 
 
 def test_chords_only_backing_puts_the_root_under_the_voicing():
-    from jazzgen.arrange import spans_of
+    from jazzgen.output.arrange import spans_of
 
     bars = bars_of("Dm7 G7 | Cmaj7 | F7")
     (part,) = arrange(bars, backing="chords", rng=np.random.default_rng(2))
@@ -223,7 +230,7 @@ def test_count_in_needs_room_and_the_trio():
         arrange(bars, backing="trio", rng=np.random.default_rng(0), count_in_bars=1)
     with pytest.raises(ConfigError, match="count-in"):
         arrange(bars, backing="chords", rng=np.random.default_rng(0), count_in_bars=1)
-    from jazzgen.arrange import count_in_notes
+    from jazzgen.output.arrange import count_in_notes
 
     hits = count_in_notes(2, 3.0)
     assert [n.start_beat for n in hits] == [0.0, 1.0, 2.0, 3.0, 4.0, 5.0]

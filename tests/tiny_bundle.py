@@ -9,9 +9,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from jazzgen.grammar import Token
-from jazzgen.music import CHORD_FEATURES, NoteType
-from jazzgen.vocab import Vocab
+from jazzgen.core.harmony import CHORD_FEATURES, NoteType
+from jazzgen.tokens.grammar import Token
+from jazzgen.tokens.vocab import Vocab
 
 PROGRESSIONS = [
     [["Dm7", "G7"], ["Cmaj7"], ["Cmaj7"], ["A7"]],

@@ -1,0 +1,154 @@
+"""Typed values passed between stages: a read `Score` and the `LeadSheet` cut from it.
+
+Times are kept in quarter notes ("beats", `*_beat`) and, where it matters for audio, in
+seconds (`start`, `end`). These are plain frozen dataclasses: no I/O, no logic beyond
+validation and small derived properties.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from jazzgen.core.constants import DRUM_CHANNEL, GRID_STEPS_PER_QUARTER
+from jazzgen.core.harmony import Chord
+
+
+@dataclass(frozen=True)
+class Note:
+    """One note of a MIDI track. `pitch` 0..127, `velocity` 1..127."""
+
+    pitch: int
+    start_beat: float
+    end_beat: float
+    velocity: int = 90
+    start: float = 0.0  # seconds
+    end: float = 0.0  # seconds
+
+
+@dataclass(frozen=True)
+class Track:
+    """A MIDI track (type 0 files are split per channel). `index` counts from 0."""
+
+    index: int
+    name: str
+    program: int  # General MIDI program 0..127 (first program change, else 0)
+    channel: int  # 0-based; 9 is drums
+    notes: tuple[Note, ...]
+
+    @property
+    def is_drum(self) -> bool:
+        return self.channel == DRUM_CHANNEL
+
+
+@dataclass(frozen=True)
+class TimeSignature:
+    numerator: int
+    denominator: int
+    start_beat: float = 0.0
+
+    @property
+    def bar_beats(self) -> float:
+        """Bar length in quarter notes (4/4 -> 4.0, 3/4 -> 3.0, 6/8 -> 3.0)."""
+        return self.numerator * 4.0 / self.denominator
+
+    @property
+    def bar_steps(self) -> int:
+        """Bar length in grid steps (4/4 -> 48)."""
+        return round(self.bar_beats * GRID_STEPS_PER_QUARTER)
+
+    def __str__(self) -> str:
+        return f"{self.numerator}/{self.denominator}"
+
+
+@dataclass(frozen=True)
+class Tempo:
+    qpm: float  # quarter notes per minute
+    start_beat: float = 0.0
+
+
+@dataclass(frozen=True)
+class ChordSpan:
+    """A chord sounding from `start_beat` to `end_beat` (absolute quarter notes)."""
+
+    chord: Chord
+    start_beat: float
+    end_beat: float
+
+
+@dataclass(frozen=True)
+class Score:
+    """Everything read from one input file (MIDI, MusicXML or ABC).
+
+    `chords` is filled only for lead sheets that carry chord symbols (MusicXML/ABC);
+    for MIDI the chords are extracted later from the accompaniment tracks.
+    """
+
+    path: str
+    tracks: tuple[Track, ...]
+    ticks_per_quarter: int
+    tempos: tuple[Tempo, ...] = (Tempo(120.0),)
+    time_signatures: tuple[TimeSignature, ...] = (TimeSignature(4, 4),)
+    chords: tuple[ChordSpan, ...] = ()
+    key_fifths: int | None = None  # key signature if the file has one (-7..7 sharps)
+    length_beats: float = 0.0
+    source_format: str = "midi"  # "midi", "musicxml" or "abc" (lead sheets: one melody part)
+
+    @property
+    def qpm(self) -> float:
+        """The first tempo, in quarter notes per minute."""
+        return self.tempos[0].qpm
+
+
+@dataclass(frozen=True)
+class Bar:
+    """One bar of a lead sheet: absolute start, length, and the chords sounding in it."""
+
+    index: int  # counts from 0 within the lead sheet; `number` counts from 1 in the file
+    number: int
+    start_beat: float
+    time_signature: TimeSignature
+    chords: tuple[ChordSpan, ...]
+
+    @property
+    def length_beats(self) -> float:
+        return self.time_signature.bar_beats
+
+    @property
+    def steps(self) -> int:
+        return self.time_signature.bar_steps
+
+    @property
+    def end_beat(self) -> float:
+        return self.start_beat + self.length_beats
+
+    def chord_at(self, beat: float) -> Chord:
+        """The chord sounding at absolute `beat` (the last span starting at or before it)."""
+        current = self.chords[0].chord
+        for span in self.chords:
+            if span.start_beat <= beat + 1e-9:
+                current = span.chord
+        return current
+
+
+@dataclass(frozen=True)
+class LeadSheet:
+    """A monophonic melody over chords, cut into bars. Every bar has at least one chord.
+
+    `melody` notes are sorted, non-overlapping (monophonic), in absolute quarter notes.
+    """
+
+    source: str
+    melody: tuple[Note, ...]
+    bars: tuple[Bar, ...]
+    qpm: float
+    melody_track: int | None = None  # index into Score.tracks, None for lead sheets
+    melody_name: str = ""
+    reason: str = ""  # why this track was chosen as the melody
+    chord_source: str = ""  # "accompaniment", "melody" (inferred) or "leadsheet"
+    key_fifths: int | None = None
+    notes_dropped: int = 0  # double-stop notes removed to make the line monophonic
+    extra: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def time_signature(self) -> TimeSignature:
+        return self.bars[0].time_signature

@@ -1,0 +1,327 @@
+"""Training windows: token ids per piece, the train/validation split, and tf.data pipelines.
+
+A *segment* is a run of consecutive tokens that a window may cover: one piece, or the train
+(or validation) bar range of a single piece. Windows cross bar lines but never segments,
+so they never cross pieces nor the train/validation split.
+
+A window is Tx + 1 consecutive tokens starting at `s`:
+- X (input "tokens")  = one-hot of tokens s .. s+Tx-1, shape (Tx, n_values);
+- Y (target)          = ids of tokens s+1 .. s+Tx, shape (Tx,): step t predicts token t+1;
+- C (input "chords")  = `chord_features` of the chord sounding at the onset of tokens
+  s+1 .. s+Tx, shape (Tx, CHORD_FEATURES): at step t the model already knows the chord of
+  the position it is about to fill (the token it predicts), as the decoder will at
+  generation time.
+
+Memory: the pipelines keep one flat int32 token array and one float32 chord-feature array
+(one row per token) and gather windows per batch, so memory grows with the number of
+tokens, not with windows x Tx x n_values. Windows are only materialised one batch at a
+time (and one-hot encoded there).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from jazzgen.core.constants import GRID_STEPS_PER_QUARTER
+from jazzgen.core.errors import CorpusError
+from jazzgen.core.harmony import CHORD_FEATURES, Chord, chord_features
+from jazzgen.corpus.store import Piece, PieceBar
+from jazzgen.tokens.vocab import Vocab
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Segment:
+    """Consecutive tokens a window may span. `ids` (n,) int32, `chords` (n, 24) float32."""
+
+    source: str
+    ids: np.ndarray
+    chords: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+
+@dataclass(frozen=True)
+class Split:
+    """Train and validation segments plus a human-readable description of the split."""
+
+    train: tuple[Segment, ...]
+    val: tuple[Segment, ...]
+    method: str  # "pieces", "bars" or "none"
+    warnings: tuple[str, ...] = field(default=())
+
+    @property
+    def train_tokens(self) -> int:
+        return sum(len(s) for s in self.train)
+
+    @property
+    def val_tokens(self) -> int:
+        return sum(len(s) for s in self.val)
+
+
+def token_chords(bar: PieceBar) -> list[Chord | None]:
+    """The chord sounding at each token's onset (the last chord starting at or before it)."""
+    result: list[Chord | None] = []
+    onset_steps = 0
+    for _token in bar.tokens:
+        onset_quarters = onset_steps / GRID_STEPS_PER_QUARTER
+        current = bar.chords[0][0] if bar.chords else None
+        for chord, offset in bar.chords:
+            if offset <= onset_quarters + 1e-9:
+                current = chord
+        result.append(current)
+        onset_steps += _token.duration
+    return result
+
+
+def encode_bars(bars: Sequence[PieceBar], vocab: Vocab, source: str) -> Segment:
+    """Token ids and per-token chord features of consecutive bars."""
+    ids: list[int] = []
+    feats: list[tuple[float, ...]] = []
+    zero = (0.0,) * CHORD_FEATURES
+    for bar in bars:
+        for token, chord in zip(bar.tokens, token_chords(bar), strict=True):
+            ids.append(vocab.id_of(token))
+            feats.append(zero if chord is None else chord_features(chord))
+    chords = np.asarray(feats, dtype=np.float32).reshape(len(ids), CHORD_FEATURES)
+    return Segment(source, np.asarray(ids, dtype=np.int32), chords)
+
+
+def split_pieces(
+    pieces: Sequence[Piece], vocab: Vocab, *, val_fraction: float, tx: int, seed: int = 0
+) -> Split:
+    """Split into train/validation segments and check the training part fits one window.
+
+    Several pieces: `max(1, round(n * val_fraction))` pieces (at most n - 1), chosen by a
+    permutation seeded with `seed`, are held out. One piece: its last
+    `max(1, round(bars * val_fraction))` bars are held out. `val_fraction == 0`: no
+    validation. When the held-out part has no full window (fewer than Tx + 1 tokens in
+    every validation segment) the split falls back to no validation, training on
+    everything, and records a warning.
+
+    Raises CorpusError when the training part has no segment of Tx + 1 tokens.
+    """
+    if not pieces:
+        raise CorpusError("corpus has no pieces: nothing to train on")
+    total = sum(p.token_count for p in pieces)
+    warnings: list[str] = []
+    whole = tuple(encode_bars(p.bars, vocab, p.source) for p in pieces)
+    train: tuple[Segment, ...]
+    val: tuple[Segment, ...]
+    if val_fraction <= 0:
+        train, val, method = whole, (), "none"
+    elif len(pieces) >= 2:
+        n_val = min(len(pieces) - 1, max(1, round(len(pieces) * val_fraction)))
+        order = np.random.default_rng(seed).permutation(len(pieces))
+        val_index = set(order[:n_val].tolist())
+        train = tuple(s for i, s in enumerate(whole) if i not in val_index)
+        val = tuple(s for i, s in enumerate(whole) if i in val_index)
+        method = "pieces"
+    else:
+        piece = pieces[0]
+        n_bars = len(piece.bars)
+        n_val = max(1, round(n_bars * val_fraction))
+        if n_bars < 2:
+            train, val, method = whole, (), "none"
+            warnings.append("one piece of one bar: no validation split possible")
+        else:
+            train = (encode_bars(piece.bars[: n_bars - n_val], vocab, piece.source),)
+            val = (encode_bars(piece.bars[n_bars - n_val :], vocab, piece.source),)
+            method = "bars"
+    if val and not any(len(s) >= tx + 1 for s in val):
+        val_tokens = sum(len(s) for s in val)
+        warnings.append(
+            f"validation part has {val_tokens} tokens, too few for one window of "
+            f"Tx + 1 = {tx + 1}: training without validation on the whole corpus"
+        )
+        train, val, method = whole, (), "none"
+    train_tokens = sum(len(s) for s in train)
+    if not any(len(s) >= tx + 1 for s in train):
+        longest = max((len(s) for s in train), default=0)
+        detail = "" if longest == train_tokens else f" (longest piece {longest})"
+        raise CorpusError(
+            f"corpus has {total} tokens; Tx={tx} needs at least {tx + 1} in the training "
+            f"part{detail}, which has {train_tokens}: use a smaller --tx or more music"
+        )
+    for w in warnings:
+        log.info(w)  # also returned in Split.warnings (metrics.json, CLI)
+    return Split(train, val, method, tuple(warnings))
+
+
+@dataclass(frozen=True)
+class FlatSegments:
+    """Segments concatenated: `ids` (N,), `chords` (N, 24), window `starts` (W,) int64."""
+
+    ids: np.ndarray
+    chords: np.ndarray
+    starts: np.ndarray
+
+
+def flatten(segments: Sequence[Segment], tx: int) -> FlatSegments:
+    """Concatenate segments; a window may start at s when s .. s+Tx lie in one segment."""
+    ids, chords, starts = [], [], []
+    offset = 0
+    for seg in segments:
+        ids.append(seg.ids)
+        chords.append(seg.chords)
+        n_windows = len(seg) - tx
+        if n_windows > 0:
+            starts.append(offset + np.arange(n_windows, dtype=np.int64))
+        offset += len(seg)
+    return FlatSegments(
+        np.concatenate(ids) if ids else np.zeros(0, np.int32),
+        np.concatenate(chords) if chords else np.zeros((0, CHORD_FEATURES), np.float32),
+        np.concatenate(starts) if starts else np.zeros(0, np.int64),
+    )
+
+
+def windows_numpy(
+    flat: FlatSegments, tx: int, n_values: int, starts: np.ndarray | None = None
+) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """Materialise windows as numpy (tests, evaluation): ({"tokens", "chords"}, Y)."""
+    starts = flat.starts if starts is None else starts
+    idx = starts[:, None] + np.arange(tx + 1)[None, :]
+    w = flat.ids[idx]
+    x = np.eye(n_values, dtype=np.float32)[w[:, :-1]]
+    return {"tokens": x, "chords": flat.chords[idx[:, 1:]]}, w[:, 1:]
+
+
+def epoch_plan(n_windows: int, batch_size: int, steps_per_execution: int) -> tuple[int, int]:
+    """(batches per epoch, steps per execution) so that an epoch is whole executions.
+
+    Keras runs `steps_per_execution` batches per call and does not stop mid-call at an
+    epoch end, so the number of batches per epoch must be a multiple of it. Up to
+    `steps_per_execution` batches of `batch_size`: one call per epoch. Otherwise the
+    execution size is chosen in [ceil(spe / 2), spe] to need the fewest batches, and the
+    windows are spread evenly over them (batches a little smaller than `batch_size`; never
+    empty: at most `n_windows` batches).
+    """
+    steps = max(1, math.ceil(n_windows / batch_size))
+    if steps <= steps_per_execution:
+        return steps, steps
+    best: tuple[int, int] | None = None
+    for size in range(steps_per_execution, math.ceil(steps_per_execution / 2) - 1, -1):
+        total = math.ceil(steps / size) * size
+        if total <= n_windows and (best is None or total < best[0]):
+            best = (total, size)
+    if best is None:  # fewer windows than padded batches: the largest exact divisor
+        size = max(d for d in range(1, steps_per_execution + 1) if steps % d == 0)
+        best = (steps, size)
+    return best
+
+
+def make_dataset(
+    flat: FlatSegments,
+    *,
+    tx: int,
+    n_values: int,
+    batch_size: int,
+    chord_input: bool,
+    steps: int | None = None,
+    shuffle_seed: int | None = None,
+    first_epoch: int = 0,
+    epochs: int | None = None,
+    windows_per_epoch: int | None = None,
+):
+    """A tf.data pipeline of ({"tokens": (b, Tx, n_values), ["chords": (b, Tx, 24)]}, (b, Tx)).
+
+    With `shuffle_seed`, windows are shuffled once per epoch by a stateless permutation of
+    (seed, epoch) and the stream covers epochs `first_epoch .. epochs-1` then repeats, so a
+    resumed run sees exactly the batches the uninterrupted run would have seen. Each epoch
+    is `steps` batches (see `epoch_plan`) of near-equal size covering every window once, or,
+    with `windows_per_epoch`, that many windows of the epoch's permutation (a fresh random
+    subset each epoch: the course trained on 60 windows per epoch).
+    Without a seed the windows come in order, once, in batches of `batch_size`
+    (validation/evaluation).
+    """
+    import tensorflow as tf
+
+    ids = tf.constant(flat.ids, dtype=tf.int32)
+    chords = tf.constant(flat.chords, dtype=tf.float32) if chord_input else None
+    starts = tf.constant(flat.starts, dtype=tf.int64)
+    n = len(flat.starts)
+    offsets = tf.range(tx + 1, dtype=tf.int64)
+
+    def gather(batch_starts):
+        idx = batch_starts[:, None] + offsets[None, :]
+        window = tf.gather(ids, idx)
+        inputs = {"tokens": tf.one_hot(window[:, :-1], n_values, dtype=tf.float32)}
+        if chords is not None:
+            inputs["chords"] = tf.gather(chords, idx[:, 1:])
+        return inputs, window[:, 1:]
+
+    if shuffle_seed is None:
+        ds = tf.data.Dataset.from_tensor_slices(starts).batch(batch_size)
+        return ds.map(gather, num_parallel_calls=tf.data.AUTOTUNE).prefetch(2)
+
+    seed = int(shuffle_seed)
+    m = min(n, windows_per_epoch) if windows_per_epoch else n
+    n_steps = steps or math.ceil(m / batch_size)
+
+    def batch_positions(i):
+        # batch i of an epoch covers permutation positions [i*m/steps, (i+1)*m/steps)
+        return tf.range(i * m // n_steps, (i + 1) * m // n_steps)
+
+    last = 2**31 - 1 if epochs is None else int(epochs)
+
+    def epoch_batches(epoch):
+        def permuted(positions):
+            key = tf.stack([tf.constant(seed, tf.int64), epoch])
+            perm = tf.random.experimental.index_shuffle(positions, seed=key, max_index=n - 1)
+            return tf.gather(starts, perm)
+
+        return tf.data.Dataset.range(n_steps).map(batch_positions).map(permuted)
+
+    ds = tf.data.Dataset.range(first_epoch, max(last, first_epoch + 1))
+    ds = ds.flat_map(epoch_batches).repeat()
+    return ds.map(gather, num_parallel_calls=tf.data.AUTOTUNE).prefetch(2)
+
+
+def synthetic_pieces(n_pieces: int = 2, bars: int = 16, seed: int = 0) -> list[Piece]:
+    """Small learnable pieces (a ii-V-I with a noisy repeating motif), for tests/benchmarks."""
+    from jazzgen.core.harmony import ChordQuality, NoteType
+    from jazzgen.core.types import TimeSignature
+    from jazzgen.tokens.grammar import Token
+
+    rng = np.random.default_rng(seed)
+    progression = [
+        ((Chord(2, ChordQuality.MINOR7), 0.0), (Chord(7, ChordQuality.DOMINANT7), 2.0)),
+        ((Chord(0, ChordQuality.MAJOR7), 0.0),),
+    ]
+    motif = [
+        Token(NoteType.CHORD, 6, (-5, 1)),
+        Token(NoteType.SCALE, 6, (-1, 5)),
+        Token(NoteType.CHORD, 12, (0, 6)),
+        Token(NoteType.APPROACH, 6, (-4, 2)),
+        Token(NoteType.CHORD, 6, (-2, 4)),
+        Token(NoteType.REST, 12),
+    ]
+    alternatives = [
+        Token(NoteType.SCALE, 6, (-3, 3)),
+        Token(NoteType.CHORD, 6, (-7, -1)),
+        Token(NoteType.OTHER, 6, (-2, 4)),
+    ]
+    pieces = []
+    for p in range(n_pieces):
+        piece_bars = []
+        for b in range(bars):
+            tokens = [
+                alternatives[rng.integers(len(alternatives))]
+                if t.duration == 6 and rng.random() < 0.2
+                else t
+                for t in motif
+            ]
+            if b == 0 and tokens[0].window is not None:
+                tokens[0] = Token(tokens[0].type, tokens[0].duration)
+            piece_bars.append(PieceBar(progression[b % 2], tuple(tokens)))
+        pieces.append(
+            Piece(f"synthetic_{p}.mid", f"{p:064x}", TimeSignature(4, 4), 120.0, tuple(piece_bars))
+        )
+    return pieces

@@ -1,0 +1,190 @@
+"""The encoded corpus: lead sheets turned into token bars, and its on-disk form.
+
+`jazzgen preprocess` writes a corpus directory; `jazzgen train` reads one (or builds one in
+memory from MIDI/lead-sheet inputs through the same functions).
+
+On-disk format of a corpus directory DIR:
+- `DIR/vocab.json`  : the vocabulary (see jazzgen.vocab).
+- `DIR/corpus.jsonl`: one JSON object per usable input file, one line each:
+  `{"source": str, "sha256": str, "time_signature": "4/4", "qpm": float,
+    "bars": [{"chords": [["Dm7", 0.0], ["G7", 2.0]], "tokens": ["C,0.250,<m2,P-4>", ...]}]}`
+  chord offsets are quarter notes from the bar start.
+- `DIR/report.json` : `{"files": [{"path", "status": "ok"|"skipped", "reason", "bars",
+  "tokens"}], "ok": N, "skipped": M}`.
+- `DIR/cache/<sha256>-<settings>.json`: per-file results, reused when the content and
+  settings are unchanged.
+
+Additions (backwards compatible, written only when needed): a bar object may carry
+`"time_signature": "3/4"` when its meter differs from the piece's (files with meter
+changes); `report.json` also has `"cached": K` (files answered from the cache) and
+`"settings"` (the encode options used).
+
+`save_corpus`/`load_corpus`/`load_vocab` below are the only readers/writers of this format.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from jazzgen.core.chord_symbols import parse_chord_symbol
+from jazzgen.core.errors import CorpusError, JazzgenError
+from jazzgen.core.harmony import Chord
+from jazzgen.core.types import TimeSignature
+from jazzgen.tokens.grammar import Token, token_from_text, token_to_text
+from jazzgen.tokens.vocab import Vocab
+
+VOCAB_FILE = "vocab.json"
+CORPUS_FILE = "corpus.jsonl"
+REPORT_FILE = "report.json"
+CACHE_DIR = "cache"
+
+
+@dataclass(frozen=True)
+class PieceBar:
+    """One encoded bar: chords with offsets (quarter notes from the bar start), tokens."""
+
+    chords: tuple[tuple[Chord, float], ...]
+    tokens: tuple[Token, ...]
+    time_signature: TimeSignature | None = None  # only when it differs from the piece's
+
+
+@dataclass(frozen=True)
+class Piece:
+    """One encoded input file."""
+
+    source: str
+    sha256: str
+    time_signature: TimeSignature
+    qpm: float
+    bars: tuple[PieceBar, ...]
+
+    @property
+    def token_count(self) -> int:
+        return sum(len(b.tokens) for b in self.bars)
+
+
+# --- on-disk form ----------------------------------------------------------------------------
+
+
+def _time_signature_from_text(text: str) -> TimeSignature:
+    try:
+        numerator, denominator = (int(x) for x in str(text).split("/"))
+        return TimeSignature(numerator, denominator)
+    except ValueError:
+        raise CorpusError(f"bad time signature {text!r}: expected e.g. '4/4'") from None
+
+
+# Corpora repeat a few hundred distinct token texts many times: parse each text once.
+_token_from_text = functools.lru_cache(maxsize=65536)(token_from_text)
+
+
+def piece_to_dict(piece: Piece) -> dict[str, Any]:
+    """The JSON object of one `corpus.jsonl` line."""
+    bars = []
+    for bar in piece.bars:
+        item: dict[str, Any] = {
+            "chords": [[chord.symbol, round(offset, 6)] for chord, offset in bar.chords],
+            "tokens": [token_to_text(t) for t in bar.tokens],
+        }
+        if bar.time_signature is not None:
+            item["time_signature"] = str(bar.time_signature)
+        bars.append(item)
+    return {
+        "source": piece.source,
+        "sha256": piece.sha256,
+        "time_signature": str(piece.time_signature),
+        "qpm": piece.qpm,
+        "bars": bars,
+    }
+
+
+def piece_from_dict(data: dict[str, Any]) -> Piece:
+    """Inverse of `piece_to_dict`; raises CorpusError (or VocabError/ChordSymbolError)."""
+    try:
+        bars = []
+        for bar in data["bars"]:
+            chords = tuple((parse_chord_symbol(sym), float(off)) for sym, off in bar["chords"])
+            tokens = tuple(_token_from_text(t) for t in bar["tokens"])
+            ts = bar.get("time_signature")
+            bars.append(PieceBar(chords, tokens, _time_signature_from_text(ts) if ts else None))
+        return Piece(
+            source=str(data["source"]),
+            sha256=str(data["sha256"]),
+            time_signature=_time_signature_from_text(data["time_signature"]),
+            qpm=float(data["qpm"]),
+            bars=tuple(bars),
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise CorpusError(f"bad corpus entry: {type(exc).__name__}: {exc}") from None
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def save_corpus(directory: str | Path, pieces: Sequence[Piece], report: dict[str, Any]) -> Vocab:
+    """Write DIR/vocab.json, DIR/corpus.jsonl and DIR/report.json; return the vocabulary.
+
+    The vocabulary is every token of `pieces`, sorted. Each file is written to a temporary
+    name and renamed, so a crash never leaves half a file.
+    """
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    vocab = Vocab.from_tokens(t for p in pieces for b in p.bars for t in b.tokens)
+    _write_atomic(directory / VOCAB_FILE, vocab.to_json() + "\n")
+    lines = [json.dumps(piece_to_dict(p), separators=(",", ":")) for p in pieces]
+    _write_atomic(directory / CORPUS_FILE, "".join(line + "\n" for line in lines))
+    _write_atomic(directory / REPORT_FILE, json.dumps(report, indent=1) + "\n")
+    return vocab
+
+
+def is_corpus_dir(directory: str | Path) -> bool:
+    """True when DIR looks like a `jazzgen preprocess` output (corpus.jsonl + report.json)."""
+    directory = Path(directory)
+    return (directory / CORPUS_FILE).is_file() and (directory / REPORT_FILE).is_file()
+
+
+def load_corpus(directory: str | Path) -> list[Piece]:
+    """Read DIR/corpus.jsonl. Raises CorpusError naming the file and line of a bad entry."""
+    path = Path(directory) / CORPUS_FILE
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise CorpusError(f"{path}: corpus file not found (run `jazzgen preprocess`)") from None
+    except OSError as exc:
+        raise CorpusError(f"{path}: cannot read corpus: {exc}") from None
+    pieces = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            pieces.append(piece_from_dict(json.loads(line)))
+        except ValueError as exc:  # json.JSONDecodeError
+            raise CorpusError(f"{path}:{number}: not JSON ({exc})") from None
+        except JazzgenError as exc:
+            raise CorpusError(f"{path}:{number}: {exc}") from None
+    return pieces
+
+
+def load_vocab(directory: str | Path, pieces: Sequence[Piece] | None = None) -> Vocab:
+    """Read DIR/vocab.json; when `pieces` are given, check that it covers all their tokens."""
+    vocab = Vocab.load(Path(directory) / VOCAB_FILE)
+    if pieces is not None:
+        known = set(vocab.texts)
+        for piece in pieces:
+            for bar in piece.bars:
+                for token in bar.tokens:
+                    if token_to_text(token) not in known:
+                        raise CorpusError(
+                            f"{directory}: token {token_to_text(token)!r} of {piece.source} "
+                            "is not in vocab.json (corpus and vocabulary do not match)"
+                        )
+    return vocab

@@ -1,0 +1,362 @@
+"""`jazzgen generate` as a library call: options in, MIDI bytes + notes + report out.
+
+Pipeline: bundle -> chord progression (--chords text, a --leadsheet file, or one drawn with
+the seed from the bundle's training progressions) -> bars -> constrained decoding of N
+candidates in one batch (jazzgen.sample) -> realization over the chords
+(grammar.realize_bars) -> post-processing (jazzgen.postprocess) -> best candidate ->
+backing parts (jazzgen.arrange) -> MIDI bytes (jazzgen.writer). File access stays at the
+edges: `generate` reads the bundle and input files, never writes; the CLI writes.
+
+Choices (documented for users in `jazzgen generate --help`):
+- `bars`: None = the length of the given progression (--chords / --leadsheet), or
+  `DEFAULT_DRAWN_BARS` for a progression drawn from the bundle; otherwise the progression
+  is repeated or truncated to `bars`.
+- Several chords in a bar split it evenly on beats ("Dm7 G7" in 4/4: beats 1 and 3).
+- Primer: its melody is read like a lead sheet, encoded and fed to warm the model state;
+  the output INCLUDES the primer (its bars and chords first, unchanged and not
+  post-processed), followed by `bars` generated bars.
+- Best of N: score = mean model log-likelihood per token (natural log, unmasked model
+  probabilities) - `EDIT_PENALTY` x post-processor edits per note. One edit per note costs
+  as much as halving the likelihood of every token 1.4 times (1 nat).
+- Key signature: the lead sheet's, else the major key whose scale holds most chord tones
+  (weighted by chord duration, the chord root on the tonic breaking ties).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from jazzgen.core.constants import DEFAULT_PITCH_RANGE, DEFAULT_QPM
+from jazzgen.core.errors import BundleError, ConfigError
+from jazzgen.core.types import Bar, Note
+from jazzgen.generation.decode import VocabTables, decode
+from jazzgen.generation.engines import ENGINES, make_engine
+from jazzgen.generation.postprocess import Edit, PostprocessConfig, postprocess
+from jazzgen.generation.primer import _prepare_primer, _shift_primer
+from jazzgen.generation.progression import (
+    _bundle_time_signature,
+    _plan_from_bundle,
+    _plan_from_chords,
+    _plan_from_leadsheet,
+    guess_key_fifths,
+    make_bars,
+    step_features,
+)
+from jazzgen.generation.sampling import SamplingOptions
+from jazzgen.io.midi_writer import Part, midi_bytes
+from jazzgen.output.arrange import BACKINGS, MELODY_VOLUME, arrange
+from jazzgen.tokens.realize import realize_bars
+from jazzgen.training.bundle import Bundle, load_bundle
+
+log = logging.getLogger(__name__)
+
+EDIT_PENALTY = 1.0  # nats of mean log-likelihood per (post-processor edit per note)
+DEFAULT_MELODY_PROGRAM = 66  # GM Tenor Sax (0-based)
+DEFAULT_CHORDS_PROGRAM = 0  # GM Acoustic Grand Piano
+MELODY_CHANNEL = 0
+
+# Sounding ranges the realized melody is kept in, by GM program (0-based): the comfortable
+# part of each instrument's range. Anything else gets the grammar default C3..C6.
+PROGRAM_RANGES: dict[int, tuple[int, int]] = {
+    64: (60, 86),  # soprano sax
+    65: (53, 79),  # alto sax: F3..G5
+    66: (48, 74),  # tenor sax: C3..D5
+    67: (41, 67),  # baritone sax
+    56: (55, 82),  # trumpet
+    57: (41, 70),  # trombone
+    73: (60, 91),  # flute
+    **{p: (52, 84) for p in range(24, 32)},  # guitars
+    **{p: DEFAULT_PITCH_RANGE for p in range(0, 8)},  # pianos
+}
+
+
+def default_model_dir() -> Path:
+    """`models/default` next to the package (where `make demo`'s model lives)."""
+    import jazzgen
+
+    return Path(jazzgen.__file__).resolve().parents[1] / "models" / "default"
+
+
+def parse_range(text: str) -> tuple[int, int]:
+    """'48-76' -> (48, 76); at least an octave inside 0..127."""
+    parts = text.replace(" ", "").split("-")
+    try:
+        low, high = (int(p) for p in parts)
+    except ValueError:
+        raise ConfigError(
+            f"range must be LOW-HIGH in MIDI pitches, e.g. 48-76, got {text!r}"
+        ) from None
+    if not (0 <= low < high <= 127 and high - low >= 12):
+        raise ConfigError(f"range must lie in 0..127 and span at least 12 semitones, got {text!r}")
+    return low, high
+
+
+@dataclass(frozen=True)
+class GenerateOptions:
+    """Every option of `jazzgen generate` (None = default / derived)."""
+
+    model: str | Path | None = None  # bundle dir; None = default_model_dir()
+    chords: str | None = None  # progression text 'Dm7 G7 | Cmaj7'
+    leadsheet: str | Path | None = None  # MIDI/MusicXML/ABC to take chords + meter from
+    bars: int | None = None
+    primer: str | Path | None = None
+    tempo: float | None = None  # qpm; None = lead sheet's or 120
+    temperature: float = 1.0
+    top_k: int = 0
+    top_p: float = 1.0
+    candidates: int = 1
+    seed: int = 0
+    engine: str = "numpy"
+    postprocess: bool = True
+    max_repeats: int = 2
+    max_leap: int = 12
+    pitch_range: tuple[int, int] | None = None  # None: from the melody program
+    swing: float | None = None
+    melody_program: int = DEFAULT_MELODY_PROGRAM
+    chords_program: int = DEFAULT_CHORDS_PROGRAM
+    backing: str = "trio"
+    count_in_bars: int = 0  # bars of hi-hat before the solo (trio backing only)
+
+    def __post_init__(self) -> None:
+        if self.chords is not None and self.leadsheet is not None:
+            raise ConfigError("give either --chords or --leadsheet, not both")
+        if self.bars is not None and not 1 <= self.bars <= 4096:
+            raise ConfigError(f"bars must be in range 1..4096, got {self.bars}")
+        if not 0 <= self.seed < 2**32:
+            raise ConfigError(f"seed must be in range 0..{2**32 - 1}, got {self.seed}")
+        if not 1 <= self.candidates <= 1024:
+            raise ConfigError(f"candidates must be in range 1..1024, got {self.candidates}")
+        if self.engine not in ENGINES:
+            raise ConfigError(f"engine must be one of {', '.join(ENGINES)}, got {self.engine!r}")
+        if self.backing not in BACKINGS:
+            raise ConfigError(f"backing must be one of {', '.join(BACKINGS)}, got {self.backing!r}")
+        if self.tempo is not None and not 20 <= self.tempo <= 400:
+            raise ConfigError(f"tempo must be in range 20..400 qpm, got {self.tempo}")
+        for name in ("melody_program", "chords_program"):
+            value = getattr(self, name)
+            if not 0 <= value <= 127:
+                raise ConfigError(f"{name.replace('_', '-')} must be in range 0..127, got {value}")
+        if not 0 <= self.count_in_bars <= 16:
+            raise ConfigError(f"count-in must be in range 0..16 bars, got {self.count_in_bars}")
+        if self.count_in_bars and self.backing != "trio":
+            raise ConfigError(
+                f"count-in needs --backing trio (the drums play it), got {self.backing!r}"
+            )
+        if self.swing is not None and not 0.5 <= self.swing <= 0.75:
+            raise ConfigError(f"swing must be in range 0.5..0.75, got {self.swing}")
+        SamplingOptions(self.temperature, self.top_k, self.top_p)  # validates
+
+    @property
+    def melody_range(self) -> tuple[int, int]:
+        if self.pitch_range is not None:
+            return self.pitch_range
+        return PROGRAM_RANGES.get(self.melody_program, DEFAULT_PITCH_RANGE)
+
+
+@dataclass(frozen=True)
+class GenerateResult:
+    """The generated file and what it contains. `report` is JSON-ready."""
+
+    midi: bytes
+    notes: tuple[Note, ...]  # the melody, absolute quarter notes
+    bars: tuple[Bar, ...]
+    edits: tuple[Edit, ...]
+    qpm: float
+    report: dict[str, Any] = field(repr=False)
+    parts: tuple[Part, ...] = field(default=(), repr=False)  # what the MIDI file holds
+
+    @property
+    def duration_seconds(self) -> float:
+        return self.report["duration_seconds"]
+
+    def summary(self, out: str | Path | None = None) -> str:
+        r = self.report
+        counts = ", ".join(f"{k} {v}" for k, v in r["edit_counts"].items()) or "none"
+        target = f"wrote {out}" if out is not None else "generated"
+        return (
+            f"{target}: {r['bars']} bars, {r['notes']} notes, {r['duration_seconds']:.1f} s "
+            f"at {r['qpm']:g} qpm, {r['time_signature']}, key {r['key']}, "
+            f"backing {r['backing']}"
+            + (f" after a {r['count_in_bars']}-bar count-in" if r.get("count_in_bars") else "")
+            + "\n"
+            f"post-processor: {len(self.edits)} edits ({counts}); best of {r['candidates']} "
+            f"(candidate {r['chosen']}, mean log-likelihood "
+            f"{r['scores'][r['chosen']]['mean_log_likelihood']:.3f})"
+        )
+
+
+# --- progressions --------------------------------------------------------------------------
+
+
+# --- primer --------------------------------------------------------------------------------
+
+
+# --- main entry ----------------------------------------------------------------------------
+
+
+def generate(options: GenerateOptions, *, bundle: Bundle | None = None) -> GenerateResult:
+    """Generate a solo (see module doc). Raises JazzgenError subclasses for bad input."""
+    t0 = time.perf_counter()
+    if bundle is None:
+        model_dir = Path(options.model) if options.model is not None else default_model_dir()
+        if options.model is None and not model_dir.is_dir():
+            raise BundleError(
+                f"no default model at {model_dir}: train one (jazzgen train ... --out "
+                f"{model_dir}) or pass --model DIR"
+            )
+        bundle = load_bundle(model_dir)
+    tables = VocabTables.of(bundle.vocab)
+    seed = options.seed
+    meter = _bundle_time_signature(bundle)
+    if options.chords is not None:
+        plan = _plan_from_chords(options.chords, meter)
+    elif options.leadsheet is not None:
+        plan = _plan_from_leadsheet(options.leadsheet)
+    else:
+        plan = _plan_from_bundle(bundle, np.random.default_rng([seed, 2]), meter)
+    n_bars = options.bars if options.bars is not None else plan.default_bars
+    primer = _prepare_primer(options.primer, tables, bundle.vocab) if options.primer else None
+    if primer is not None:
+        meters = {str(b.time_signature) for b in primer.bars}
+        if meters != {str(plan.time_signature)}:
+            raise ConfigError(
+                f"primer {options.primer} is in {'/'.join(sorted(meters))} but the solo is in "
+                f"{plan.time_signature}: give chords or a lead sheet in the primer's meter"
+            )
+    # the count-in bars come first: everything after them is shifted by their length
+    count_in_beats = options.count_in_bars * plan.time_signature.bar_beats
+    if primer and count_in_beats:
+        primer = _shift_primer(primer, count_in_beats)
+    first = len(primer.bars) if primer else 0
+    start = primer.bars[-1].end_beat if primer else count_in_beats
+    bars = make_bars(
+        plan.progression, plan.time_signature, n_bars, first_index=first, start_beat=start
+    )
+    engine = make_engine(bundle, options.engine)
+    t_load = time.perf_counter()
+    sampling = SamplingOptions(options.temperature, options.top_k, options.top_p)
+    decoded = decode(
+        engine,
+        bundle.vocab,
+        [b.steps for b in bars],
+        step_features(bars),
+        rng=np.random.default_rng([seed, 0]),
+        candidates=options.candidates,
+        sampling=sampling,
+        primer_ids=primer.ids if primer else (),
+        primer_chord_features=primer.features if primer else None,
+        primer_has_note=bool(primer and primer.notes),
+        tables=tables,
+    )
+    t_decode = time.perf_counter()
+    melody_range = options.melody_range
+    pp_config = PostprocessConfig(
+        max_repeats=options.max_repeats, max_leap=options.max_leap, pitch_range=melody_range
+    )
+    mean_ll = decoded.mean_log_likelihood()
+    candidates = []
+    for c in range(options.candidates):
+        realized = realize_bars(
+            decoded.bars[c],
+            bars,
+            np.random.default_rng([seed, 1, c]),
+            prev_pitch=primer.last_pitch if primer else None,
+            pitch_range=melody_range,
+        )
+        notes, edits = realized.notes, ()
+        if options.postprocess:
+            notes, edits = postprocess(realized.notes, bars, pp_config)
+        per_note = len(edits) / max(len(notes), 1)
+        score = float(mean_ll[c]) - EDIT_PENALTY * per_note
+        if not notes:
+            score = -np.inf  # a silent solo only wins when every candidate is silent
+        candidates.append((score, c, notes, edits, realized.fallbacks))
+    best = max(candidates, key=lambda item: (item[0], -item[1]))
+    _, chosen, melody, edits, fallbacks = best
+    if primer:
+        melody = primer.notes + tuple(melody)
+    all_bars = (primer.bars if primer else []) + bars
+    t_post = time.perf_counter()
+    qpm = float(options.tempo or plan.qpm or DEFAULT_QPM)
+    key_fifths = plan.key_fifths if plan.key_fifths is not None else guess_key_fifths(all_bars)
+    parts = [
+        Part("Melody", options.melody_program, MELODY_CHANNEL, tuple(melody), volume=MELODY_VOLUME)
+    ]
+    parts += arrange(
+        all_bars,
+        backing=options.backing,
+        rng=np.random.default_rng([seed, 3]),
+        chords_program=options.chords_program,
+        count_in_bars=options.count_in_bars,
+    )
+    data = midi_bytes(
+        parts,
+        qpm=qpm,
+        time_signature=plan.time_signature,
+        key_fifths=key_fifths,
+        swing=options.swing,
+        seed=seed,
+    )
+    t_write = time.perf_counter()
+    from jazzgen.io.midi_writer import key_name
+
+    total_beats = all_bars[-1].end_beat
+    edit_counts: dict[str, int] = {}
+    for e in edits:
+        edit_counts[e.rule] = edit_counts.get(e.rule, 0) + 1
+    report = {
+        "bars": len(all_bars),
+        "generated_bars": len(bars),
+        "primer_bars": first,
+        "notes": len(melody),
+        "duration_seconds": round(total_beats * 60.0 / qpm, 3),
+        "qpm": qpm,
+        "time_signature": str(plan.time_signature),
+        "key": key_name(key_fifths),
+        "key_fifths": key_fifths,
+        "progression_source": plan.source,
+        "progression": [[s.chord.symbol for s in b.chords] for b in all_bars],
+        "model": str(bundle.path),
+        "engine": options.engine,
+        "seed": seed,
+        "temperature": options.temperature,
+        "top_k": options.top_k,
+        "top_p": options.top_p,
+        "backing": options.backing,
+        "count_in_bars": options.count_in_bars,
+        "pitch_range": list(melody_range),
+        "candidates": options.candidates,
+        "chosen": chosen,
+        "scores": [
+            {
+                "candidate": c,
+                "score": None if not np.isfinite(s) else round(s, 6),
+                "mean_log_likelihood": round(float(mean_ll[c]), 6),
+                "edits": len(e),
+                "notes": len(n),
+            }
+            for s, c, n, e, _ in candidates
+        ],
+        "edit_penalty": EDIT_PENALTY,
+        "forced_rests": int(decoded.forced_rests[chosen]),
+        "realize_fallbacks": fallbacks,
+        "postprocess": options.postprocess,
+        "edit_counts": edit_counts,
+        "edits": [e.to_dict() for e in edits],
+    }
+    log.info(
+        "generate: load %.3fs decode %.3fs post %.3fs write %.3fs",
+        t_load - t0,
+        t_decode - t_load,
+        t_post - t_decode,
+        t_write - t_post,
+    )
+    return GenerateResult(
+        data, tuple(melody), tuple(all_bars), tuple(edits), qpm, report, tuple(parts)
+    )

@@ -1,0 +1,101 @@
+"""TODO docstring."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+
+from jazzgen.core.constants import GRID_STEPS_PER_QUARTER
+from jazzgen.core.errors import ConfigError, VocabError
+from jazzgen.core.harmony import CHORD_FEATURES, chord_features
+from jazzgen.core.types import Bar, ChordSpan, Note
+from jazzgen.generation.decode import VocabTables
+from jazzgen.generation.progression import (
+    _read_leadsheet,
+)
+from jazzgen.tokens.grammar import Token
+
+
+def _nearest_vocab_id(token: Token, tables: VocabTables) -> int:
+    """Id of the vocabulary token closest to `token` (same kind first, then duration, then
+    window centre). Primer tokens outside the vocabulary are fed as their nearest one."""
+    best, best_cost = 0, float("inf")
+    for i, t in enumerate(tables.tokens):
+        cost = 0.0 if t.type is token.type else 1000.0
+        cost += 0.0 if (t.window is None) == (token.window is None) else 500.0
+        cost += abs(t.duration - token.duration) * 10.0
+        if t.window is not None and token.window is not None:
+            cost += abs(sum(t.window) - sum(token.window)) / 2.0
+        if cost < best_cost:
+            best, best_cost = i, cost
+    return best
+
+
+@dataclass(frozen=True)
+class _Primer:
+    bars: list[Bar]
+    notes: tuple[Note, ...]
+    ids: list[int]
+    features: np.ndarray  # (len(ids), 24)
+    last_pitch: int | None
+
+
+def _prepare_primer(path: str | Path, tables: VocabTables, vocab) -> _Primer:
+    from jazzgen.tokens.encode import encode_bars
+
+    sheet = _read_leadsheet(path)
+    if not sheet.melody:
+        raise ConfigError(f"primer {path} has no melody notes")
+    offset = sheet.bars[0].start_beat
+    bars = [
+        Bar(
+            i,
+            i + 1,
+            b.start_beat - offset,
+            b.time_signature,
+            tuple(ChordSpan(s.chord, s.start_beat - offset, s.end_beat - offset) for s in b.chords),
+        )
+        for i, b in enumerate(sheet.bars)
+    ]
+    notes = tuple(
+        Note(n.pitch, n.start_beat - offset, n.end_beat - offset, n.velocity) for n in sheet.melody
+    )
+    encoded = encode_bars(notes, bars)
+    ids: list[int] = []
+    onsets: list[tuple[Bar, float]] = []
+    for bar, enc in zip(bars, encoded, strict=True):
+        step = 0
+        for token in enc.tokens:
+            try:
+                ids.append(vocab.id_of(token))
+            except VocabError:
+                ids.append(_nearest_vocab_id(token, tables))
+            onsets.append((bar, bar.start_beat + step / GRID_STEPS_PER_QUARTER))
+            step += token.duration
+    feats = np.zeros((len(ids), CHORD_FEATURES), np.float32)
+    for k in range(len(ids) - 1):  # the chord at the onset of the following token
+        bar, beat = onsets[k + 1]
+        feats[k] = chord_features(bar.chord_at(beat))
+    last_pitch = max(notes, key=lambda n: n.start_beat).pitch if notes else None
+    return _Primer(bars, notes, ids, feats, last_pitch)
+
+
+def _shift_primer(primer: _Primer, beats: float) -> _Primer:
+    """The primer moved `beats` later (to leave room for a count-in)."""
+    bars = [
+        replace(
+            b,
+            start_beat=b.start_beat + beats,
+            chords=tuple(
+                ChordSpan(s.chord, s.start_beat + beats, s.end_beat + beats) for s in b.chords
+            ),
+        )
+        for b in primer.bars
+    ]
+    notes = tuple(
+        replace(n, start_beat=n.start_beat + beats, end_beat=n.end_beat + beats)
+        for n in primer.notes
+    )
+    return replace(primer, bars=bars, notes=notes)

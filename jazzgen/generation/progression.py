@@ -1,0 +1,154 @@
+"""TODO docstring."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+
+from jazzgen.core.chord_symbols import parse_chord_symbol
+from jazzgen.core.constants import GRID_STEPS_PER_QUARTER
+from jazzgen.core.errors import BundleError, ChordSymbolError
+from jazzgen.core.harmony import CHORD_FEATURES, Chord, chord_features
+from jazzgen.core.types import Bar, ChordSpan, TimeSignature
+from jazzgen.io.charts import parse_progression
+from jazzgen.training.bundle import Bundle
+
+log = logging.getLogger(__name__)
+
+DEFAULT_DRAWN_BARS = 16
+
+_PITCH_CLASS_FIFTHS = {pc: ((pc * 7) % 12) - (12 if (pc * 7) % 12 > 6 else 0) for pc in range(12)}
+
+
+BarChords = list[tuple[Chord, float]]  # chords of one bar with offsets (quarter notes)
+
+
+def split_bar(chords: Sequence[Chord], bar_beats: float) -> BarChords:
+    """Chords of one bar at evenly split offsets, on whole beats when possible."""
+    n = len(chords)
+    beats = round(bar_beats)
+    if n <= beats and abs(beats - bar_beats) < 1e-9:
+        offsets = [float(round(i * beats / n)) for i in range(n)]
+    else:
+        offsets = [i * bar_beats / n for i in range(n)]
+    return list(zip(chords, offsets, strict=True))
+
+
+def make_bars(
+    progression: Sequence[BarChords],
+    time_signature: TimeSignature,
+    n_bars: int,
+    *,
+    first_index: int = 0,
+    start_beat: float = 0.0,
+) -> list[Bar]:
+    """`n_bars` bars from `progression`, repeated or truncated."""
+    bar_beats = time_signature.bar_beats
+    bars = []
+    for i in range(n_bars):
+        # chords past the bar end (a lead sheet bar of another meter) are dropped
+        chords = [(c, off) for c, off in progression[i % len(progression)] if off < bar_beats]
+        start = start_beat + i * bar_beats
+        offsets = [off for _, off in chords] + [bar_beats]
+        spans = tuple(
+            ChordSpan(chord, start + offsets[k], start + offsets[k + 1])
+            for k, (chord, _) in enumerate(chords)
+        )
+        index = first_index + i
+        bars.append(Bar(index, index + 1, start, time_signature, spans))
+    return bars
+
+
+ROOT_WEIGHT = 1.5  # per beat of a chord, for the key on its root (see guess_key_fifths)
+
+
+def guess_key_fifths(bars: Sequence[Bar]) -> int:
+    """Sharps (+) / flats (-) of the major key that best fits the chords.
+
+    Each chord votes, weighted by its length, for the keys whose major scale holds its
+    tones, and adds `ROOT_WEIGHT` to the key on its own root: home chords sound longest,
+    so a blues in F (F7 Bb7 ...) gets one flat rather than the two that its F7's Eb
+    alone would suggest.
+    """
+    major = (0, 2, 4, 5, 7, 9, 11)
+    scores = np.zeros(12)
+    for bar in bars:
+        for span in bar.chords:
+            weight = span.end_beat - span.start_beat
+            pcs = span.chord.pitch_classes
+            for tonic in range(12):
+                scale = {(tonic + i) % 12 for i in major}
+                scores[tonic] += weight * sum(pc in scale for pc in pcs)
+            scores[span.chord.root] += ROOT_WEIGHT * weight
+    best = max(range(12), key=lambda k: (scores[k], -abs(_PITCH_CLASS_FIFTHS[k])))
+    return _PITCH_CLASS_FIFTHS[best]
+
+
+@dataclass(frozen=True)
+class _Plan:
+    progression: list[BarChords]
+    time_signature: TimeSignature
+    qpm: float | None
+    key_fifths: int | None
+    source: str
+    default_bars: int
+
+
+def _plan_from_chords(text: str, time_signature: TimeSignature) -> _Plan:
+    bars = parse_progression(text)
+    prog = [split_bar(chords, time_signature.bar_beats) for chords in bars]
+    return _Plan(prog, time_signature, None, None, "chords", len(prog))
+
+
+def _read_leadsheet(path: str | Path):
+    from jazzgen.analysis.leadsheet import read_leadsheet
+    from jazzgen.corpus.preprocess import EncodeOptions
+
+    return read_leadsheet(path, EncodeOptions())[1]
+
+
+def _plan_from_leadsheet(path: str | Path) -> _Plan:
+    sheet = _read_leadsheet(path)
+    prog = [[(s.chord, s.start_beat - bar.start_beat) for s in bar.chords] for bar in sheet.bars]
+    ts = sheet.time_signature
+    return _Plan(prog, ts, sheet.qpm, sheet.key_fifths, f"leadsheet {path}", len(prog))
+
+
+def _plan_from_bundle(bundle: Bundle, rng: np.random.Generator, ts: TimeSignature) -> _Plan:
+    pieces = [p for p in bundle.progressions if p and all(p)]
+    if not pieces:
+        cadence = "Dm7 G7 | Cmaj7 | Dm7 G7 | Cmaj7"
+        log.warning("bundle has no progressions: using %r", cadence)
+        return replace(_plan_from_chords(cadence, ts), source="default cadence")
+    index = int(rng.integers(len(pieces)))
+    try:
+        prog = [
+            split_bar([parse_chord_symbol(s) for s in bar], ts.bar_beats) for bar in pieces[index]
+        ]
+    except ChordSymbolError as exc:
+        raise BundleError(f"{bundle.path}: bad chord in config progressions: {exc}") from None
+    return _Plan(prog, ts, None, None, f"bundle progression {index}", DEFAULT_DRAWN_BARS)
+
+
+def _bundle_time_signature(bundle: Bundle) -> TimeSignature:
+    text = str(bundle.config.get("time_signature") or "4/4")
+    try:
+        num, den = (int(x) for x in text.split("/"))
+        return TimeSignature(num, den)
+    except ValueError:
+        return TimeSignature(4, 4)
+
+
+def step_features(bars: Sequence[Bar]) -> np.ndarray:
+    """`(sum of bar steps, 24)`: chord features of the chord at every grid step."""
+    rows = []
+    for bar in bars:
+        for step in range(bar.steps):
+            rows.append(
+                chord_features(bar.chord_at(bar.start_beat + step / GRID_STEPS_PER_QUARTER))
+            )
+    return np.asarray(rows, np.float32).reshape(-1, CHORD_FEATURES)

@@ -1,0 +1,292 @@
+"""Backing parts for the output file: piano comping, walking bass and swing drums.
+
+All parts are built from the bars' chord spans, in absolute quarter notes, with a seeded
+`numpy.random.Generator` (same seed, same parts). Off-beat eighths are placed on the
+triplet swing position (2/3 of a beat, `SWING_OFFBEAT`) like the grammar's swung lines
+(the writer's optional `--swing` time map then applies to every part alike).
+
+- Chords ("Chords", piano): rootless voicings (3rd, 7th or 6th, 9th, 5th: the root is the
+  bass player's) in the middle register, each voicing the inversion closest to the previous
+  one (voice leading); rhythm per chord span from a few Charleston-like / syncopated
+  patterns, chosen at random per span. Without a bass player (`backing="chords"`) the
+  pianist's left hand plays the root below the voicing on the chord's first beat (and on
+  beat 3 of a 4-beat chord): a rootless voicing alone is ambiguous (Cmaj7's
+  E G B D is Em7), for the listener and for `jazzgen inspect`.
+- Bass ("Bass", acoustic bass): one quarter note per beat; root on the chord's first beat,
+  chord tones in between, a chromatic approach to the next chord's root on the last beat.
+- Drums ("Drums", channel 9, GM kit): ride cymbal swing pattern (every beat plus the
+  swung "and" of 2 and 4), hi-hat pedal on 2 and 4, feathered bass drum, sparse snare
+  comping.
+- Count-in (`count_in_bars`, trio only): that many bars of hi-hat pedal on every beat
+  before the first bar (the caller shifts every part by the count-in length).
+
+Levels (CC 7 volume and velocities) keep the solo on top: the melody part is written at
+`MELODY_VOLUME` by the caller; comping, bass and drums sit below it (`*_VOLUME`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from jazzgen.core.constants import DRUM_CHANNEL
+from jazzgen.core.errors import ConfigError
+from jazzgen.core.harmony import Chord, ChordQuality
+from jazzgen.core.types import Bar, ChordSpan, Note
+from jazzgen.io.midi_writer import Part
+
+BACKINGS = ("none", "chords", "trio")
+SWING_OFFBEAT = 2.0 / 3.0  # the swung "and": the third eighth-triplet of a beat
+CHORDS_CHANNEL = 1
+BASS_CHANNEL = 2
+DEFAULT_CHORDS_PROGRAM = 0  # Acoustic Grand Piano
+DEFAULT_BASS_PROGRAM = 32  # Acoustic Bass
+# CC 7 volumes: the solo on top, the rhythm section under it (velocities are set per part).
+MELODY_VOLUME = 110
+CHORDS_VOLUME = 80
+BASS_VOLUME = 92
+DRUMS_VOLUME = 80
+
+COMP_LOW, COMP_HIGH = 50, 76  # rootless voicings sit between D3 and E5
+LEFT_HAND_LOW = 36  # the left-hand root of the chords-only backing: C2 up to the voicing
+BASS_LOW, BASS_HIGH = 28, 52  # E1..E3
+
+# GM percussion keys
+RIDE, HIHAT_PEDAL, KICK, SNARE = 51, 44, 36, 38
+
+# Comping rhythms for a span of at least 4 beats, in (start, length) beats; ".x" positions
+# use SWING_OFFBEAT. "Charleston", "push", "2 and 4", "and of 1 / and of 3", "1 and push".
+_O = SWING_OFFBEAT
+_PATTERNS_4 = (
+    ((0.0, 1.2), (1.0 + _O, 0.8)),
+    ((0.0, 0.9), (2.0 + _O, 1.0)),
+    ((1.0, 0.5), (3.0, 0.5)),
+    ((_O, 0.9), (2.0 + _O, 0.9)),
+    ((0.0, 1.5), (3.0 + _O, 0.3)),
+)
+_PATTERNS_2 = (((0.0, 1.0),), ((_O, 1.0),), ((0.0, 0.5), (1.0 + _O, 0.3)))
+
+
+def spans_of(bars: Sequence[Bar]) -> list[ChordSpan]:
+    """The chord spans of all bars in time order (clipped to their bars)."""
+    spans: list[ChordSpan] = []
+    for bar in bars:
+        for span in bar.chords:
+            start = max(span.start_beat, bar.start_beat)
+            end = min(span.end_beat, bar.end_beat)
+            if end > start:
+                spans.append(ChordSpan(span.chord, start, end))
+    return spans
+
+
+def rootless_pitch_classes(chord: Chord) -> list[int]:
+    """3-4 pitch classes of a rootless voicing of `chord` (root omitted)."""
+    q = chord.quality
+    if q in (ChordQuality.DIMINISHED7, ChordQuality.AUGMENTED):
+        rel = list(q.intervals)
+    elif q is ChordQuality.HALF_DIMINISHED:
+        rel = [3, 6, 10, 5]  # b3, b5, b7, 11
+    elif q in (ChordQuality.SUS4, ChordQuality.DOMINANT7_SUS4):
+        rel = [5, 10, 2, 7]
+    elif q is ChordQuality.DIMINISHED:
+        rel = [3, 6, 9]
+    elif len(q.intervals) == 3:  # triads: add the 6th and 9th (major) / 7th and 9th (minor)
+        rel = [q.intervals[1], 9 if q is ChordQuality.MAJOR else 10, 2, 7]
+    else:  # sevenths and sixths: 3rd, 7th/6th, 9th, 5th
+        rel = [q.intervals[1], q.intervals[3], 2, q.intervals[2]]
+    return [(chord.root + r) % 12 for r in rel]
+
+
+def _voicings(pcs: Sequence[int]) -> list[tuple[int, ...]]:
+    """Every close-position inversion of `pcs` inside the comping register."""
+    found = []
+    for rotation in range(len(pcs)):
+        order = list(pcs[rotation:]) + list(pcs[:rotation])
+        for base in range(COMP_LOW, COMP_LOW + 12):
+            if base % 12 != order[0]:
+                continue
+            chord = [base]
+            for pc in order[1:]:
+                nxt = chord[-1] + 1
+                while nxt % 12 != pc:
+                    nxt += 1
+                chord.append(nxt)
+            if chord[-1] <= COMP_HIGH:
+                found.append(tuple(chord))
+    return found
+
+
+def voice_chord(chord: Chord, previous: Sequence[int] | None) -> tuple[int, ...]:
+    """The rootless voicing of `chord` closest to `previous` (or centred near middle C)."""
+    options = _voicings(rootless_pitch_classes(chord))
+    if not options:
+        options = _voicings(rootless_pitch_classes(chord)[:3])
+    if previous:
+        target = sorted(previous)
+
+        def distance(v: tuple[int, ...]) -> float:
+            # voicings may have 3 or 4 notes: compare the common voices and the centres
+            common = sum(abs(a - b) for a, b in zip(v, target, strict=False))
+            return common + abs(sum(v) / len(v) - sum(target) / len(target))
+
+        return min(options, key=lambda v: (distance(v), v))
+    return min(options, key=lambda v: (abs(sum(v) / len(v) - 62), v))
+
+
+def _left_hand(chord: Chord, span: ChordSpan, below: int) -> list[Note]:
+    """The root below `below`, on the span's first beat and again on beat 3 of a span of
+    4+ beats (a plain two-feel: other tones on beat 3 would read as a new chord's root)."""
+    root = max(p for p in range(LEFT_HAND_LOW, below) if p % 12 == chord.root)
+    length = span.end_beat - span.start_beat
+    if length < 4.0 - 1e-9:
+        return [Note(root, span.start_beat, span.start_beat + 0.9 * length, 72)]
+    return [
+        Note(root, span.start_beat, span.start_beat + 1.9, 72),
+        Note(root, span.start_beat + 2.0, span.start_beat + 2.9, 64),
+    ]
+
+
+def comp_notes(
+    bars: Sequence[Bar], rng: np.random.Generator, *, left_hand: bool = False
+) -> tuple[Note, ...]:
+    """Comping voicings with syncopated rhythms (see module doc); with `left_hand`, the
+    root below each voicing, for a backing without bass."""
+    notes: list[Note] = []
+    previous: tuple[int, ...] | None = None
+    for span in spans_of(bars):
+        length = span.end_beat - span.start_beat
+        voicing = voice_chord(span.chord, previous)
+        previous = voicing
+        if left_hand:
+            notes.extend(_left_hand(span.chord, span, min(voicing)))
+        if length >= 4.0 - 1e-9:
+            pattern = _PATTERNS_4[int(rng.integers(len(_PATTERNS_4)))]
+        elif length >= 2.0 - 1e-9:
+            pattern = _PATTERNS_2[int(rng.integers(len(_PATTERNS_2)))]
+        else:
+            pattern = ((0.0, 0.75 * length),)
+        for offset, duration in pattern:
+            start = span.start_beat + offset
+            end = min(start + duration, span.end_beat)
+            if end - start < 0.1:
+                continue
+            velocity = int(np.clip(66 + rng.integers(-6, 7), 1, 127))
+            notes.extend(Note(p, start, end, velocity) for p in voicing)
+    return tuple(notes)
+
+
+def _nearest(pitch_classes: Sequence[int], target: float, low: int, high: int) -> int:
+    pool = [p for p in range(low, high + 1) if p % 12 in pitch_classes]
+    return min(pool, key=lambda p: (abs(p - target), p))
+
+
+def bass_notes(bars: Sequence[Bar], rng: np.random.Generator) -> tuple[Note, ...]:
+    """A walking bass line, one quarter note per whole beat (see module doc)."""
+    spans = spans_of(bars)
+    notes: list[Note] = []
+    prev = 40.0  # E2: start near the middle of the bass register
+    for k, span in enumerate(spans):
+        beats = int(np.floor(span.end_beat - span.start_beat + 1e-9))
+        if beats < 1:
+            continue
+        next_root = spans[k + 1].chord.root if k + 1 < len(spans) else span.chord.root
+        tones = sorted(span.chord.pitch_classes)
+        scale = sorted(span.chord.scale_pitch_classes)
+        direction = 1 if prev < 40 else -1 if prev > 46 else int(rng.choice((-1, 1)))
+        for beat in range(beats):
+            start = span.start_beat + beat
+            if beat == 0:
+                pitch = _nearest([span.chord.root], prev, BASS_LOW, BASS_HIGH)
+            elif beat == beats - 1:
+                target = _nearest([next_root], prev + 2 * direction, BASS_LOW, BASS_HIGH)
+                side = 1 if target - 1 < BASS_LOW else -1 if target + 1 > BASS_HIGH else 0
+                side = side or (-1 if target > prev else 1)
+                pitch = target + side  # chromatic approach from below/above
+            else:
+                pool = tones if beat % 2 == 0 else scale
+                step_targets = [
+                    p
+                    for p in range(BASS_LOW, BASS_HIGH + 1)
+                    if p % 12 in pool and 0 < (p - prev) * direction <= 5
+                ]
+                if step_targets:
+                    pitch = min(step_targets, key=lambda p: abs(p - prev))
+                else:
+                    direction = -direction
+                    pitch = _nearest(tones, prev + 3 * direction, BASS_LOW, BASS_HIGH)
+            if notes and pitch == notes[-1].pitch:
+                pitch = pitch + (2 if pitch + 2 <= BASS_HIGH else -2)
+            velocity = int(np.clip(88 - 8 * (beat % 2) + rng.integers(-4, 5), 1, 127))
+            notes.append(Note(int(pitch), start, start + 0.92, velocity))
+            prev = float(pitch)
+    return tuple(notes)
+
+
+def drum_notes(bars: Sequence[Bar], rng: np.random.Generator) -> tuple[Note, ...]:
+    """A swing ride pattern with hi-hat on 2 and 4, feathered kick, sparse snare comping."""
+    notes: list[Note] = []
+    hit = 1.0 / 6.0  # drum hits are short: one sixth of a beat
+    for bar in bars:
+        beats = int(np.floor(bar.length_beats + 1e-9))
+        for beat in range(beats):
+            start = bar.start_beat + beat
+            accent = beat % 2 == 1  # 2 and 4 (in 3/4: 2)
+            notes.append(Note(RIDE, start, start + hit, 92 if accent else 80))
+            notes.append(Note(KICK, start, start + hit, 34 + int(rng.integers(0, 6))))
+            if accent:
+                notes.append(Note(HIHAT_PEDAL, start, start + hit, 78))
+                off = start + SWING_OFFBEAT
+                notes.append(Note(RIDE, off, off + hit, 64 + int(rng.integers(-4, 5))))
+            if rng.random() < 0.18:  # a ghosted snare on a triplet subdivision
+                off = start + float(rng.choice((1.0 / 3.0, SWING_OFFBEAT)))
+                notes.append(Note(SNARE, off, off + hit, 38 + int(rng.integers(0, 12))))
+    return tuple(notes)
+
+
+def count_in_notes(bars: int, bar_beats: float, start_beat: float = 0.0) -> tuple[Note, ...]:
+    """`bars` bars of hi-hat pedal on every whole beat from `start_beat` (beat 1 accented)."""
+    beats = int(np.floor(bar_beats + 1e-9))
+    hit = 1.0 / 6.0
+    return tuple(
+        Note(HIHAT_PEDAL, t, t + hit, 96 if beat == 0 else 80)
+        for bar in range(bars)
+        for beat in range(beats)
+        for t in (start_beat + bar * bar_beats + beat,)
+    )
+
+
+def arrange(
+    bars: Sequence[Bar],
+    *,
+    backing: str = "trio",
+    rng: np.random.Generator,
+    chords_program: int = DEFAULT_CHORDS_PROGRAM,
+    bass_program: int = DEFAULT_BASS_PROGRAM,
+    count_in_bars: int = 0,
+) -> list[Part]:
+    """Backing parts for `backing`: none -> [], chords -> [Chords], trio -> + Bass, Drums.
+
+    `count_in_bars` > 0 (trio only) adds that many bars of hi-hat before `bars`, which
+    must then start at `count_in_bars` bars (the caller leaves the room).
+    """
+    if backing not in BACKINGS:
+        raise ConfigError(f"backing must be one of {', '.join(BACKINGS)}, got {backing!r}")
+    if count_in_bars < 0 or (count_in_bars and backing != "trio"):
+        raise ConfigError(f"count-in needs --backing trio and bars >= 0, got {count_in_bars}")
+    if backing == "none":
+        return []
+    comp = comp_notes(bars, rng, left_hand=backing == "chords")
+    parts = [Part("Chords", chords_program, CHORDS_CHANNEL, comp, volume=CHORDS_VOLUME)]
+    if backing == "trio":
+        bass = bass_notes(bars, rng)
+        drums = drum_notes(bars, rng)
+        if count_in_bars and bars:
+            bar_beats = bars[0].time_signature.bar_beats
+            start = bars[0].start_beat - count_in_bars * bar_beats
+            if start < -1e-9:
+                raise ConfigError(f"no room for a {count_in_bars}-bar count-in before the solo")
+            drums = count_in_notes(count_in_bars, bar_beats, start) + drums
+        parts.append(Part("Bass", bass_program, BASS_CHANNEL, bass, volume=BASS_VOLUME))
+        parts.append(Part("Drums", 0, DRUM_CHANNEL, drums, volume=DRUMS_VOLUME))
+    return parts

@@ -1,0 +1,90 @@
+"""TODO docstring."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from jazzgen.core.constants import GRID_STEPS_PER_QUARTER
+from jazzgen.core.harmony import NoteType, classify_pitch
+from jazzgen.core.types import Bar, Note
+from jazzgen.tokens.grammar import (
+    DEFAULT_MIN_REST_STEPS,
+    WINDOW_HALF_WIDTH,
+    Token,
+)
+
+
+@dataclass(frozen=True)
+class EncodedBar:
+    """Tokens of one bar plus, for notes, the pitches they came from (for tests/inspect)."""
+
+    tokens: tuple[Token, ...]
+    pitches: tuple[int | None, ...]
+
+
+def _step(beat: float) -> int:
+    return round(beat * GRID_STEPS_PER_QUARTER)
+
+
+def encode_bars(
+    melody: Sequence[Note],
+    bars: Sequence[Bar],
+    *,
+    min_rest_steps: int = DEFAULT_MIN_REST_STEPS,
+    prev_pitch: int | None = None,
+) -> list[EncodedBar]:
+    """Encode a monophonic melody over bars into tokens (deterministic and total).
+
+    `melody` notes are in absolute quarter notes; notes outside every bar are ignored.
+    `prev_pitch` is the sounding pitch before the first bar (None: first note unwindowed).
+    Every returned bar's token durations sum to `bar.steps`.
+    """
+    if not bars:
+        return []
+    notes = sorted(melody, key=lambda n: (n.start_beat, n.end_beat))
+    result: list[EncodedBar] = []
+    note_index = 0
+    for bar in bars:
+        bar_start = _step(bar.start_beat)
+        bar_steps = bar.steps
+        # (onset step relative to bar, end step relative to bar (clipped), pitch)
+        events: dict[int, tuple[int, int]] = {}
+        while note_index < len(notes) and _step(notes[note_index].start_beat) < bar_start:
+            note_index += 1
+        scan = note_index
+        while scan < len(notes) and _step(notes[scan].start_beat) < bar_start + bar_steps:
+            note = notes[scan]
+            onset = _step(note.start_beat) - bar_start
+            end = min(max(_step(note.end_beat) - bar_start, onset + 1), bar_steps)
+            events[onset] = (end, note.pitch)  # a later note on the same step replaces
+            scan += 1
+        onsets = sorted(events)
+        tokens: list[Token] = []
+        pitches: list[int | None] = []
+        # Leading silence (including a note held over from the previous bar) is a rest.
+        first = onsets[0] if onsets else bar_steps
+        if first > 0:
+            tokens.append(Token(NoteType.REST, first))
+            pitches.append(None)
+        for i, onset in enumerate(onsets):
+            end, pitch = events[onset]
+            next_onset = onsets[i + 1] if i + 1 < len(onsets) else bar_steps
+            silence = next_onset - end
+            note_steps = next_onset - onset
+            if silence >= min_rest_steps and end > onset:
+                note_steps = end - onset
+            chord = bar.chord_at((bar_start + onset) / GRID_STEPS_PER_QUARTER)
+            note_type = classify_pitch(pitch, chord)
+            window = None
+            if prev_pitch is not None:
+                interval = pitch - prev_pitch
+                window = (interval - WINDOW_HALF_WIDTH, interval + WINDOW_HALF_WIDTH)
+            tokens.append(Token(note_type, note_steps, window))
+            pitches.append(pitch)
+            if note_steps < next_onset - onset:
+                tokens.append(Token(NoteType.REST, next_onset - onset - note_steps))
+                pitches.append(None)
+            prev_pitch = pitch
+        result.append(EncodedBar(tuple(tokens), tuple(pitches)))
+    return result

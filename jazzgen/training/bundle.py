@@ -1,0 +1,175 @@
+"""The model bundle: a directory that describes itself, written atomically.
+
+Layout of a bundle directory:
+- `model.keras`  : the trained Keras model (loads with `safe_mode=True`; see jazzgen.model).
+- `vocab.json`   : the vocabulary (jazzgen.vocab); ids are the model's one-hot positions.
+- `config.json`  : `{"format": 1, "model": ModelConfig, "train": TrainConfig,
+  "vocab_hash", "n_values", "time_signature": "4/4", "qpm", "bar_steps",
+  "inputs": [{"path", "sha256"}], "progressions": [[["Dm7", "G7"], ["Cmaj7"]], ...]
+  (one list of bars of chord symbols per training piece), "encode": {...}}`.
+- `history.csv`  : per-epoch losses/metrics (Keras CSVLogger).
+- `metrics.json` : final/best losses, per-token NLL/perplexity, counts, timings.
+
+A bundle is written to a temporary sibling directory and renamed into place, so a crash
+never leaves half a bundle; an existing bundle is replaced only when asked (`force`).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from jazzgen.core.errors import BundleError, ConfigError, VocabError
+from jazzgen.tokens.vocab import Vocab
+from jazzgen.training.config import ModelConfig, from_dict
+
+BUNDLE_FORMAT = 1
+BUNDLE_FILES = ("model.keras", "vocab.json", "config.json", "history.csv", "metrics.json")
+REQUIRED_FILES = ("model.keras", "vocab.json", "config.json")
+
+
+def write_json(path: Path, data: Any) -> None:
+    """Write JSON atomically (temp file in the same directory, then os.replace)."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def load_bundle_config(directory: str | Path) -> dict[str, Any]:
+    """Read and check `config.json` of a bundle; returns the dict (configs still as dicts).
+
+    Raises BundleError when the directory or a required file is missing, the JSON is not
+    a bundle config, or its format is unknown.
+    """
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise BundleError(f"{directory}: model bundle directory not found")
+    missing = [name for name in REQUIRED_FILES if not (directory / name).is_file()]
+    if missing:
+        raise BundleError(
+            f"{directory}: incomplete model bundle, missing {', '.join(missing)} "
+            f"(a bundle has {', '.join(BUNDLE_FILES)})"
+        )
+    try:
+        config = json.loads((directory / "config.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise BundleError(f"{directory}/config.json: not readable JSON ({exc})") from None
+    if not isinstance(config, dict) or config.get("format") != BUNDLE_FORMAT:
+        raise BundleError(
+            f"{directory}/config.json: bundle format must be {BUNDLE_FORMAT}, "
+            f"got {config.get('format') if isinstance(config, dict) else config!r}"
+        )
+    for key in ("model", "train", "vocab_hash", "n_values"):
+        if key not in config:
+            raise BundleError(f"{directory}/config.json: missing key {key!r}")
+    return config
+
+
+def load_bundle_vocab(directory: str | Path, config: dict[str, Any] | None = None) -> Vocab:
+    """Load `vocab.json` and check it against `config.json` (hash and size).
+
+    Raises BundleError when the files are missing or the vocabulary is not the one the
+    model was trained with.
+    """
+    directory = Path(directory)
+    config = load_bundle_config(directory) if config is None else config
+    try:
+        vocab = Vocab.load(directory / "vocab.json")
+    except VocabError as exc:
+        raise BundleError(f"{directory}: {exc}") from None
+    if vocab.hash != config["vocab_hash"]:
+        raise BundleError(
+            f"{directory}: vocab.json (hash {vocab.hash[:12]}) is not the vocabulary the "
+            f"model was trained with (config.json vocab_hash {str(config['vocab_hash'])[:12]})"
+        )
+    if len(vocab) != config["n_values"]:
+        raise BundleError(
+            f"{directory}: vocab.json has {len(vocab)} tokens, config.json n_values is "
+            f"{config['n_values']}"
+        )
+    return vocab
+
+
+def check_bundle(directory: str | Path) -> tuple[dict[str, Any], Vocab]:
+    """Config and vocabulary of a bundle, after the consistency checks."""
+    config = load_bundle_config(directory)
+    return config, load_bundle_vocab(directory, config)
+
+
+def write_bundle_atomic(
+    out: str | Path, fill: Callable[[Path], None], *, force: bool = False
+) -> Path:
+    """Create the bundle `out`: `fill(tmp_dir)` writes the files, then one rename.
+
+    An existing `out` is refused (BundleError) unless `force`; with `force` it is replaced
+    only after the new bundle is complete.
+    """
+    out = Path(out)
+    if out.exists() and not force:
+        raise BundleError(f"{out} already exists: use --force to overwrite it")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o777 & ~umask)  # mkdtemp makes it 0700; a bundle is an ordinary dir
+    try:
+        fill(tmp)
+        if out.exists():
+            old = out.with_name(f".{out.name}.old-{os.getpid()}")
+            os.replace(out, old)
+            os.replace(tmp, out)
+            if old.is_dir():
+                shutil.rmtree(old, ignore_errors=True)
+            else:
+                old.unlink(missing_ok=True)
+        else:
+            os.replace(tmp, out)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+    return out
+
+
+@dataclass(frozen=True)
+class Bundle:
+    """A loaded model bundle directory (weights are read by the engines, not here)."""
+
+    path: Path
+    vocab: Vocab
+    model_config: ModelConfig
+    config: dict[str, Any] = field(repr=False)
+
+    @property
+    def n_values(self) -> int:
+        return len(self.vocab)
+
+    @property
+    def model_path(self) -> Path:
+        return self.path / "model.keras"
+
+    @property
+    def progressions(self) -> list[list[list[str]]]:
+        """Per training piece, its bars of chord symbols (may be empty)."""
+        return list(self.config.get("progressions") or [])
+
+
+def load_bundle(path: str | Path) -> Bundle:
+    """Read `vocab.json` and `config.json` of a bundle dir and check they agree
+    (`jazzgen.bundle.check_bundle`: files present, format, vocabulary hash and size).
+
+    Raises BundleError when something is missing or does not match.
+    """
+
+    root = Path(path)
+    config, vocab = check_bundle(root)
+    try:
+        model_config = from_dict(ModelConfig, dict(config.get("model") or {}))
+    except (ConfigError, TypeError) as exc:
+        raise BundleError(f"{root}/config.json: bad model section: {exc}") from None
+    return Bundle(root, vocab, model_config, config)

@@ -1,0 +1,143 @@
+"""Keras builders for the training model (fused or the course's unrolled form) and compile.
+
+Contract shared with the inference engine (do not rename layers):
+- input `"tokens"`: (batch, Tx, n_values) one-hot of the tokens seen so far;
+- input `"chords"` (only when `chord_input`): (batch, Tx, CHORD_FEATURES); at step t it is
+  `music.chord_features` of the chord sounding at the onset of the token at step t+1, i.e.
+  the token being predicted (the decoder knows the chord of the position it is filling).
+  It is concatenated to the tokens by the layer `"concat"`;
+- recurrent layers `"rnn_0"`, `"rnn_1"`, ... (LSTM or GRU, `return_sequences=True`, Keras
+  default activations, `use_bias=True`, GRU with `reset_after=True`), each followed by a
+  `Dropout` named `"dropout_i"` when dropout > 0;
+- `Dense(n_values, activation="softmax", name="output")` at every step:
+  output (batch, Tx, n_values), the probabilities of the token at step t+1.
+
+`arch="course"` builds the course assignment's form: a loop unrolled over Tx steps that
+calls ONE shared LSTM layer (`"rnn_0"`, on one-step slices, carrying its state) and the
+shared `"output"` Dense. It has the same weights as the fused model and the same per-step
+probabilities; it is kept as the baseline (its graph is Tx times bigger and slow to build).
+No Lambda layers: slicing uses Cropping1D, so models load with `safe_mode=True`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from jazzgen.core.harmony import CHORD_FEATURES
+from jazzgen.training.config import ModelConfig, TrainConfig
+
+if TYPE_CHECKING:
+    import keras
+
+
+def _inputs(config: ModelConfig, n_values: int):
+    import keras
+
+    tokens = keras.Input(shape=(config.tx, n_values), name="tokens")
+    inputs = [tokens]  # a list; fit/predict may pass a dict keyed by input name
+    x = tokens
+    if config.chord_input:
+        chords = keras.Input(shape=(config.tx, CHORD_FEATURES), name="chords")
+        inputs.append(chords)
+        x = keras.layers.Concatenate(name="concat")([tokens, chords])
+    return inputs, x
+
+
+def _rnn_layer(config: ModelConfig, index: int, **kwargs):
+    import keras
+
+    cls = keras.layers.LSTM if config.cell == "lstm" else keras.layers.GRU
+    return cls(config.units, return_sequences=True, name=f"rnn_{index}", **kwargs)
+
+
+def build_fused(config: ModelConfig, n_values: int) -> keras.Model:
+    """Recurrent layers over the whole window: (batch, Tx, n_values) -> same shape."""
+    import keras
+
+    inputs, x = _inputs(config, n_values)
+    for i in range(config.layers):
+        x = _rnn_layer(config, i, unroll=config.unroll)(x)
+        if config.dropout > 0:
+            x = keras.layers.Dropout(config.dropout, name=f"dropout_{i}")(x)
+    outputs = keras.layers.Dense(n_values, activation="softmax", name="output")(x)
+    return keras.Model(inputs, outputs, name="jazzgen_fused")
+
+
+def build_course(config: ModelConfig, n_values: int) -> keras.Model:
+    """The course's unrolled model: Tx calls of one shared LSTM layer + Dense.
+
+    Step t slices x[:, t:t+1] (Cropping1D), runs the shared `rnn_0` from the previous
+    step's (h, c) (zeros at step 0, as the fused layer starts), applies the shared output
+    Dense; the Tx one-step outputs are concatenated on the time axis.
+    """
+    import keras
+
+    inputs, x = _inputs(config, n_values)
+    rnn = _rnn_layer(config, 0, return_state=True)
+    dropout = keras.layers.Dropout(config.dropout, name="dropout_0") if config.dropout > 0 else None
+    dense = keras.layers.Dense(n_values, activation="softmax", name="output")
+    state = None
+    steps = []
+    for t in range(config.tx):
+        x_t = keras.layers.Cropping1D((t, config.tx - 1 - t), name=f"step_{t}")(x)
+        if state is None:
+            h_seq, h, c = rnn(x_t)
+        else:
+            h_seq, h, c = rnn(x_t, initial_state=state)
+        state = [h, c]
+        y = dropout(h_seq) if dropout is not None else h_seq
+        steps.append(dense(y))
+    outputs = keras.layers.Concatenate(axis=1, name="steps")(steps)
+    return keras.Model(inputs, outputs, name="jazzgen_course")
+
+
+def build_model(config: ModelConfig, n_values: int) -> keras.Model:
+    """The training model for `config.arch` ("fused" or "course")."""
+    if n_values < 2:
+        from jazzgen.core.errors import CorpusError
+
+        raise CorpusError(f"the vocabulary needs at least 2 tokens to learn, got {n_values}")
+    if config.arch == "course":
+        return build_course(config, n_values)
+    return build_fused(config, n_values)
+
+
+def weight_layer_names(config: ModelConfig) -> list[str]:
+    """Names of the layers holding weights: rnn_0 .. rnn_{layers-1}, output."""
+    return [f"rnn_{i}" for i in range(config.layers)] + ["output"]
+
+
+def transfer_weights(source: keras.Model, target: keras.Model, config: ModelConfig) -> None:
+    """Copy weights layer by layer (by name) between a fused and a course model."""
+    for name in weight_layer_names(config):
+        target.get_layer(name).set_weights(source.get_layer(name).get_weights())
+
+
+def make_optimizer(train: TrainConfig):
+    """Adam; inverse-time decay lr / (1 + lr_decay * step) when lr_decay > 0 (the course's
+    Keras 2 `Adam(decay=0.01)`); gradient clipping by norm when clipnorm > 0."""
+    import keras
+
+    lr = train.lr
+    if train.lr_decay > 0:
+        lr = keras.optimizers.schedules.InverseTimeDecay(
+            initial_learning_rate=train.lr, decay_steps=1, decay_rate=train.lr_decay
+        )
+    return keras.optimizers.Adam(learning_rate=lr, global_clipnorm=train.clipnorm or None)
+
+
+def compile_model(
+    model: keras.Model, train: TrainConfig, steps_per_execution: int | None = None
+) -> None:
+    """Sparse categorical cross-entropy, mean over steps and batch (nats per token).
+
+    `steps_per_execution` overrides the config's (see dataset.epoch_plan)."""
+    import keras
+
+    model.compile(
+        optimizer=make_optimizer(train),
+        loss=keras.losses.SparseCategoricalCrossentropy(),
+        metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")],
+        steps_per_execution=steps_per_execution or train.steps_per_execution,
+        jit_compile=train.jit_compile,
+    )
