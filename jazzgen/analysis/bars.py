@@ -1,4 +1,11 @@
-"""TODO docstring."""
+"""Bars of a piece: the bar layout from its time signatures, and bars with chords.
+
+- `make_bars_layout`: (number, start beat, meter) of every bar, counting from 1; a meter
+  change takes effect at the next bar line.
+- `_span_bounds`: the chord spans of each bar (a bar split every `span_beats`).
+- `_bars_from_span_chords` / `_bars_from_symbols`: `Bar`s whose chords come from chord
+  inference per span, or from a lead sheet's chord symbols (clipped to each bar).
+"""
 
 from __future__ import annotations
 

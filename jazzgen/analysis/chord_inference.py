@@ -1,4 +1,10 @@
-"""TODO docstring."""
+"""Chord inference: the chord of every span from the notes that sound in it.
+
+Pitch-class template matching (every `ChordQuality` that the templates know x 12 roots),
+weighted by the bass note at the span start (`BassWeights`), with a cost for changing the
+chord inside a bar, solved for the best chord sequence by dynamic programming (`_viterbi`).
+`match_chords` is the entry point; `_span_histograms` turns notes into its inputs.
+"""
 
 from __future__ import annotations
 

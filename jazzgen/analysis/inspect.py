@@ -1,4 +1,4 @@
-"""TODO docstring."""
+"""`jazzgen inspect` as a library call: what jazzgen reads in one file, as a JSON-able dict."""
 
 from __future__ import annotations
 

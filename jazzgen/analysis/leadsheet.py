@@ -1,11 +1,13 @@
 """Cutting a `LeadSheet` out of a `Score`: melody choice, monophony, bars and chords.
 
 `extract_leadsheet(score, ...)` does four things, each documented on its helper:
-1. chooses the melody track (`choose_melody`), or takes the one the user named;
-2. makes the melody monophonic (`monophonic`): top note of double stops;
-3. cuts bars from the time signature(s) (`make_bars`), numbered from 1 in the file;
-4. gives every bar its chords (`accompaniment` template matching, `melody` inference, or
-   the lead sheet's own chord symbols).
+1. chooses the melody track (`analysis.melody.choose_melody`), or takes the one the user
+   named;
+2. makes the melody monophonic (`analysis.melody.monophonic`): top note of double stops;
+3. cuts bars from the time signature(s) (`analysis.bars`), numbered from 1 in the file;
+4. gives every bar its chords (`analysis.chord_inference` on the accompaniment or the
+   melody, or the lead sheet's own chord symbols).
+`read_leadsheet(path, SheetOptions(...))` reads a file and does all that.
 
 Pure numpy on the MIDI path: no music21 import here.
 """

@@ -1,4 +1,9 @@
-"""TODO docstring."""
+"""Choosing the melody track and making it monophonic.
+
+- `track_stats` / `choose_melody`: the non-drum track that is most monophonic, busiest,
+  highest and most melodic by General MIDI program, with a one-line reason;
+- `monophonic`: the top note of double stops, each note cut at the next onset.
+"""
 
 from __future__ import annotations
 

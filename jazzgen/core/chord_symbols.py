@@ -1,4 +1,9 @@
-"""TODO docstring."""
+"""Chord symbols as text: the one parser from 'Dm7', 'Bbmaj7', 'F#m7b5' to a `Chord`.
+
+Common spellings resolve through a table (`_QUICK_SUFFIXES`, checked against music21 in
+tests); anything else goes through `music21.harmony.ChordSymbol` (imported lazily) and the
+quality nearest its pitch classes.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""TODO docstring."""
+"""What is in force at a time: the tempo map from quarter notes to seconds."""
 
 from __future__ import annotations
 

@@ -7,7 +7,7 @@ Library functions (the CLI's `preprocess` command and `jazzgen train` both use t
 - `build_corpus(paths, *, jobs, cache_dir, options) -> (pieces, report)`: many files in
   parallel worker processes, per-file results cached by content sha256 + settings key; a
   bad file is skipped with a one-line reason and never stops the batch;
-- `save_corpus`/`load_corpus`/`load_vocab` (in jazzgen.corpus): the on-disk format.
+- `save_corpus`/`load_corpus`/`load_vocab` (in corpus.store): the on-disk format.
 """
 
 from __future__ import annotations
@@ -187,7 +187,7 @@ def build_corpus(
     `paths` are files (see `collect_inputs` for folders). `jobs` worker processes (default
     os.cpu_count(); 1 = in this process). `cache_dir`: per-file results are stored and
     reused there, keyed by content sha256 and `options.key`. `progress(n)` is called as
-    n more files finish. The report is the `report.json` object of jazzgen.corpus:
+    n more files finish. The report is the `report.json` object of corpus.store:
     {"files": [{"path", "status", "reason", "bars", "tokens"}], "ok", "skipped", "cached",
     "settings"}.
     """

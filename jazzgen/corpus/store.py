@@ -4,7 +4,7 @@
 memory from MIDI/lead-sheet inputs through the same functions).
 
 On-disk format of a corpus directory DIR:
-- `DIR/vocab.json`  : the vocabulary (see jazzgen.vocab).
+- `DIR/vocab.json`  : the vocabulary (see tokens.vocab).
 - `DIR/corpus.jsonl`: one JSON object per usable input file, one line each:
   `{"source": str, "sha256": str, "time_signature": "4/4", "qpm": float,
     "bars": [{"chords": [["Dm7", 0.0], ["G7", 2.0]], "tokens": ["C,0.250,<m2,P-4>", ...]}]}`

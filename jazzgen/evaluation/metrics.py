@@ -1,4 +1,26 @@
-"""TODO docstring."""
+"""Per-piece melody metrics: pure functions of notes and arrays, no file I/O.
+
+Per piece (the melody of the lead sheet that `analysis.leadsheet.extract_leadsheet` cuts):
+
+- MusPy definitions (Dong et al. 2020; same formulas, on the melody track only):
+  `pitch_range`, `n_pitches_used`, `n_pitch_classes_used`, `pitch_entropy`,
+  `pitch_class_entropy` (bits), `scale_consistency` (best of 12 major + 12 natural-minor
+  scales), `empty_beat_rate` (a beat is occupied from the onset's beat up to and including
+  the beat holding the note end, MusPy's convention), `groove_consistency` (1 - mean Hamming
+  distance between adjacent bars' onset grids, divided by the grid size).
+- Jazz Transformer (Wu & Yang 2020): `h1`, `h4` = pitch-class histogram entropy over
+  windows of 1 and 4 bars (hop one bar, empty windows skipped, averaged); `gs` = grooving
+  pattern similarity, the mean of 1 - XOR/Q over all pairs of bars (Q = grid steps per bar).
+- Melodic/harmonic: `mean_abs_interval` (semitones), `mean_ioi_beats` (inter-onset
+  interval, quarter notes), `notes_per_bar`, `chord_tone_ratio` (share of notes whose pitch
+  class is a tone of the chord sounding at the onset), `strong_beat_chord_tone_ratio` (the
+  same for notes on strong beats: beats 1 and 3 in 4/4, the downbeat and half bar in even
+  meters, the downbeat otherwise), `repeated_pitch_rate` (share of consecutive note pairs
+  with the same pitch), `leap_rate` (share of intervals larger than an octave).
+
+Onset grids use the grammar's 1/12-quarter grid (48 steps per 4/4 bar, so Q = 48 where the
+Jazz Transformer's REMI grid had 64).
+"""
 
 from __future__ import annotations
 

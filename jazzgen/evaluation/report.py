@@ -1,39 +1,10 @@
-"""Objective evaluation of melodies: per-piece metrics and a generated-vs-reference comparison.
+"""`jazzgen evaluate` as a library call: read two sets of files, measure, compare, tabulate.
 
-Per piece (the melody of the lead sheet that `jazzgen.leadsheet.extract_leadsheet` cuts):
-
-- MusPy definitions (Dong et al. 2020; same formulas, on the melody track only):
-  `pitch_range`, `n_pitches_used`, `n_pitch_classes_used`, `pitch_entropy`,
-  `pitch_class_entropy` (bits), `scale_consistency` (best of 12 major + 12 natural-minor
-  scales), `empty_beat_rate` (a beat is occupied from the onset's beat up to and including
-  the beat holding the note end, MusPy's convention), `groove_consistency` (1 - mean Hamming
-  distance between adjacent bars' onset grids, divided by the grid size).
-- Jazz Transformer (Wu & Yang 2020): `h1`, `h4` = pitch-class histogram entropy over
-  windows of 1 and 4 bars (hop one bar, empty windows skipped, averaged); `gs` = grooving
-  pattern similarity, the mean of 1 - XOR/Q over all pairs of bars (Q = grid steps per bar).
-- Melodic/harmonic: `mean_abs_interval` (semitones), `mean_ioi_beats` (inter-onset
-  interval, quarter notes), `notes_per_bar`, `chord_tone_ratio` (share of notes whose pitch
-  class is a tone of the chord sounding at the onset), `strong_beat_chord_tone_ratio` (the
-  same for notes on strong beats: beats 1 and 3 in 4/4, the downbeat and half bar in even
-  meters, the downbeat otherwise), `repeated_pitch_rate` (share of consecutive note pairs
-  with the same pitch), `leap_rate` (share of intervals larger than an octave).
-
-Onset grids use the grammar's 1/12-quarter grid (48 steps per 4/4 bar, so Q = 48 where the
-Jazz Transformer's REMI grid had 64).
-
-Set comparison (Yang & Lerch 2018, "On the evaluation of generative models in music"): for
-each feature, the intra-set distances (absolute differences between all pairs of samples
-of one set) and the inter-set distances (between every generated and every reference
-sample) are smoothed with a Gaussian KDE (Scott's bandwidth, numpy); the report gives the
-overlapping area `oa` and the KL divergence `kld` (nats) of the reference's intra-set
-density against the inter-set density, plus the same pair for the generated set
-(`oa_generated`, `kld_generated`). Both densities are evaluated on one common grid reaching
-five bandwidths past the data (mgeval evaluated each on its own data range). A set of one
-piece has no intra-set distances: then every piece of both sets is cut into 4-bar segments
-and the segments are the samples (`unit` in the report says which); a feature with fewer
-than two samples in a set is reported as n/a (`null` in JSON).
-
-Pure metric functions take numpy arrays / notes and do no file I/O.
+Every file is cut into a lead sheet, measured with `evaluation.metrics.piece_metrics`, and
+each feature is compared between the sets with `evaluation.comparison.compare_feature`. A
+set of one piece has no intra-set distances: then every piece of both sets is cut into
+4-bar segments and the segments are the samples (`unit` in the report says which); a
+feature with fewer than two samples in a set is reported as n/a (`null` in JSON).
 """
 
 from __future__ import annotations

@@ -1,4 +1,16 @@
-"""TODO docstring."""
+"""Bar-exact constrained decoding of token sequences from an inference engine.
+
+Every bar's token durations sum exactly to the bar length. A token is allowed at a
+position when its duration fits in what is left of the bar AND the remainder after it can
+still be filled by tokens of the vocabulary (a table of fillable remainders is
+precomputed). When no remainder is fillable (a vocabulary without short tokens), any token
+that fits is allowed; when none fits, the bar is closed with a rest of exactly the
+remaining length; that rest is kept in the output even when it is not in the vocabulary
+(it is always a valid grammar token) and the model is fed the vocabulary rest of nearest
+duration instead. Windowless note tokens (the first note of a piece) are allowed only
+while no note has sounded yet. Onset-to-onset durations make overlapping melodic lines
+impossible by construction.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Decoding: model bundles, two inference engines, and bar-exact constrained sampling.
+"""Inference engines: one token step at a time for a batch of candidates.
 
 Engines (same interface: `initial_state(batch)`, `step(ids, chord_features, state)`):
 - `NumpyEngine` reads `model.keras` as a zip with zipfile + h5py and runs the LSTM/GRU
@@ -8,21 +8,10 @@ Engines (same interface: `initial_state(batch)`, `step(ids, chord_features, stat
   bundle's named layers (`concat`, `rnn_i` cells, `output`) with `get_layer`; each step is
   one call of a `tf.function`, never `Model.predict`.
 
-Model contract (see jazzgen.model): input "tokens" one-hot `(batch, Tx, n_values)`, optional
-input "chords" `(batch, Tx, 24)` = `music.chord_features` of the chord at the onset of the
-token being predicted; concat -> rnn_0, rnn_1, ... (LSTM or GRU with default activations,
-GRU reset_after=True) -> Dense softmax "output".
-
-Constrained decoding (`decode`): every bar's token durations sum exactly to the bar length.
-A token is allowed at a position when its duration fits in what is left of the bar AND the
-remainder after it can still be filled by tokens of the vocabulary (a table of fillable
-remainders is precomputed). When no remainder is fillable (a vocabulary without short
-tokens), any token that fits is allowed; when none fits, the bar is closed with a rest of
-exactly the remaining length; that rest is kept in the output
-even when it is not in the vocabulary (it is always a valid grammar token) and the model is
-fed the vocabulary rest of nearest duration instead. Windowless note tokens (the first note
-of a piece) are allowed only while no note has sounded yet. Onset-to-onset durations make
-overlapping melodic lines impossible by construction.
+Model contract (see `training.model`): input "tokens" one-hot `(batch, Tx, n_values)`,
+optional input "chords" `(batch, Tx, 24)` = `core.harmony.chord_features` of the chord at
+the onset of the token being predicted; concat -> rnn_0, rnn_1, ... (LSTM or GRU with
+default activations, GRU reset_after=True) -> Dense softmax "output".
 """
 
 from __future__ import annotations

@@ -2,9 +2,9 @@
 
 Pipeline: bundle -> chord progression (--chords text, a --leadsheet file, or one drawn with
 the seed from the bundle's training progressions) -> bars -> constrained decoding of N
-candidates in one batch (jazzgen.sample) -> realization over the chords
-(grammar.realize_bars) -> post-processing (jazzgen.postprocess) -> best candidate ->
-backing parts (jazzgen.arrange) -> MIDI bytes (jazzgen.writer). File access stays at the
+candidates in one batch (generation.decode) -> realization over the chords
+(tokens.realize) -> post-processing (generation.postprocess) -> best candidate ->
+backing parts (output.arrange) -> MIDI bytes (io.midi_writer). File access stays at the
 edges: `generate` reads the bundle and input files, never writes; the CLI writes.
 
 Choices (documented for users in `jazzgen generate --help`):

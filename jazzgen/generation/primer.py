@@ -1,4 +1,4 @@
-"""TODO docstring."""
+"""A primer melody: read, encoded and fed to the model before the generated bars."""
 
 from __future__ import annotations
 

@@ -1,4 +1,9 @@
-"""TODO docstring."""
+"""The chord changes to solo over: planned from a chord chart, a lead sheet or the bundle.
+
+A `_Plan` holds bars of chords with offsets, the meter, tempo and key where the source has
+them; `make_bars` repeats or truncates it into `Bar`s; `guess_key_fifths` picks a key
+signature from the chords; `step_features` gives the model's chord input at every grid step.
+"""
 
 from __future__ import annotations
 

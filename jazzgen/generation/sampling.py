@@ -1,4 +1,4 @@
-"""TODO docstring."""
+"""Sampling one token id per candidate from the model's probabilities."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""TODO docstring."""
+"""Chord charts as text: 'Dm7 G7 | Cmaj7 | %' into bars of chords."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""TODO docstring."""
+"""Input files: which files jazzgen reads, finding them in folders, and hashing them."""
 
 from __future__ import annotations
 

@@ -1,4 +1,8 @@
-"""TODO docstring."""
+"""Reading MusicXML and ABC lead sheets into a `Score` with music21 (imported lazily).
+
+Melody notes come from the first part, chord symbols into `Score.chords` (each lasting
+until the next symbol or the end).
+"""
 
 from __future__ import annotations
 

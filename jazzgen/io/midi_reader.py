@@ -1,17 +1,14 @@
-"""Reading input files into a `Score`: MIDI (the only MIDI reader) and MusicXML/ABC lead sheets.
+"""The MIDI reader: standard MIDI file bytes into a `Score` (the only MIDI reader).
 
-`read_score(path)` dispatches on the extension:
-- `.mid`/`.midi`: a small standard-MIDI-file parser (below). symusic is fast but merges MIDI
-  channels away (its tracks are split by program, and the channel is lost apart from
-  `is_drum`), and mido builds one Python object per event (0.2 s for a 90 KB file); we need
-  the channel and the *first* program of each track, so we walk the bytes ourselves. The
-  parser handles SMF type 0, 1 (and 2, read like 1), any ticks per quarter, running status,
-  note-on with velocity 0 as note-off, overlapping same-pitch notes (paired first-in
-  first-out), tempo and time-signature changes (seconds come from the tempo map; beats are
-  ticks / ticks_per_quarter). Each (MTrk chunk, channel) pair with notes becomes one `Track`
-  (so type 0 files are split per channel); `Track.index` counts these from 0 in file order.
-- `.xml`/`.mxl`/`.musicxml`/`.abc`: music21 (imported lazily): melody notes from the first
-  part, chord symbols into `Score.chords` (each lasting until the next symbol or the end).
+A small standard-MIDI-file parser. symusic is fast but merges MIDI channels away (its tracks
+are split by program, and the channel is lost apart from `is_drum`), and mido builds one
+Python object per event (0.2 s for a 90 KB file); we need the channel and the *first*
+program of each track, so we walk the bytes ourselves. The parser handles SMF type 0 and 1,
+any ticks per quarter, running status, note-on with velocity 0 as note-off, overlapping
+same-pitch notes (paired first-in first-out), tempo and time-signature changes (seconds
+come from the tempo map; beats are ticks / ticks_per_quarter). Each (MTrk chunk, channel)
+pair with notes becomes one `Track` (so type 0 files are split per channel); `Track.index`
+counts these from 0 in file order.
 
 Every problem with the file raises `InputFileError(path, reason)` with a one-line reason;
 no raw exception escapes for a bad file.

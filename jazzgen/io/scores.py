@@ -1,4 +1,8 @@
-"""TODO docstring."""
+"""`read_score(path)`: any input file into a `Score`, by its extension.
+
+`.mid`/`.midi` go to `io.midi_reader`, `.xml`/`.mxl`/`.musicxml`/`.abc` to
+`io.leadsheet_reader`. A missing, unreadable or unsupported file raises `InputFileError`.
+"""
 
 from __future__ import annotations
 

@@ -1,17 +1,10 @@
-"""Listening and looking: MIDI -> WAV (FluidSynth) and piano-roll / training-curve PNGs.
+"""Listening: MIDI -> WAV with FluidSynth.
 
-- `render_wav` runs the `fluidsynth` program (`-ni -F out.wav -r 44100 -g gain`) with a
-  General MIDI SoundFont, then post-processes the WAV with numpy: 16-bit, normalised to
-  `peak_dbfs` (no clipping), trailing silence trimmed to a short tail so the WAV lasts as
-  long as the MIDI file (tempo map honoured) plus at most `tail_seconds`.
-- `piano_roll_png` draws the melody (bold) over the backing tracks (light), bar lines and
-  chord symbols, x axis in bars.
-- `training_curves_png` plots loss/val_loss (and any other metric pairs) from a
-  `history.csv`.
-
-matplotlib is an optional dependency (extra `audio`), imported only inside the PNG
-functions with the Agg backend, so the CLI starts fast. Missing tools raise `RenderError`
-with a one-line message that says what to install.
+`render_wav` runs the `fluidsynth` program (`-ni -F out.wav -r 44100 -g gain`) with a
+General MIDI SoundFont, then post-processes the WAV with numpy: 16-bit, normalised to
+`peak_dbfs` (no clipping), trailing silence trimmed to a short tail so the WAV lasts as long
+as the MIDI file (tempo map honoured) plus at most `tail_seconds`. Missing tools raise
+`RenderError` with a one-line message that says what to install.
 """
 
 from __future__ import annotations
@@ -107,7 +100,7 @@ def find_soundfont(soundfont: str | os.PathLike[str] | None = None) -> Path:
 def midi_length_seconds(midi_path: str | os.PathLike[str]) -> float:
     """Length of a MIDI file in seconds through its tempo map (last event included).
 
-    Read with `jazzgen.midi_io.read_score` (the one MIDI reader); raises InputFileError for a
+    Read with `io.scores.read_score` (the one MIDI reader); raises InputFileError for a
     file it cannot use.
     """
     from jazzgen.core.timeline import TempoMap

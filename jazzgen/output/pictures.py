@@ -1,4 +1,13 @@
-"""TODO docstring."""
+"""Looking: piano-roll and training-curve PNGs with matplotlib.
+
+- `piano_roll_png` draws the melody (bold) over the backing tracks (light), bar lines and
+  chord symbols, x axis in bars.
+- `training_curves_png` plots loss/val_loss (and any other metric pairs) from a
+  `history.csv`.
+
+matplotlib is imported only inside these functions (Agg backend), so the CLI starts fast;
+without it they raise `RenderError` saying what to install.
+"""
 
 from __future__ import annotations
 
@@ -73,7 +82,7 @@ def _parts_from_score(
 
 
 def _parts_from_writer_parts(parts: Sequence[object]) -> list[RollPart]:
-    """Roll parts from `jazzgen.writer.Part`-like objects (name, channel, notes)."""
+    """Roll parts from `io.midi_writer.Part`-like objects (name, channel, notes)."""
     result = []
     names = [str(getattr(p, "name", "")) for p in parts]
     melody_name = "Melody" if "Melody" in names else (names[0] if names else "")
@@ -194,8 +203,8 @@ def piano_roll_png(
     """Draw a piano roll of `score_or_parts` to `png_path`; return the path.
 
     `score_or_parts` is a `Score` (the melody and chords then come from
-    `jazzgen.leadsheet.extract_leadsheet`, `melody_track` forcing the melody), or a sequence
-    of `jazzgen.writer.Part` (the part named "Melody", else the first, is the melody).
+    `analysis.leadsheet.extract_leadsheet`, `melody_track` forcing the melody), or a sequence
+    of `io.midi_writer.Part` (the part named "Melody", else the first, is the melody).
     `chords` overrides the chord spans. The melody is drawn bold, backing tracks lighter,
     drums as ticks along the bottom; bar lines, and chord symbols above the bars where they
     change. Up to 1.5 x `bars_per_row` bars make one row whose width grows with the bars;

@@ -1,4 +1,10 @@
-"""TODO docstring."""
+"""Encoding: a monophonic melody over bars into grammar tokens (deterministic and total).
+
+See `tokens.grammar` for the token and its rules: onset-to-onset durations on the 1/12
+grid, the later note kept when two onsets share a step, a note cut at the bar line, a
+silence of at least `min_rest_steps` is a rest, and the interval window taken from the
+previous sounding pitch.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The melody grammar: typed tokens, their one text codec, encoding and realization.
+"""The melody grammar: typed tokens and their one text codec (encoding: `tokens.encode`).
 
 A `Token` is one melody event of a bar: a `NoteType` (C chord tone, S scale tone,
 A approach tone, X other, R rest), a duration in grid steps of 1/12 quarter note, and for

@@ -1,4 +1,4 @@
-"""TODO docstring."""
+"""Realization: tokens over chords into pitched notes, with counted fallbacks."""
 
 from __future__ import annotations
 

@@ -1,8 +1,8 @@
 """The model bundle: a directory that describes itself, written atomically.
 
 Layout of a bundle directory:
-- `model.keras`  : the trained Keras model (loads with `safe_mode=True`; see jazzgen.model).
-- `vocab.json`   : the vocabulary (jazzgen.vocab); ids are the model's one-hot positions.
+- `model.keras`  : the trained Keras model (loads with `safe_mode=True`; see training.model).
+- `vocab.json`   : the vocabulary (tokens.vocab); ids are the model's one-hot positions.
 - `config.json`  : `{"format": 1, "model": ModelConfig, "train": TrainConfig,
   "vocab_hash", "n_values", "time_signature": "4/4", "qpm", "bar_steps",
   "inputs": [{"path", "sha256"}], "progressions": [[["Dm7", "G7"], ["Cmaj7"]], ...]
@@ -161,7 +161,7 @@ class Bundle:
 
 def load_bundle(path: str | Path) -> Bundle:
     """Read `vocab.json` and `config.json` of a bundle dir and check they agree
-    (`jazzgen.bundle.check_bundle`: files present, format, vocabulary hash and size).
+    (`check_bundle`: files present, format, vocabulary hash and size).
 
     Raises BundleError when something is missing or does not match.
     """

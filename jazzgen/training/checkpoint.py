@@ -1,4 +1,9 @@
-"""TODO docstring."""
+"""Resumable training: the per-epoch checkpoint, the run's work directory and its state.
+
+The run works in `OUT.partial/` (see `training.train`); after each epoch `RunCheckpoint`
+writes weights + optimizer state and the best weights, then `state.json`, which names the
+files that are complete, so a SIGKILL at any moment loses at most the epoch in progress.
+"""
 
 from __future__ import annotations
 

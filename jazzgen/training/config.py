@@ -28,7 +28,7 @@ def _check_choice(name: str, value: str, choices: tuple[str, ...]) -> None:
 
 @dataclass(frozen=True)
 class ModelConfig:
-    """Network shape. Layer names in the Keras model are fixed (see jazzgen.model)."""
+    """Network shape. Layer names in the Keras model are fixed (see training.model)."""
 
     tx: int = 30  # window length in tokens
     units: int = 64  # n_a: LSTM/GRU units per layer
@@ -36,7 +36,7 @@ class ModelConfig:
     dropout: float = 0.0  # dropout after each recurrent layer
     cell: str = "lstm"  # lstm | gru
     arch: str = "fused"  # fused (LSTM over the sequence) | course (shared cell, unrolled)
-    chord_input: bool = False  # second input: chord features per step (music.chord_features)
+    chord_input: bool = False  # second input: chord features per step (harmony.chord_features)
     unroll: bool = False  # unroll the fused loop in the graph: ~2x faster steps on CPU, 2x
     # slower graph build; no net gain on the course preset (same weights; course arch ignores)
 

@@ -1,4 +1,4 @@
-"""TODO docstring."""
+"""history.csv (one row per epoch, Keras CSVLogger layout): reading and truncating it."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""TODO docstring."""
+"""What training reports: per-token NLL of held-out pieces, and the bundle's summary."""
 
 from __future__ import annotations
 

@@ -3,7 +3,7 @@
 Contract shared with the inference engine (do not rename layers):
 - input `"tokens"`: (batch, Tx, n_values) one-hot of the tokens seen so far;
 - input `"chords"` (only when `chord_input`): (batch, Tx, CHORD_FEATURES); at step t it is
-  `music.chord_features` of the chord sounding at the onset of the token at step t+1, i.e.
+  `core.harmony.chord_features` of the chord sounding at the onset of the token at step t+1, i.e.
   the token being predicted (the decoder knows the chord of the position it is filling).
   It is concatenated to the tokens by the layer `"concat"`;
 - recurrent layers `"rnn_0"`, `"rnn_1"`, ... (LSTM or GRU, `return_sequences=True`, Keras

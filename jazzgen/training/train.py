@@ -1,4 +1,4 @@
-"""Training: corpus pieces + configs -> a model bundle directory (see jazzgen.bundle).
+"""Training: corpus pieces + configs -> a model bundle directory (see training.bundle).
 
 The run works in `OUT.partial/` and only at the end renames a complete bundle to `OUT`:
 - `run.json`      : the configs and vocabulary hash of the run (a resume must match them);
@@ -15,7 +15,7 @@ The run works in `OUT.partial/` and only at the end renames a complete bundle to
 to the epochs state.json vouches for (a row written just before a kill is dropped, then
 re-run), restores EarlyStopping's
 best/wait/best weights, and continues from the next epoch with the same per-epoch data
-order (window shuffling is a function of (seed, epoch), see jazzgen.dataset).
+order (window shuffling is a function of (seed, epoch), see corpus.dataset).
 """
 
 from __future__ import annotations
