@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from jazzgen.core.constants import DRUM_CHANNEL, GRID_STEPS_PER_QUARTER
+from jazzgen.core.errors import ConfigError
 from jazzgen.core.harmony import Chord
 
 
@@ -40,6 +41,10 @@ class Track:
         return self.channel == DRUM_CHANNEL
 
 
+MAX_NUMERATOR = 64
+"""Longest bar a meter may ask for, in beats of its denominator (64/4 = 16 quarter notes)."""
+
+
 @dataclass(frozen=True)
 class TimeSignature:
     numerator: int
@@ -58,6 +63,29 @@ class TimeSignature:
 
     def __str__(self) -> str:
         return f"{self.numerator}/{self.denominator}"
+
+    @classmethod
+    def parse(cls, text: object) -> TimeSignature:
+        """'3/4' -> TimeSignature(3, 4): the one parser of meters written as text.
+
+        The numerator must be in 1..`MAX_NUMERATOR` and the denominator a power of two in
+        1..64; anything else raises ConfigError naming the text and the accepted form.
+        """
+        parts = str(text).strip().split("/")
+        try:
+            numerator, denominator = (int(part) for part in parts)
+        except ValueError:
+            numerator = denominator = 0
+        if not (
+            1 <= numerator <= MAX_NUMERATOR
+            and 1 <= denominator <= 64
+            and denominator & (denominator - 1) == 0
+        ):
+            raise ConfigError(
+                f"bad time signature {text!r}: expected N/D with N in 1..{MAX_NUMERATOR} "
+                "and D one of 1, 2, 4, 8, 16, 32, 64 (e.g. '4/4')"
+            )
+        return cls(numerator, denominator)
 
 
 @dataclass(frozen=True)

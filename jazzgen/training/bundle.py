@@ -27,9 +27,9 @@ from typing import Any
 
 from jazzgen.core.errors import BundleError, ConfigError, VocabError
 from jazzgen.tokens.vocab import Vocab
+from jazzgen.training.bundle_config import BUNDLE_FORMAT
 from jazzgen.training.config import ModelConfig, from_dict
 
-BUNDLE_FORMAT = 1
 BUNDLE_FILES = ("model.keras", "vocab.json", "config.json", "history.csv", "metrics.json")
 REQUIRED_FILES = ("model.keras", "vocab.json", "config.json")
 

@@ -1,0 +1,196 @@
+"""`config.json` of a model bundle as a typed, validated value: `BundleConfig`.
+
+Every field is checked when the file is read (`BundleConfig.from_dict`), so a bad value
+fails with one line naming the field, what was expected and what was found, before any of
+it is used. `to_dict` writes the keys in the order below; keys this version does not know
+are kept in `extra` and written back after the known ones.
+
+    {"format": 1, "model": ModelConfig, "train": TrainConfig, "vocab_hash": sha256,
+     "n_values": N, "time_signature": "4/4", "qpm": 120.0, "bar_steps": 48,
+     "inputs": [{"path", "sha256"}], "progressions": [[["Dm7", "G7"], ["Cmaj7"]], ...],
+     "encode": {...}, "split": {"method", "warnings"}, ...extra}
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any, TypeVar
+
+from jazzgen.core.constants import DEFAULT_QPM
+from jazzgen.core.errors import BundleError, ConfigError
+from jazzgen.core.types import TimeSignature
+from jazzgen.training.config import ModelConfig, TrainConfig, from_dict
+
+BUNDLE_FORMAT = 1
+MAX_PROGRESSION_BARS = 100_000  # chord symbols kept in a bundle, over all pieces
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class InputFile:
+    """A training input named in the bundle: its path as given and its content sha256."""
+
+    path: str
+    sha256: str
+
+
+@dataclass(frozen=True)
+class SplitInfo:
+    """How training split train and validation data ("pieces", "bars", "none")."""
+
+    method: str = "none"
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class BundleConfig:
+    """Everything a bundle says about how its model was made and how to use it."""
+
+    model: ModelConfig
+    train: TrainConfig
+    vocab_hash: str
+    n_values: int
+    time_signature: TimeSignature = field(default_factory=lambda: TimeSignature(4, 4))
+    qpm: float = DEFAULT_QPM
+    bar_steps: int = 48
+    inputs: tuple[InputFile, ...] = ()
+    progressions: tuple[tuple[tuple[str, ...], ...], ...] = ()  # per piece, bars of symbols
+    encode: Mapping[str, Any] = field(default_factory=dict)  # the encoding settings used
+    split: SplitInfo | None = None
+    extra: Mapping[str, Any] = field(default_factory=dict)  # keys this version does not know
+    format: int = BUNDLE_FORMAT
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON object of config.json (known keys in a fixed order, then `extra`)."""
+        data: dict[str, Any] = {
+            "format": self.format,
+            "model": asdict(self.model),
+            "train": asdict(self.train),
+            "vocab_hash": self.vocab_hash,
+            "n_values": self.n_values,
+            "time_signature": str(self.time_signature),
+            "qpm": self.qpm,
+            "bar_steps": self.bar_steps,
+            "inputs": [asdict(i) for i in self.inputs],
+            "progressions": [[list(bar) for bar in piece] for piece in self.progressions],
+            "encode": dict(self.encode),
+        }
+        if self.split is not None:
+            data["split"] = {"method": self.split.method, "warnings": list(self.split.warnings)}
+        return {**data, **self.extra}
+
+    @classmethod
+    def from_dict(cls, data: object, where: str = "config.json") -> BundleConfig:
+        """Validate `data` (parsed JSON) field by field; BundleError with one line if bad."""
+        if not isinstance(data, dict):
+            raise BundleError(f"{where}: expected a JSON object, got {type(data).__name__}")
+        if data.get("format") != BUNDLE_FORMAT:
+            raise BundleError(
+                f"{where}: bundle format must be {BUNDLE_FORMAT}, got {data.get('format')!r}"
+            )
+        for key in ("model", "train", "vocab_hash", "n_values"):
+            if key not in data:
+                raise BundleError(f"{where}: missing key {key!r}")
+        known = {f for f in cls.__dataclass_fields__ if f != "extra"}
+        return cls(
+            model=_section(data, "model", ModelConfig, where),
+            train=_section(data, "train", TrainConfig, where),
+            vocab_hash=_typed(data, "vocab_hash", str, where, _is_sha256),
+            n_values=_typed(data, "n_values", int, where, lambda n: 2 <= n <= 10_000_000),
+            time_signature=_time_signature(data.get("time_signature", "4/4"), where),
+            qpm=_typed(data, "qpm", float, where, lambda q: 10 <= q <= 1000, DEFAULT_QPM),
+            bar_steps=_typed(data, "bar_steps", int, where, lambda s: 1 <= s <= 100_000, 48),
+            inputs=_inputs(data.get("inputs", []), where),
+            progressions=_progressions(data.get("progressions", []), where),
+            encode=_typed(data, "encode", dict, where, None, {}),
+            split=_split(data.get("split"), where),
+            extra={k: v for k, v in data.items() if k not in known},
+        )
+
+
+def _is_sha256(text: str) -> bool:
+    return len(text) == 64 and all(c in "0123456789abcdef" for c in text)
+
+
+def _typed(
+    data: Mapping[str, Any],
+    key: str,
+    kind: type[T],
+    where: str,
+    check: Callable[[Any], bool] | None = None,
+    default: Any = None,
+) -> T:
+    """`data[key]` as `kind` (ints accepted for floats, never bools for numbers)."""
+    value = data.get(key, default)
+    ok = isinstance(value, kind) and not isinstance(value, bool)
+    if kind is float and isinstance(value, int) and not isinstance(value, bool):
+        value, ok = float(value), True
+    if ok and kind is float:
+        ok = math.isfinite(value)
+    if not ok or (check is not None and not check(value)):
+        raise BundleError(f"{where}: bad {key!r}: {value!r:.80}")
+    return value
+
+
+def _section(data: Mapping[str, Any], key: str, cls: type[T], where: str) -> T:
+    section = data[key]
+    if not isinstance(section, dict):
+        raise BundleError(f"{where}: {key!r} must be an object, got {section!r:.80}")
+    try:
+        return from_dict(cls, section)
+    except (ConfigError, TypeError) as exc:
+        raise BundleError(f"{where}: bad {key!r} section: {exc}") from None
+
+
+def _time_signature(value: object, where: str) -> TimeSignature:
+    try:
+        return TimeSignature.parse(value)
+    except ConfigError as exc:
+        raise BundleError(f"{where}: {exc}") from None
+
+
+def _inputs(value: object, where: str) -> tuple[InputFile, ...]:
+    items = value if isinstance(value, list) else None
+    if items is None or not all(
+        isinstance(i, dict) and isinstance(i.get("path"), str) and isinstance(i.get("sha256"), str)
+        for i in items
+    ):
+        raise BundleError(f"{where}: 'inputs' must be a list of {{path, sha256}}: {value!r:.80}")
+    return tuple(InputFile(i["path"], i["sha256"]) for i in items)
+
+
+def _progressions(value: object, where: str) -> tuple[tuple[tuple[str, ...], ...], ...]:
+    """A list (per piece) of lists (bars) of lists of chord-symbol strings."""
+    bad = BundleError(
+        f"{where}: 'progressions' must be a list of pieces, each a list of bars, each a "
+        f"list of chord symbols: {value!r:.80}"
+    )
+    if not isinstance(value, list):
+        raise bad
+    pieces = []
+    count = 0
+    for piece in value:
+        if not isinstance(piece, list) or not all(isinstance(bar, list) for bar in piece):
+            raise bad
+        if not all(isinstance(s, str) for bar in piece for s in bar):
+            raise bad
+        count += len(piece)
+        if count > MAX_PROGRESSION_BARS:
+            raise BundleError(f"{where}: more than {MAX_PROGRESSION_BARS} progression bars")
+        pieces.append(tuple(tuple(bar) for bar in piece))
+    return tuple(pieces)
+
+
+def _split(value: object, where: str) -> SplitInfo | None:
+    if value is None:
+        return None
+    if (
+        not isinstance(value, dict)
+        or not isinstance(value.get("method", "none"), str)
+        or not isinstance(value.get("warnings", []), list)
+    ):
+        raise BundleError(f"{where}: 'split' must be {{method, warnings}}: {value!r:.80}")
+    return SplitInfo(str(value.get("method", "none")), tuple(map(str, value.get("warnings", []))))
