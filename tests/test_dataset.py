@@ -52,7 +52,7 @@ def test_chord_input_is_the_chord_of_the_predicted_token():
     # tokens of 1 quarter each: onsets 0,1,2,3 -> chords Dm7, Dm7, G7, G7
     bar = PieceBar(((dm7, 0.0), (g7, 2.0)), tuple(Token(NoteType.CHORD, 12) for _ in range(4)))
     piece = Piece("a.mid", "0" * 64, TimeSignature(4, 4), 120.0, (bar,) * 3)
-    seg = dataset.encode_bars(piece.bars, _vocab([piece]), piece.source)
+    seg = dataset.encode_segment(piece.bars, _vocab([piece]), piece.source)
     assert [tuple(row) for row in seg.chords[:4]] == [
         chord_features(c) for c in (dm7,) * 2 + (g7,) * 2
     ]
@@ -79,7 +79,7 @@ def test_single_piece_split_by_bars_never_overlaps():
     assert split.method == "bars"
     per_bar = len(piece.bars[0].tokens)
     assert split.val_tokens == 5 * per_bar and split.train_tokens == 15 * per_bar
-    whole = dataset.encode_bars(piece.bars, vocab, piece.source)
+    whole = dataset.encode_segment(piece.bars, vocab, piece.source)
     np.testing.assert_array_equal(np.concatenate([split.train[0].ids, split.val[0].ids]), whole.ids)
     # train windows end before the split, validation windows start after it
     train_flat = dataset.flatten(split.train, TX)

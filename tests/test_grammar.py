@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from jazzgen.core.errors import VocabError
 from jazzgen.core.harmony import Chord, ChordQuality, NoteType, classify_pitch
 from jazzgen.core.types import GRID_STEPS_PER_QUARTER, Bar, ChordSpan, Note, TimeSignature
-from jazzgen.tokens.encode import encode_bars
+from jazzgen.tokens.encode import encode_melody
 from jazzgen.tokens.grammar import (
     WINDOW_HALF_WIDTH,
     Token,
@@ -97,7 +97,7 @@ def test_durations_are_onset_to_onset_and_fill_the_bar() -> None:
         Note(60, 3.0, 5.0),  # C held across the bar line: cut there
     ]
     bars = make_bars([[C7], [C7]])
-    encoded = encode_bars(melody, bars)
+    encoded = encode_melody(melody, bars)
     texts = [[token_to_text(t) for t in bar.tokens] for bar in encoded]
     assert texts[0] == [
         "C,1.000",
@@ -117,14 +117,14 @@ def test_triplets_and_swing_survive_on_the_grid() -> None:
     third = 1 / 3
     melody = [Note(60 + i, i * third, (i + 1) * third) for i in range(3)]
     melody += [Note(67, 1.0, 1 + 2 / 3), Note(65, 1 + 2 / 3, 2.0)]  # swung eighths 2/3 + 1/3
-    encoded = encode_bars(melody, make_bars([[C7]]))[0]
+    encoded = encode_melody(melody, make_bars([[C7]]))[0]
     durations = [t.duration for t in encoded.tokens]
     assert durations == [4, 4, 4, 8, 4, 24]
 
 
 def test_same_step_onsets_keep_the_later_note() -> None:
     melody = [Note(60, 0.0, 0.02), Note(64, 0.01, 1.0)]  # a grace note 1/100 beat early
-    encoded = encode_bars(melody, make_bars([[C7]]))[0]
+    encoded = encode_melody(melody, make_bars([[C7]]))[0]
     assert encoded.pitches[0] == 64
     assert len([p for p in encoded.pitches if p is not None]) == 1
 
@@ -181,7 +181,7 @@ def _notes_from_tokens(encoded, bars) -> list[Note]:
 @given(melodies())
 def test_every_bar_sums_to_its_length(data) -> None:
     notes, bars = data
-    for bar, enc in zip(bars, encode_bars(notes, bars), strict=True):
+    for bar, enc in zip(bars, encode_melody(notes, bars), strict=True):
         assert sum(t.duration for t in enc.tokens) == bar.steps
 
 
@@ -189,9 +189,9 @@ def test_every_bar_sums_to_its_length(data) -> None:
 @given(melodies())
 def test_law_original_pitches_reencode_exactly(data) -> None:
     notes, bars = data
-    encoded = encode_bars(notes, bars)
-    assert encode_bars(notes, bars) == encoded  # deterministic
-    again = encode_bars(_notes_from_tokens(encoded, bars), bars)
+    encoded = encode_melody(notes, bars)
+    assert encode_melody(notes, bars) == encoded  # deterministic
+    again = encode_melody(_notes_from_tokens(encoded, bars), bars)
     assert [e.tokens for e in again] == [e.tokens for e in encoded]
 
 
@@ -199,10 +199,10 @@ def test_law_original_pitches_reencode_exactly(data) -> None:
 @given(melodies(), st.integers(0, 2**32 - 1))
 def test_law_encode_realize_encode_keeps_types_and_durations(data, seed: int) -> None:
     notes, bars = data
-    encoded = encode_bars(notes, bars)
+    encoded = encode_melody(notes, bars)
     tokens = [e.tokens for e in encoded]
     realization = realize_bars(tokens, bars, np.random.default_rng(seed))
-    again = encode_bars(realization.notes, bars)
+    again = encode_melody(realization.notes, bars)
     assert [[(t.type, t.duration) for t in e.tokens] for e in again] == [
         [(t.type, t.duration) for t in bar] for bar in tokens
     ]

@@ -14,7 +14,7 @@ from jazzgen.core.errors import InputFileError
 from jazzgen.core.types import Note
 from jazzgen.io.midi_reader import parse_midi_bytes
 from jazzgen.io.scores import read_score
-from jazzgen.tokens.encode import encode_bars
+from jazzgen.tokens.encode import encode_melody
 
 # Dm7 G7 Cmaj7 Cmaj7 voiced with the root in the bass.
 II_V_I = [[38, 53, 57, 60, 65], [43, 53, 59, 62, 65], [36, 52, 55, 59, 64], [36, 52, 55, 59, 64]]
@@ -25,7 +25,7 @@ def _score(tracks, **kwargs):
 
 
 def _bar_sums_ok(leadsheet) -> bool:
-    encoded = encode_bars(leadsheet.melody, leadsheet.bars)
+    encoded = encode_melody(leadsheet.melody, leadsheet.bars)
     return all(
         sum(t.duration for t in enc.tokens) == bar.steps
         for bar, enc in zip(leadsheet.bars, encoded, strict=True)
@@ -246,7 +246,7 @@ def test_template_matching_agrees_with_lead_sheet_symbols(name: str) -> None:
         return [[(s.chord, s.start_beat) for s in bar.chords] for bar in leadsheet.bars]
 
     assert chords(from_comping) == chords(from_symbols)
-    assert encode_bars(from_comping.melody, from_comping.bars) == encode_bars(
+    assert encode_melody(from_comping.melody, from_comping.bars) == encode_melody(
         from_symbols.melody, from_symbols.bars
     )
 

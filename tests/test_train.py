@@ -51,10 +51,10 @@ def test_train_writes_a_valid_bundle_and_refuses_to_overwrite(corpus_dir, tmp_pa
     )
     assert not (tmp_path / "bundle.partial").exists()
     config, vocab = check_bundle(out)
-    assert config["model"]["tx"] == 8 and config["model"]["chord_input"] is True
-    assert config["n_values"] == len(vocab) and config["bar_steps"] == 48
-    assert config["time_signature"] == "4/4" and len(config["inputs"]) == 3
-    assert config["progressions"][0][:2] == [["Dm7", "G7"], ["Cmaj7"]]
+    assert config.model.tx == 8 and config.model.chord_input is True
+    assert config.n_values == len(vocab) and config.bar_steps == 48
+    assert str(config.time_signature) == "4/4" and len(config.inputs) == 3
+    assert config.progressions[0][:2] == (("Dm7", "G7"), ("Cmaj7",))
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["epochs_run"] == 2 and metrics["split"] == "pieces"
     assert metrics["val"]["tokens_scored"] == 95 and metrics["val_nll"] > 0
@@ -177,7 +177,7 @@ def test_train_on_midi_files_with_bar_range(midi_file, tmp_path, capsys):
     args = ["train", str(path), "--out", str(out), "--epochs", "1", "--jobs", "1", *TINY]
     assert run([*args, "--start-bar", "2", "--end-bar", "11", "--val-fraction", "0"]) == 0
     config = load_bundle_config(out)
-    assert config["encode"]["start_bar"] == 2 and config["encode"]["end_bar"] == 11
-    assert len(config["progressions"][0]) == 10 and config["inputs"][0]["path"] == str(path)
+    assert config.encode["start_bar"] == 2 and config.encode["end_bar"] == 11
+    assert len(config.progressions[0]) == 10 and config.inputs[0].path == str(path)
     assert run(["train", str(tmp_path / "missing.mid"), "--out", str(tmp_path / "x")]) == 1
     assert "Error: " in capsys.readouterr().err

@@ -9,7 +9,7 @@ from jazzgen.analysis.leadsheet import read_leadsheet
 from jazzgen.corpus.preprocess import (
     EncodeOptions,
 )
-from jazzgen.tokens.encode import encode_bars
+from jazzgen.tokens.encode import encode_melody
 
 
 def describe_file(path: str | Path, options: EncodeOptions | None = None) -> dict[str, Any]:
@@ -27,7 +27,7 @@ def describe_file(path: str | Path, options: EncodeOptions | None = None) -> dic
 
     options = options or EncodeOptions()
     score, leadsheet = read_leadsheet(path, options)
-    encoded = encode_bars(leadsheet.melody, leadsheet.bars, min_rest_steps=options.min_rest_steps)
+    encoded = encode_melody(leadsheet.melody, leadsheet.bars, min_rest_steps=options.min_rest_steps)
     stats = {s.index: s for s in track_stats(score)}
     tracks = []
     for track in score.tracks:

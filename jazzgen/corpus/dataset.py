@@ -81,7 +81,7 @@ def token_chords(bar: PieceBar) -> list[Chord | None]:
     return result
 
 
-def encode_bars(bars: Sequence[PieceBar], vocab: Vocab, source: str) -> Segment:
+def encode_segment(bars: Sequence[PieceBar], vocab: Vocab, source: str) -> Segment:
     """Token ids and per-token chord features of consecutive bars."""
     ids: list[int] = []
     feats: list[tuple[float, ...]] = []
@@ -112,7 +112,7 @@ def split_pieces(
         raise CorpusError("corpus has no pieces: nothing to train on")
     total = sum(p.token_count for p in pieces)
     warnings: list[str] = []
-    whole = tuple(encode_bars(p.bars, vocab, p.source) for p in pieces)
+    whole = tuple(encode_segment(p.bars, vocab, p.source) for p in pieces)
     train: tuple[Segment, ...]
     val: tuple[Segment, ...]
     if val_fraction <= 0:
@@ -132,8 +132,8 @@ def split_pieces(
             train, val, method = whole, (), "none"
             warnings.append("one piece of one bar: no validation split possible")
         else:
-            train = (encode_bars(piece.bars[: n_bars - n_val], vocab, piece.source),)
-            val = (encode_bars(piece.bars[n_bars - n_val :], vocab, piece.source),)
+            train = (encode_segment(piece.bars[: n_bars - n_val], vocab, piece.source),)
+            val = (encode_segment(piece.bars[n_bars - n_val :], vocab, piece.source),)
             method = "bars"
     if val and not any(len(s) >= tx + 1 for s in val):
         val_tokens = sum(len(s) for s in val)

@@ -28,7 +28,7 @@ from jazzgen.analysis.leadsheet import SheetOptions, read_leadsheet
 from jazzgen.core.errors import ConfigError, CorpusError, InputFileError, JazzgenError
 from jazzgen.corpus.store import Piece, PieceBar, piece_from_dict, piece_to_dict
 from jazzgen.io.files import _file_sha256, collect_inputs
-from jazzgen.tokens.encode import encode_bars
+from jazzgen.tokens.encode import encode_melody
 from jazzgen.tokens.grammar import DEFAULT_MIN_REST_STEPS
 from jazzgen.tokens.vocab import Vocab
 
@@ -59,7 +59,7 @@ class EncodeOptions(SheetOptions):
 
 def encode_leadsheet_bars(leadsheet: Any, min_rest_steps: int) -> tuple[PieceBar, ...]:
     """Token bars of a LeadSheet, chords as (chord, offset from the bar start)."""
-    encoded = encode_bars(leadsheet.melody, leadsheet.bars, min_rest_steps=min_rest_steps)
+    encoded = encode_melody(leadsheet.melody, leadsheet.bars, min_rest_steps=min_rest_steps)
     first_ts = leadsheet.bars[0].time_signature
     bars = []
     for bar, enc in zip(leadsheet.bars, encoded, strict=True):

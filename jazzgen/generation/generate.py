@@ -40,7 +40,6 @@ from jazzgen.generation.engines import ENGINES, make_engine
 from jazzgen.generation.postprocess import Edit, PostprocessConfig, postprocess
 from jazzgen.generation.primer import _prepare_primer, _shift_primer
 from jazzgen.generation.progression import (
-    _bundle_time_signature,
     _plan_from_bundle,
     _plan_from_chords,
     _plan_from_leadsheet,
@@ -213,7 +212,7 @@ def generate(options: GenerateOptions, *, bundle: Bundle | None = None) -> Gener
         bundle = load_bundle(model_dir)
     tables = VocabTables.of(bundle.vocab)
     seed = options.seed
-    meter = _bundle_time_signature(bundle)
+    meter = bundle.time_signature
     if options.chords is not None:
         plan = _plan_from_chords(options.chords, meter)
     elif options.leadsheet is not None:

@@ -43,7 +43,7 @@ class _Primer:
 
 
 def _prepare_primer(path: str | Path, tables: VocabTables, vocab) -> _Primer:
-    from jazzgen.tokens.encode import encode_bars
+    from jazzgen.tokens.encode import encode_melody
 
     sheet = _read_leadsheet(path)
     if not sheet.melody:
@@ -62,7 +62,7 @@ def _prepare_primer(path: str | Path, tables: VocabTables, vocab) -> _Primer:
     notes = tuple(
         Note(n.pitch, n.start_beat - offset, n.end_beat - offset, n.velocity) for n in sheet.melody
     )
-    encoded = encode_bars(notes, bars)
+    encoded = encode_melody(notes, bars)
     ids: list[int] = []
     onsets: list[tuple[Bar, float]] = []
     for bar, enc in zip(bars, encoded, strict=True):

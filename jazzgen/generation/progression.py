@@ -139,15 +139,6 @@ def _plan_from_bundle(bundle: Bundle, rng: np.random.Generator, ts: TimeSignatur
     return _Plan(prog, ts, None, None, f"bundle progression {index}", DEFAULT_DRAWN_BARS)
 
 
-def _bundle_time_signature(bundle: Bundle) -> TimeSignature:
-    text = str(bundle.config.get("time_signature") or "4/4")
-    try:
-        num, den = (int(x) for x in text.split("/"))
-        return TimeSignature(num, den)
-    except ValueError:
-        return TimeSignature(4, 4)
-
-
 def step_features(bars: Sequence[Bar]) -> np.ndarray:
     """`(sum of bar steps, 24)`: chord features of the chord at every grid step."""
     rows = []

@@ -33,7 +33,7 @@ def _step(beat: float) -> int:
     return round(beat * GRID_STEPS_PER_QUARTER)
 
 
-def encode_bars(
+def encode_melody(
     melody: Sequence[Note],
     bars: Sequence[Bar],
     *,

@@ -25,10 +25,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from jazzgen.core.errors import BundleError, ConfigError, VocabError
+from jazzgen.core.errors import BundleError, VocabError
+from jazzgen.core.types import TimeSignature
 from jazzgen.tokens.vocab import Vocab
-from jazzgen.training.bundle_config import BUNDLE_FORMAT
-from jazzgen.training.config import ModelConfig, from_dict
+from jazzgen.training.bundle_config import BundleConfig
+from jazzgen.training.config import ModelConfig
+from jazzgen.training.weights import WEIGHTS_FILE
 
 BUNDLE_FILES = ("model.keras", "vocab.json", "config.json", "history.csv", "metrics.json")
 REQUIRED_FILES = ("model.keras", "vocab.json", "config.json")
@@ -41,11 +43,11 @@ def write_json(path: Path, data: Any) -> None:
     os.replace(tmp, path)
 
 
-def load_bundle_config(directory: str | Path) -> dict[str, Any]:
-    """Read and check `config.json` of a bundle; returns the dict (configs still as dicts).
+def load_bundle_config(directory: str | Path) -> BundleConfig:
+    """Read and validate `config.json` of a bundle (see `training.bundle_config`).
 
     Raises BundleError when the directory or a required file is missing, the JSON is not
-    a bundle config, or its format is unknown.
+    a bundle config, or a field is bad.
     """
     directory = Path(directory)
     if not directory.is_dir():
@@ -56,22 +58,15 @@ def load_bundle_config(directory: str | Path) -> dict[str, Any]:
             f"{directory}: incomplete model bundle, missing {', '.join(missing)} "
             f"(a bundle has {', '.join(BUNDLE_FILES)})"
         )
+    where = f"{directory}/config.json"
     try:
-        config = json.loads((directory / "config.json").read_text(encoding="utf-8"))
+        data = json.loads((directory / "config.json").read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise BundleError(f"{directory}/config.json: not readable JSON ({exc})") from None
-    if not isinstance(config, dict) or config.get("format") != BUNDLE_FORMAT:
-        raise BundleError(
-            f"{directory}/config.json: bundle format must be {BUNDLE_FORMAT}, "
-            f"got {config.get('format') if isinstance(config, dict) else config!r}"
-        )
-    for key in ("model", "train", "vocab_hash", "n_values"):
-        if key not in config:
-            raise BundleError(f"{directory}/config.json: missing key {key!r}")
-    return config
+        raise BundleError(f"{where}: not readable JSON ({exc})") from None
+    return BundleConfig.from_dict(data, where)
 
 
-def load_bundle_vocab(directory: str | Path, config: dict[str, Any] | None = None) -> Vocab:
+def load_bundle_vocab(directory: str | Path, config: BundleConfig | None = None) -> Vocab:
     """Load `vocab.json` and check it against `config.json` (hash and size).
 
     Raises BundleError when the files are missing or the vocabulary is not the one the
@@ -83,20 +78,20 @@ def load_bundle_vocab(directory: str | Path, config: dict[str, Any] | None = Non
         vocab = Vocab.load(directory / "vocab.json")
     except VocabError as exc:
         raise BundleError(f"{directory}: {exc}") from None
-    if vocab.hash != config["vocab_hash"]:
+    if vocab.hash != config.vocab_hash:
         raise BundleError(
             f"{directory}: vocab.json (hash {vocab.hash[:12]}) is not the vocabulary the "
-            f"model was trained with (config.json vocab_hash {str(config['vocab_hash'])[:12]})"
+            f"model was trained with (config.json vocab_hash {config.vocab_hash[:12]})"
         )
-    if len(vocab) != config["n_values"]:
+    if len(vocab) != config.n_values:
         raise BundleError(
             f"{directory}: vocab.json has {len(vocab)} tokens, config.json n_values is "
-            f"{config['n_values']}"
+            f"{config.n_values}"
         )
     return vocab
 
 
-def check_bundle(directory: str | Path) -> tuple[dict[str, Any], Vocab]:
+def check_bundle(directory: str | Path) -> tuple[BundleConfig, Vocab]:
     """Config and vocabulary of a bundle, after the consistency checks."""
     config = load_bundle_config(directory)
     return config, load_bundle_vocab(directory, config)
@@ -142,8 +137,11 @@ class Bundle:
 
     path: Path
     vocab: Vocab
-    model_config: ModelConfig
-    config: dict[str, Any] = field(repr=False)
+    config: BundleConfig = field(repr=False)
+
+    @property
+    def model_config(self) -> ModelConfig:
+        return self.config.model
 
     @property
     def n_values(self) -> int:
@@ -154,22 +152,26 @@ class Bundle:
         return self.path / "model.keras"
 
     @property
-    def progressions(self) -> list[list[list[str]]]:
+    def weights_path(self) -> Path:
+        return self.path / WEIGHTS_FILE
+
+    @property
+    def time_signature(self) -> TimeSignature:
+        """The meter of the training pieces (most of them)."""
+        return self.config.time_signature
+
+    @property
+    def progressions(self) -> tuple[tuple[tuple[str, ...], ...], ...]:
         """Per training piece, its bars of chord symbols (may be empty)."""
-        return list(self.config.get("progressions") or [])
+        return self.config.progressions
 
 
 def load_bundle(path: str | Path) -> Bundle:
     """Read `vocab.json` and `config.json` of a bundle dir and check they agree
-    (`check_bundle`: files present, format, vocabulary hash and size).
+    (`check_bundle`: files present, every config field valid, vocabulary hash and size).
 
     Raises BundleError when something is missing or does not match.
     """
-
     root = Path(path)
     config, vocab = check_bundle(root)
-    try:
-        model_config = from_dict(ModelConfig, dict(config.get("model") or {}))
-    except (ConfigError, TypeError) as exc:
-        raise BundleError(f"{root}/config.json: bad model section: {exc}") from None
-    return Bundle(root, vocab, model_config, config)
+    return Bundle(root, vocab, config)

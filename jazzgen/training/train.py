@@ -35,7 +35,8 @@ from jazzgen.core.errors import BundleError, ConfigError, CorpusError, JazzgenEr
 from jazzgen.corpus import dataset
 from jazzgen.corpus.store import Piece
 from jazzgen.tokens.vocab import Vocab
-from jazzgen.training.bundle import BUNDLE_FORMAT, write_bundle_atomic, write_json
+from jazzgen.training.bundle import write_bundle_atomic, write_json
+from jazzgen.training.bundle_config import BUNDLE_FORMAT
 from jazzgen.training.checkpoint import (
     ResumableEarlyStopping,
     RunCheckpoint,
