@@ -37,9 +37,16 @@ test: $(VENV)/.installed-dev
 	$(BIN)/ruff check jazzgen tests scripts
 	$(BIN)/python -m pytest -q
 
+# Style, types and structure (function length <= 60 lines, no import cycles in jazzgen/).
+# Every check runs even when an earlier one fails; lint fails if any of them did.
+LINT_CHECKS := "$(BIN)/ruff check jazzgen tests scripts" \
+	"$(BIN)/ruff format --check jazzgen tests scripts" \
+	"$(BIN)/mypy jazzgen" \
+	"$(BIN)/python scripts/check_structure.py"
 lint: $(VENV)/.installed-dev
-	$(BIN)/ruff check jazzgen tests scripts
-	$(BIN)/ruff format --check jazzgen tests scripts
+	@failed=0; for check in $(LINT_CHECKS); do \
+		echo "$$check"; $$check || { failed=1; echo "^^^ failed: $$check" >&2; }; \
+	done; exit $$failed
 
 clean:
-	rm -rf $(VENV) $(OUT) .pytest_cache
+	rm -rf $(VENV) $(OUT) .pytest_cache .mypy_cache

@@ -3,11 +3,13 @@
 - No function or method in the library is longer than `MAX_LINES` lines (from its `def`
   line, decorators excluded, to its last line; docstrings count).
 - The modules of jazzgen/ import each other without cycles, counting every import of a
-  jazzgen module wherever it stands (lazy imports inside functions too).
+  jazzgen module wherever it stands (lazy imports inside functions too, relative imports
+  resolved).
 
-Prints one line per problem and exits 1 when there is any.
+Prints one line per problem and exits 1 when there is any. `check_package(path)` runs both
+checks on any package directory (the tests use it on small temporary packages).
 
-    python scripts/check_structure.py [--max-lines 60]
+    python scripts/check_structure.py [--max-lines 60] [--package jazzgen]
 """
 
 from __future__ import annotations
@@ -22,31 +24,49 @@ PACKAGE = ROOT / "jazzgen"
 MAX_LINES = 60
 
 
-def module_name(path: Path) -> str:
-    parts = path.relative_to(ROOT).with_suffix("").parts
+def module_name(path: Path, root: Path = ROOT) -> str:
+    """Dotted module name of `path`, a .py file under `root` (the folder holding the package)."""
+    parts = path.relative_to(root).with_suffix("").parts
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
-def long_functions(path: Path, limit: int) -> list[str]:
+def long_functions(path: Path, limit: int, root: Path = ROOT) -> list[str]:
     """`file:line: name is N lines` for every function longer than `limit`."""
     problems = []
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             length = (node.end_lineno or node.lineno) - node.lineno + 1
             if length > limit:
-                where = f"{path.relative_to(ROOT)}:{node.lineno}"
+                where = f"{path.relative_to(root)}:{node.lineno}"
                 problems.append(f"{where}: {node.name} is {length} lines (max {limit})")
     return problems
 
 
-def imported_modules(path: Path, known: set[str]) -> set[str]:
-    """jazzgen modules that `path` imports (a `from pkg import module` counts as the module)."""
+def _absolute(node: ast.ImportFrom, module: str, is_package: bool) -> str:
+    """The absolute module that `from ... import` names (relative levels resolved)."""
+    if node.level == 0:
+        return node.module or ""
+    base = module.split(".")
+    # In a package's __init__, `.` is the package itself; in a module, its parent.
+    keep = len(base) - node.level + (1 if is_package else 0)
+    prefix = ".".join(base[: max(keep, 0)])
+    return f"{prefix}.{node.module}" if node.module else prefix
+
+
+def imported_modules(
+    path: Path, known: set[str], module: str = "", is_package: bool = False
+) -> set[str]:
+    """Modules in `known` that `path` (module `module`) imports.
+
+    `from pkg import module` counts as the module; `from pkg.mod import name` as pkg.mod.
+    """
     found: set[str] = set()
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+        if isinstance(node, ast.ImportFrom):
+            source = _absolute(node, module, is_package)
             for alias in node.names:
-                full = f"{node.module}.{alias.name}"
-                found.add(full if full in known else node.module)
+                full = f"{source}.{alias.name}"
+                found.add(full if full in known else source)
         elif isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)
     return found & known
@@ -87,16 +107,36 @@ def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
     return found
 
 
+def import_graph(package: Path) -> dict[str, set[str]]:
+    """Module name -> the package's modules it imports, for every .py file under `package`."""
+    root = package.parent
+    modules = {module_name(p, root): p for p in sorted(package.rglob("*.py"))}
+    known = set(modules)
+    return {
+        name: imported_modules(path, known, name, path.name == "__init__.py") - {name}
+        for name, path in modules.items()
+    }
+
+
+def check_package(package: Path, max_lines: int = MAX_LINES) -> list[str]:
+    """Every structure problem of the package directory `package`, one line each."""
+    package = Path(package).resolve()
+    problems = [
+        line
+        for path in sorted(package.rglob("*.py"))
+        for line in long_functions(path, max_lines, package.parent)
+    ]
+    for component in cycles(import_graph(package)):
+        problems.append("import cycle: " + " -> ".join(component))
+    return problems
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--max-lines", type=int, default=MAX_LINES)
+    parser.add_argument("--package", type=Path, default=PACKAGE, help="package directory")
     args = parser.parse_args(argv)
-    files = sorted(PACKAGE.rglob("*.py"))
-    modules = {module_name(p): p for p in files}
-    problems = [line for p in files for line in long_functions(p, args.max_lines)]
-    graph = {name: imported_modules(path, set(modules)) - {name} for name, path in modules.items()}
-    for component in cycles(graph):
-        problems.append("import cycle: " + " -> ".join(component))
+    problems = check_package(args.package, args.max_lines)
     for line in problems:
         print(line)
     return 1 if problems else 0

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import logging
 import math
-import os
-from collections.abc import Iterable, Sequence
-from typing import Any
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -28,6 +28,9 @@ from jazzgen.evaluation.metrics import (
     piece_metrics,
     segment_leadsheet,
 )
+
+if TYPE_CHECKING:
+    from rich.console import JustifyMethod
 
 logger = logging.getLogger(__name__)
 
@@ -45,7 +48,7 @@ logger = logging.getLogger(__name__)
 
 
 def load_leadsheets(
-    paths: Iterable[str | os.PathLike[str]], *, melody_track: int | str | None = None
+    paths: Iterable[str | Path], *, melody_track: int | str | None = None
 ) -> tuple[list[LeadSheet], list[dict[str, str]]]:
     """Read and cut every file; returns (lead sheets, skipped [{"path", "reason"}])."""
     from jazzgen.analysis.leadsheet import read_leadsheet
@@ -66,7 +69,7 @@ def load_leadsheets(
     return sheets, skipped
 
 
-def _summary(rows: Sequence[dict[str, float]]) -> dict[str, dict[str, float]]:
+def _summary(rows: Sequence[Mapping[str, Any]]) -> dict[str, dict[str, float]]:
     out = {}
     for name in FEATURES:
         x = np.array([r[name] for r in rows], dtype=float)
@@ -125,8 +128,8 @@ def evaluate_leadsheets(
 
 
 def evaluate_sets(
-    generated_paths: Iterable[str | os.PathLike[str]],
-    reference_paths: Iterable[str | os.PathLike[str]],
+    generated_paths: Iterable[str | Path],
+    reference_paths: Iterable[str | Path],
     *,
     melody_track: int | str | None = None,
     segment_bars: int = SEGMENT_BARS,
@@ -194,11 +197,12 @@ def report_table(result: dict[str, Any]):
         caption="OA: overlap of the reference intra-set and inter-set distance densities "
         "(1 = indistinguishable); KLD in nats (0 = same).",
     )
-    for name, justify in [
+    columns: list[tuple[str, JustifyMethod]] = [
         ("feature", "left"), ("generated mean ± sd", "right"), ("reference mean ± sd", "right"),
         ("intra gen", "right"), ("intra ref", "right"), ("inter", "right"),
         ("OA", "right"), ("KLD", "right"),
-    ]:  # fmt: skip
+    ]  # fmt: skip
+    for name, justify in columns:
         table.add_column(name, justify=justify, no_wrap=True)
     for name in FEATURES:
         gen = result["generated"]["summary"][name]

@@ -58,14 +58,15 @@ RIDE, HIHAT_PEDAL, KICK, SNARE = 51, 44, 36, 38
 # Comping rhythms for a span of at least 4 beats, in (start, length) beats; ".x" positions
 # use SWING_OFFBEAT. "Charleston", "push", "2 and 4", "and of 1 / and of 3", "1 and push".
 _O = SWING_OFFBEAT
-_PATTERNS_4 = (
+_Pattern = tuple[tuple[float, float], ...]
+_PATTERNS_4: tuple[_Pattern, ...] = (
     ((0.0, 1.2), (1.0 + _O, 0.8)),
     ((0.0, 0.9), (2.0 + _O, 1.0)),
     ((1.0, 0.5), (3.0, 0.5)),
     ((_O, 0.9), (2.0 + _O, 0.9)),
     ((0.0, 1.5), (3.0 + _O, 0.3)),
 )
-_PATTERNS_2 = (((0.0, 1.0),), ((_O, 1.0),), ((0.0, 0.5), (1.0 + _O, 0.3)))
+_PATTERNS_2: tuple[_Pattern, ...] = (((0.0, 1.0),), ((_O, 1.0),), ((0.0, 0.5), (1.0 + _O, 0.3)))
 
 
 def spans_of(bars: Sequence[Bar]) -> list[ChordSpan]:
