@@ -47,3 +47,21 @@ def test_python_dash_m() -> None:
     )
     assert proc.returncode == 0
     assert proc.stdout.strip() == f"jazzgen {__version__}"
+
+
+def test_generate_command_imports_no_tensorflow(tmp_path) -> None:
+    """`jazzgen generate` (numpy engine) starts without TensorFlow, Keras or music21."""
+    from jazzgen.generation.generate import default_model_dir
+
+    if not (default_model_dir() / "weights.npz").is_file():
+        pytest.skip("models/default has no weights.npz")
+    heavy = ("tensorflow", "keras", "music21")
+    args = ["generate", "--bars", "2", "--out", str(tmp_path / "s.mid")]
+    code = (
+        f"import sys; from jazzgen.cli import run; rc = run({args!r}); "
+        f"print('HEAVY', [m for m in {heavy!r} if m in sys.modules]); sys.exit(rc)"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert "HEAVY []" in proc.stdout
+    assert (tmp_path / "s.mid").is_file()

@@ -1,0 +1,95 @@
+"""`jazzgen preprocess`: encode MIDI/lead-sheet files into a corpus folder."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from jazzgen.cli.common import fail
+from jazzgen.cli.options import (
+    EndBar,
+    MelodyTrack,
+    StartBar,
+    force_option,
+    jobs_option,
+    options_from,
+)
+
+
+@dataclass(frozen=True)
+class PreprocessArgs:
+    """Parameters of `jazzgen preprocess`."""
+
+    inputs: Annotated[list[str], typer.Argument(help="MIDI/MusicXML/ABC files or folders.")]
+    out: Annotated[str, typer.Option("--out", help="Corpus directory to write.")]
+    jobs: Annotated[int | None, jobs_option("Worker processes (default: all cores).")] = None
+    melody_track: MelodyTrack = None
+    start_bar: StartBar = None
+    end_bar: EndBar = None
+    force: Annotated[bool, force_option("Write into a non-empty folder that is not a corpus.")] = (
+        False
+    )
+
+
+def preprocess_command(args: PreprocessArgs) -> None:
+    """Encode MIDI/lead-sheet files into a corpus folder for `jazzgen train`.
+
+    Folders are searched recursively for .mid .midi .xml .mxl .musicxml .abc files. Files
+    are encoded in parallel; results are cached by file content in OUT/cache, so a rerun
+    (with --force to replace the corpus) only encodes new or changed files. Writes
+    OUT/vocab.json, OUT/corpus.jsonl and OUT/report.json. Unusable files are skipped with
+    a reason; the exit code is 1 only when no file is usable.
+
+    \b
+    Example:
+      jazzgen preprocess my_midi/ extra/tune.mid --out data/corpus --jobs 2
+    """
+    from jazzgen.corpus.preprocess import EncodeOptions, build_corpus
+    from jazzgen.corpus.store import CACHE_DIR, save_corpus
+    from jazzgen.io.files import collect_inputs
+
+    out_dir = Path(args.out)
+    _check_out_dir(args.out, args.force)
+    if args.jobs is not None and args.jobs < 1:
+        fail(f"--jobs must be >= 1, got {args.jobs}")
+    options = options_from(EncodeOptions, args)
+    paths = collect_inputs(args.inputs)
+    if not paths:
+        fail("no input files found (looked for .mid .midi .xml .mxl .musicxml .abc)")
+    cache_dir = out_dir / CACHE_DIR
+    if sys.stderr.isatty():
+        with typer.progressbar(length=len(paths), label="encoding", file=sys.stderr) as bar:
+            pieces, report = build_corpus(
+                paths, jobs=args.jobs, cache_dir=cache_dir, options=options, progress=bar.update
+            )
+    else:
+        pieces, report = build_corpus(paths, jobs=args.jobs, cache_dir=cache_dir, options=options)
+    for entry in report["files"]:
+        if entry["status"] != "ok":
+            typer.echo(f"skipped {entry['path']}: {entry['reason']}", err=True)
+    if not pieces:
+        fail(f"no usable input ({report['skipped']} files skipped)")
+    vocab = save_corpus(out_dir, pieces, report)
+    bars = sum(len(p.bars) for p in pieces)
+    tokens = sum(p.token_count for p in pieces)
+    typer.echo(
+        f"{report['ok']} files ok, {report['skipped']} skipped ({report['cached']} from cache): "
+        f"{bars} bars, {tokens} tokens, vocabulary {len(vocab)} -> {out_dir}"
+    )
+
+
+def _check_out_dir(out: str, force: bool) -> None:
+    """Fail unless folder `out` is absent, empty, or may be replaced (`force`)."""
+    from jazzgen.corpus.store import is_corpus_dir
+
+    out_dir = Path(out)
+    if out_dir.exists() and not out_dir.is_dir():
+        fail(f"--out {out} is a file, not a folder")
+    if out_dir.is_dir() and any(out_dir.iterdir()) and not force:
+        if is_corpus_dir(out_dir):
+            fail(f"--out {out} already holds a corpus: pass --force to replace it")
+        fail(f"--out {out} is not empty and not a jazzgen corpus: pass --force to write there")

@@ -1,0 +1,173 @@
+"""`jazzgen train`: train a model on MIDI files (or a corpus) and write a model bundle."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from jazzgen.cli.common import fail
+from jazzgen.cli.options import (
+    EndBar,
+    MelodyTrack,
+    StartBar,
+    force_option,
+    jobs_option,
+    options_from,
+    seed_option,
+    shared_fields,
+)
+
+if TYPE_CHECKING:
+    from jazzgen.training.config import ModelConfig, TrainConfig
+    from jazzgen.training.train import TrainResult
+
+
+# Fields named like a ModelConfig or TrainConfig field override it (None = keep it); the
+# melody track and bar range go to EncodeOptions; the rest is about this run.
+@dataclass(frozen=True)
+class TrainArgs:
+    """Parameters of `jazzgen train`."""
+
+    inputs: Annotated[
+        list[str],
+        typer.Argument(
+            metavar="INPUT",
+            help="MIDI/MusicXML/ABC files or folders, or one `jazzgen preprocess` directory.",
+        ),
+    ]
+    out: Annotated[str, typer.Option("--out", "-o", metavar="BUNDLE", help="Bundle dir to write.")]
+    preset: Annotated[str, typer.Option("--preset", help="course | default.")] = "default"
+    epochs: Annotated[int | None, typer.Option("--epochs", help="Training epochs.")] = None
+    tx: Annotated[int | None, typer.Option("--tx", help="Window length Tx in tokens.")] = None
+    units: Annotated[
+        int | None, typer.Option("--units", help="Units per recurrent layer (n_a).")
+    ] = None
+    layers: Annotated[int | None, typer.Option("--layers", help="Stacked recurrent layers.")] = None
+    dropout: Annotated[
+        float | None, typer.Option("--dropout", help="Dropout after each layer.")
+    ] = None
+    cell: Annotated[str | None, typer.Option("--cell", help="lstm | gru.")] = None
+    chord_input: Annotated[
+        bool | None,
+        typer.Option("--chord-input/--no-chord-input", help="Feed the chord of each step."),
+    ] = None
+    batch_size: Annotated[int | None, typer.Option("--batch-size", help="Windows per batch.")] = (
+        None
+    )
+    lr: Annotated[float | None, typer.Option("--lr", help="Adam learning rate.")] = None
+    val_fraction: Annotated[
+        float | None,
+        typer.Option("--val-fraction", help="Held-out share of pieces (or bars of one piece)."),
+    ] = None
+    patience: Annotated[
+        int | None, typer.Option("--patience", help="Early stopping patience (0=off).")
+    ] = None
+    windows_per_epoch: Annotated[
+        int | None,
+        typer.Option("--windows-per-epoch", help="Windows drawn per epoch (0 = all; course: 60)."),
+    ] = None
+    seed: Annotated[int | None, seed_option("Random seed.")] = None
+    resume: Annotated[
+        bool, typer.Option("--resume", help="Continue the run in BUNDLE.partial.")
+    ] = False
+    arch: Annotated[
+        str | None, typer.Option("--arch", help="fused | course (unrolled baseline).")
+    ] = None
+    strategy: Annotated[
+        str | None, typer.Option("--strategy", help="default | mirrored | multiworker.")
+    ] = None
+    tensorboard: Annotated[
+        str | None, typer.Option("--tensorboard", metavar="DIR", help="Log dir.")
+    ] = None
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False
+    force: Annotated[bool, force_option("Overwrite BUNDLE / restart a run.")] = False
+    melody_track: MelodyTrack = None
+    start_bar: StartBar = None
+    end_bar: EndBar = None
+    jobs: Annotated[int | None, jobs_option("Encoding processes (default: CPUs).", "-j")] = None
+
+
+def train_command(args: TrainArgs) -> None:
+    """Train a model on MIDI files (or a preprocessed corpus) and write a model bundle.
+
+    The bundle directory holds model.keras, vocab.json, config.json, history.csv and
+    metrics.json. Training runs in BUNDLE.partial/ (checkpoint after every epoch); an
+    interrupted run continues with --resume. The bundle appears only when training is
+    complete; an existing one is replaced only with --force. Options override the preset
+    (with --resume, they override the interrupted run's settings; --preset is ignored).
+
+    \b
+    Example:
+      jazzgen train my_midi_folder/ --out models/mine
+      jazzgen train tune.mid --start-bar 120 --end-bar 137 --preset course --out models/c
+    """
+    from pathlib import Path
+
+    from jazzgen.corpus.preprocess import EncodeOptions, load_training_corpus
+    from jazzgen.training.config import preset
+    from jazzgen.training.tf_runtime import import_tensorflow
+
+    if Path(args.out).exists() and not args.force:
+        fail(f"{args.out} already exists: use --force to overwrite it")
+    options = options_from(EncodeOptions, args)
+    if not args.resume:  # bad option values fail before any encoding or TensorFlow start-up
+        model_config, train_config = train_configs(preset(args.preset), args)
+    pieces, vocab, encode, skipped = load_training_corpus(
+        args.inputs, options=options, jobs=args.jobs
+    )
+    import_tensorflow()  # removed once training.train imports TensorFlow quietly itself
+    from jazzgen.training import train as training
+
+    if args.resume:
+        model_config, train_config = train_configs(training.load_run(args.out)[:2], args)
+    for item in skipped:
+        typer.echo(f"skipped {item['path']}: {item['reason']}", err=True)
+    if not args.quiet:
+        tokens = sum(p.token_count for p in pieces)
+        typer.echo(
+            f"training on {len(pieces)} piece(s), {tokens} tokens, {len(vocab)} token types "
+            f"({model_config.arch} {model_config.cell} x{model_config.layers}, "
+            f"{model_config.units} units, Tx {model_config.tx})"
+        )
+    result = training.train(
+        pieces,
+        vocab,
+        model_config,
+        train_config,
+        args.out,
+        force=args.force,
+        resume=args.resume,
+        tensorboard=args.tensorboard,
+        verbose=0 if args.quiet else "auto",
+        encode=encode,
+    )
+    _print_result(result)
+
+
+def train_configs(
+    base: tuple[ModelConfig, TrainConfig], args: TrainArgs
+) -> tuple[ModelConfig, TrainConfig]:
+    """`base` (a preset, or the interrupted run's configs) with the options given in `args`."""
+    from jazzgen.training.config import ModelConfig, TrainConfig, override
+
+    base_model, base_train = base
+    return (
+        override(base_model, **shared_fields(ModelConfig, args)),
+        override(base_train, **shared_fields(TrainConfig, args)),
+    )
+
+
+def _print_result(result: TrainResult) -> None:
+    """Warnings on stderr, then one summary line: epochs, time, validation (or training) NLL."""
+    m = result.metrics
+    for warning in m["warnings"]:
+        typer.echo(f"warning: {warning}", err=True)
+    summary = f"wrote {result.out}: {m['epochs_run']} epochs in {m['wall_seconds']:.1f} s"
+    if m["val_nll"] is not None:
+        summary += f", validation NLL {m['val_nll']:.3f} nats/token"
+        summary += f" (perplexity {m['val_perplexity']:.2f})"
+    elif m["train_nll"] is not None:
+        summary += f", training NLL {m['train_nll']:.3f} nats/token (no validation)"
+    typer.echo(summary)
