@@ -1,0 +1,419 @@
+"""The Weimar Jazz Database (WJazzD): its SQLite file read into typed values.
+
+The file is the official `wjazzd.db` of the Jazzomat Research Project (MeloSpy's schema):
+`solo_info` (one row per solo), `melody` (one row per note, with its metric position) and
+`beats` (one row per beat, with the chord and the time signature where they change). Only
+the columns named in `REQUIRED_COLUMNS` (selected by name) are needed; others may be
+missing, and NULLs are tolerated: a melody row whose pitch or metric position is NULL is
+left out and counted, a NULL duration or beat duration is filled in later, NULL text is ''.
+The file is opened read-only (SQLite URI `mode=ro`), never written.
+
+    list_solos(path) -> [SoloInfo]                  one row per solo, with bars and notes
+    read_solos(path, melids) -> [Solo]              notes and beats of those solos
+    SoloFilter(performer=..., ...).select(infos)    the --performer/--instrument/... filters
+
+Units: `onset`, `duration` and `beatdur` in seconds (as in the database); `bar` counts
+from 1 (pickups are 0 and below), `beat` and `tatum` from 1; a note sits at tatum `tatum`
+of `division` equal tatums of beat `beat` in a bar of `num`/`denom`.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import closing, contextmanager
+from dataclasses import dataclass, field
+from itertools import groupby
+from pathlib import Path
+from typing import NamedTuple
+from urllib.parse import quote
+
+from jazzgen.core.chord_symbols import parse_chord_symbol
+from jazzgen.core.errors import ChordSymbolError, ConfigError, InputFileError
+from jazzgen.core.harmony import Chord
+
+SQLITE_MAGIC = b"SQLite format 3\x00"
+"""The first 16 bytes of every SQLite 3 database file."""
+
+DATABASE_SUFFIXES = (".db", ".sqlite", ".sqlite3")
+"""File names that are taken for a database even before their content is read."""
+
+REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
+    "solo_info": (
+        "melid", "performer", "title", "instrument", "style", "rhythmfeel", "key",
+        "signature", "avgtempo",
+    ),
+    "melody": (
+        "melid", "onset", "pitch", "duration", "bar", "beat", "tatum", "division", "num",
+        "denom",
+    ),
+    "beats": ("melid", "onset", "bar", "beat", "signature", "chord"),
+}  # fmt: skip
+"""The tables and columns jazzgen reads (everything else in the file is ignored)."""
+
+OPTIONAL_COLUMNS: dict[str, tuple[str, ...]] = {"melody": ("beatdur",)}
+"""Columns read when present (NULL when the file lacks them)."""
+
+_IN_CHUNK = 500  # melids per `IN (...)` query: far below SQLite's variable limit
+
+
+class MelodyEvent(NamedTuple):
+    """One melody row: a note and its metric position (see module doc for units)."""
+
+    onset: float  # seconds
+    pitch: int
+    duration: float | None  # seconds; None when NULL
+    bar: int
+    beat: int
+    tatum: int
+    division: int
+    num: int | None  # meter of the note's bar, None when NULL
+    denom: int | None
+    beatdur: float | None  # seconds of the note's beat; None when NULL or absent
+
+
+class BeatEvent(NamedTuple):
+    """One beats row. `signature` and `chord` are set only where they change (else None)."""
+
+    onset: float  # seconds
+    bar: int
+    beat: int
+    signature: str | None
+    chord: str | None
+
+
+@dataclass(frozen=True)
+class SoloInfo:
+    """One solo as `jazzgen inspect wjazzd.db` lists it (text fields '' when NULL)."""
+
+    melid: int
+    performer: str
+    title: str
+    instrument: str  # WJazzD code: ts, as, tp, tb, ss, cl, vib, p, g, bs, cor, bcl, ...
+    style: str  # SWING, BEBOP, COOL, HARDBOP, POSTBOP, FREE, FUSION, TRADITIONAL
+    rhythmfeel: str  # SWING, LATIN, FUNK, TWOBEAT, BALLAD, ...
+    key: str  # e.g. 'Bb-maj', 'C-min', '' (unknown)
+    signature: str  # e.g. '4/4'; '' for free solos
+    avgtempo: float | None  # beats per minute, as the database gives it
+    bars: int  # bars from the first to the last bar with a note
+    notes: int  # melody rows
+
+    def to_dict(self) -> dict[str, object]:
+        return {name: getattr(self, name) for name in self.__dataclass_fields__}
+
+
+@dataclass(frozen=True)
+class Solo:
+    """One solo: its info row, its notes (by onset) and its beats (by onset)."""
+
+    info: SoloInfo
+    notes: tuple[MelodyEvent, ...]
+    beats: tuple[BeatEvent, ...]
+    null_notes: int = 0  # melody rows left out: NULL pitch, bar, beat, tatum or division
+
+
+# --- opening and checking ------------------------------------------------------------------
+
+
+def is_database_path(path: str | Path) -> bool:
+    """True when `path` names an SQLite file: a database suffix, or the SQLite header."""
+    path = Path(path)
+    if path.suffix.lower() in DATABASE_SUFFIXES:
+        return True
+    try:
+        with path.open("rb") as handle:
+            return handle.read(len(SQLITE_MAGIC)) == SQLITE_MAGIC
+    except OSError:
+        return False
+
+
+@contextmanager
+def open_database(path: str | Path) -> Iterator[sqlite3.Connection]:
+    """A read-only connection to the WJazzD file `path`, closed on exit.
+
+    Raises InputFileError with one line when the file is missing, is not an SQLite
+    database, or lacks tables/columns of `REQUIRED_COLUMNS` (all of them listed).
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InputFileError(path, "no such file")
+    uri = f"file:{quote(str(path.resolve()))}?mode=ro"
+    try:
+        connection = sqlite3.connect(uri, uri=True)
+    except sqlite3.Error as exc:
+        raise InputFileError(path, f"cannot open the database: {exc}") from None
+    with closing(connection):
+        _check_schema(connection, path)
+        yield connection
+
+
+def _columns(connection: sqlite3.Connection, table: str) -> set[str]:
+    return {row[1].lower() for row in connection.execute(f"PRAGMA table_info({table})")}
+
+
+def _check_schema(connection: sqlite3.Connection, path: Path) -> None:
+    """Raise InputFileError naming every missing table and column."""
+    try:
+        found = {table: _columns(connection, table) for table in REQUIRED_COLUMNS}
+    except sqlite3.DatabaseError as exc:  # "file is not a database"
+        raise InputFileError(path, f"not an SQLite database ({exc})") from None
+    tables = [table for table, columns in found.items() if not columns]
+    columns = [
+        f"{table}.{column}"
+        for table, wanted in REQUIRED_COLUMNS.items()
+        if found[table]
+        for column in wanted
+        if column not in found[table]
+    ]
+    if tables or columns:
+        problems = []
+        if tables:
+            problems.append(f"missing table(s) {', '.join(tables)}")
+        if columns:
+            problems.append(f"missing column(s) {', '.join(columns)}")
+        raise InputFileError(path, f"not a Weimar Jazz Database file: {'; '.join(problems)}")
+
+
+# --- solo_info -------------------------------------------------------------------------------
+
+
+def _text(value: object) -> str:
+    return "" if value is None else str(value).strip()
+
+
+def list_solos(path: str | Path) -> list[SoloInfo]:
+    """Every solo of the file, by melid, with its bar and note counts (from `melody`)."""
+    with open_database(path) as connection:
+        counts = {
+            melid: (notes, (high - low + 1) if notes else 0)
+            for melid, notes, low, high in connection.execute(
+                "SELECT melid, COUNT(pitch), MIN(bar), MAX(bar) FROM melody "
+                "WHERE pitch IS NOT NULL AND bar IS NOT NULL GROUP BY melid"
+            )
+        }
+        rows = connection.execute(
+            "SELECT melid, performer, title, instrument, style, rhythmfeel, key, signature, "
+            "avgtempo FROM solo_info WHERE melid IS NOT NULL ORDER BY melid"
+        ).fetchall()
+    infos = []
+    for melid, performer, title, instrument, style, feel, key, signature, avgtempo in rows:
+        notes, bars = counts.get(melid, (0, 0))
+        infos.append(
+            SoloInfo(
+                melid=int(melid),
+                performer=_text(performer),
+                title=_text(title),
+                instrument=_text(instrument),
+                style=_text(style),
+                rhythmfeel=_text(feel),
+                key=_text(key),
+                signature=_text(signature),
+                avgtempo=float(avgtempo) if isinstance(avgtempo, (int, float)) else None,
+                bars=bars,
+                notes=notes,
+            )
+        )
+    return infos
+
+
+# --- melody and beats --------------------------------------------------------------------------
+
+
+def _melody_query(connection: sqlite3.Connection) -> str:
+    columns = list(REQUIRED_COLUMNS["melody"])
+    present = _columns(connection, "melody")
+    columns += [c if c in present else f"NULL AS {c}" for c in OPTIONAL_COLUMNS["melody"]]
+    return f"SELECT {', '.join(columns)} FROM melody"
+
+
+def _chunks(melids: Sequence[int]) -> Iterator[Sequence[int]]:
+    for start in range(0, len(melids), _IN_CHUNK):
+        yield melids[start : start + _IN_CHUNK]
+
+
+def _rows(
+    connection: sqlite3.Connection, select: str, melids: Sequence[int] | None
+) -> Iterator[tuple]:
+    """Rows of `select` for the solos `melids` (None: all), by melid, onset, rowid."""
+    order = " ORDER BY melid, onset, rowid"
+    if melids is None:
+        yield from connection.execute(select + " WHERE melid IS NOT NULL" + order)
+        return
+    for chunk in _chunks(sorted(set(melids))):
+        marks = ",".join("?" * len(chunk))
+        yield from connection.execute(f"{select} WHERE melid IN ({marks}){order}", chunk)
+
+
+def _melody_events(rows: Iterable[tuple]) -> tuple[list[MelodyEvent], int]:
+    """Typed melody rows of one solo, and how many were left out for NULLs."""
+    events, dropped = [], 0
+    for _melid, onset, pitch, duration, bar, beat, tatum, division, num, denom, beatdur in rows:
+        if None in (onset, pitch, bar, beat, tatum, division):
+            dropped += 1
+            continue
+        events.append(
+            MelodyEvent(
+                float(onset),
+                round(pitch),
+                None if duration is None else float(duration),
+                int(bar),
+                int(beat),
+                int(tatum),
+                int(division),
+                None if num is None else int(num),
+                None if denom is None else int(denom),
+                None if beatdur is None else float(beatdur),
+            )
+        )
+    return events, dropped
+
+
+def _beat_events(rows: Iterable[tuple]) -> list[BeatEvent]:
+    events = []
+    for _melid, onset, bar, beat, signature, chord in rows:
+        if None in (onset, bar, beat):
+            continue
+        events.append(
+            BeatEvent(
+                float(onset), int(bar), int(beat), _text(signature) or None, _text(chord) or None
+            )
+        )
+    return events
+
+
+def read_solos(path: str | Path, melids: Sequence[int] | None = None) -> list[Solo]:
+    """The solos `melids` (None: every solo) with their notes and beats, by melid.
+
+    Each table is read once (one query per 500 melids). A melid that is not in
+    `solo_info` raises ConfigError.
+    """
+    infos = {info.melid: info for info in list_solos(path)}
+    if melids is not None:
+        unknown = sorted(set(melids) - set(infos))
+        if unknown:
+            raise ConfigError(f"{path}: no solo with melid {', '.join(map(str, unknown))}")
+    with open_database(path) as connection:
+        melody = {
+            melid: _melody_events(rows)
+            for melid, rows in groupby(
+                _rows(connection, _melody_query(connection), melids), key=lambda r: r[0]
+            )
+        }
+        beats_select = "SELECT melid, onset, bar, beat, signature, chord FROM beats"
+        beats = {
+            melid: _beat_events(rows)
+            for melid, rows in groupby(_rows(connection, beats_select, melids), key=lambda r: r[0])
+        }
+    wanted = sorted(infos) if melids is None else sorted(set(melids))
+    solos = []
+    for melid in wanted:
+        notes, dropped = melody.get(melid, ([], 0))
+        solos.append(Solo(infos[melid], tuple(notes), tuple(beats.get(melid, ())), dropped))
+    return solos
+
+
+# --- filters -----------------------------------------------------------------------------------
+
+
+FILTER_FIELDS = ("performer", "instrument", "style", "rhythmfeel")
+"""SoloInfo fields the --performer/--instrument/--style/--rhythmfeel options select on."""
+
+
+@dataclass(frozen=True)
+class SoloFilter:
+    """Which solos to use: each field a set of accepted values (empty: any), matched
+    case-insensitively against the database's values; `solo` holds melids."""
+
+    performer: tuple[str, ...] = ()
+    instrument: tuple[str, ...] = ()
+    style: tuple[str, ...] = ()
+    rhythmfeel: tuple[str, ...] = ()
+    solo: tuple[int, ...] = field(default=())
+
+    def __post_init__(self) -> None:
+        for name in (*FILTER_FIELDS, "solo"):  # lists from the command line become tuples
+            object.__setattr__(self, name, tuple(getattr(self, name) or ()))
+
+    @property
+    def is_empty(self) -> bool:
+        return not any(getattr(self, name) for name in (*FILTER_FIELDS, "solo"))
+
+    def select(self, infos: Sequence[SoloInfo]) -> list[SoloInfo]:
+        """The solos every non-empty field accepts (melid order).
+
+        Raises ConfigError for a value the database does not have, listing the valid ones
+        (an unknown --solo melid lists the range of melids).
+        """
+        chosen = list(infos)
+        for name in FILTER_FIELDS:
+            wanted = getattr(self, name)
+            if not wanted:
+                continue
+            valid = sorted({getattr(info, name) for info in infos if getattr(info, name)})
+            lower = {value.lower() for value in valid}
+            unknown = [value for value in wanted if value.strip().lower() not in lower]
+            if unknown:
+                raise ConfigError(
+                    f"unknown --{name} {', '.join(map(repr, unknown))}: "
+                    f"valid values are {', '.join(valid)}"
+                )
+            accepted = {value.strip().lower() for value in wanted}
+            chosen = [info for info in chosen if getattr(info, name).lower() in accepted]
+        if self.solo:
+            melids = {info.melid for info in infos}
+            unknown_ids = [m for m in self.solo if m not in melids]
+            if unknown_ids:
+                low, high = min(melids, default=0), max(melids, default=0)
+                raise ConfigError(
+                    f"unknown --solo {', '.join(map(str, unknown_ids))}: the database has "
+                    f"{len(melids)} solos with melids {low}..{high} (see `jazzgen inspect`)"
+                )
+            chosen = [info for info in chosen if info.melid in set(self.solo)]
+        return chosen
+
+
+# --- chord labels --------------------------------------------------------------------------------
+
+NO_CHORD_LABEL = "NC"
+"""WJazzD's label for "no chord" (free playing, breaks)."""
+
+# WJazzD's chord dialect: root, a quality mark (- minor, o diminished, + augmented, sus,
+# m7b5), j (major seventh), 6 / 69 / 7, then extensions with their accidental after the
+# number (9b = b9, 11# = #11), alt, and an optional slash bass: C-7, Ebj7, C79b, Fsus7913.
+_LABEL_RE = re.compile(
+    r"(?P<root>[A-G][#b]?)(?P<mark>m7b5|sus|-|o|\+)?(?P<major>j)?(?P<number>69|6|7)?"
+    r"(?P<extensions>(?:(?:9|11|13)[#b]?)*)(?P<alt>alt)?(?:/[A-G][#b]?)?"
+)
+# (quality mark, j, number) -> the suffix `parse_chord_symbol` reads. Extensions, alt and
+# the bass do not change the quality (the qualities have no alterations).
+_SUFFIXES = {
+    ("", "", ""): "", ("-", "", ""): "m", ("o", "", ""): "dim", ("+", "", ""): "aug",
+    ("sus", "", ""): "sus4", ("m7b5", "", ""): "m7b5",
+    ("", "", "6"): "6", ("", "", "69"): "6", ("-", "", "6"): "m6", ("-", "", "69"): "m6",
+    ("", "", "7"): "7", ("-", "", "7"): "m7", ("o", "", "7"): "dim7", ("+", "", "7"): "aug",
+    ("sus", "", "7"): "7sus4", ("", "j", "7"): "maj7", ("-", "j", "7"): "mM7",
+    ("+", "j", "7"): "aug",
+}  # fmt: skip
+
+
+@functools.lru_cache(maxsize=4096)
+def wjazzd_chord(label: str) -> Chord | None:
+    """The chord of a WJazzD chord label ('C-7', 'Ebj7', 'C79b', 'Bb/D'); None for 'NC'.
+
+    The one place where the database's chord dialect is read. Raises ChordSymbolError
+    naming the label when it is not in the dialect.
+    """
+    text = label.strip()
+    if text.upper() == NO_CHORD_LABEL:
+        return None
+    match = _LABEL_RE.fullmatch(text)
+    key = (
+        None
+        if match is None
+        else (match["mark"] or "", match["major"] or "", match["number"] or "")
+    )
+    if match is None or key not in _SUFFIXES or (match["extensions"] and not match["number"]):
+        raise ChordSymbolError(f"unknown WJazzD chord label {label!r}")
+    return parse_chord_symbol(match["root"] + _SUFFIXES[key])
