@@ -130,11 +130,11 @@ def make_wjazzd(
         connection.execute(f"CREATE TABLE {table}({', '.join(kept)})")
     for solo in solos:
         melody, beats = _rows(solo)
-        _insert(connection, "melody", drop_columns,
-                ("melid", "onset", "pitch", "duration", "division", "bar", "beat", "tatum",
-                 "subtatum", "num", "denom", "beatdur"), melody, drop_tables)  # fmt: skip
-        _insert(connection, "beats", drop_columns,
-                ("melid", "onset", "bar", "beat", "signature", "chord"), beats, drop_tables)  # fmt: skip
+        melody_names = ("melid", "onset", "pitch", "duration", "division", "bar", "beat",
+                        "tatum", "subtatum", "num", "denom", "beatdur")  # fmt: skip
+        beats_names = ("melid", "onset", "bar", "beat", "signature", "chord")
+        _insert(connection, "melody", drop_columns, melody_names, melody, drop_tables)
+        _insert(connection, "beats", drop_columns, beats_names, beats, drop_tables)
         first_meter = solo.meters[min(solo.meters)]
         info = (solo.melid, solo.performer, solo.title, "", 1, solo.instrument, solo.style,
                 solo.qpm, "MEDIUM", solo.rhythmfeel, solo.key, first_meter, "", 1)  # fmt: skip
