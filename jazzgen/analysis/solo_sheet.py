@@ -108,6 +108,8 @@ class _LayoutBar(NamedTuple):
 class _Placed(NamedTuple):
     """A note at its metric position: exact (steps, as a fraction) and on the grid."""
 
+    exact: float  # exact onset in steps (sort key)
+    onset: float  # seconds (sort key for equal positions)
     exact_numerator: int  # exact onset = exact_numerator / exact_denominator steps
     exact_denominator: int
     step: int  # rounded onset, steps from the first bar
@@ -151,6 +153,11 @@ def _bar_meters(solo: Solo) -> dict[int, tuple[int, int]]:
     return meters
 
 
+def _bar_steps(numerator: int, denominator: int) -> int:
+    """Grid steps of a bar (TimeSignature.bar_steps without making one)."""
+    return round(numerator * 4 * GRID_STEPS_PER_QUARTER / denominator)
+
+
 class _Layout(NamedTuple):
     bars: list[_LayoutBar]
     # WJazzD bar number -> (index of its layout bar, steps from that bar's start, its meter)
@@ -183,7 +190,7 @@ def _layout(meters: dict[int, tuple[int, int]]) -> _Layout:
         offset = 0
         for number in group:
             where[number] = (len(bars), offset, meters[number])
-            offset += TimeSignature(*meters[number]).bar_steps
+            offset += _bar_steps(*meters[number])
         numerator = sum(meters[n][0] for n in group)
         bars.append(_LayoutBar(group[0], step, numerator, meters[group[0]][1]))
         regrouped += run if run > 1 else 0
@@ -199,21 +206,30 @@ def _layout(meters: dict[int, tuple[int, int]]) -> _Layout:
 
 
 def _place_notes(solo: Solo, layout: _Layout) -> tuple[list[_Placed], int]:
-    """Every note at its exact metric position and its grid step (onset order), and how
+    """Every note at its exact metric position and its grid step (metric order), and how
     many notes lie outside their bar (beat > numerator, tatum > division: left out)."""
-    placed, bad = [], 0
     steps_per_whole = 4 * GRID_STEPS_PER_QUARTER
+    # WJazzD bar -> (its first step, numerator, denominator)
+    bases = {
+        number: (layout.bars[index].start_step + offset, numerator, denominator)
+        for number, (index, offset, (numerator, denominator)) in layout.where.items()
+    }
+    placed, bad = [], 0
     for note in solo.notes:
-        index, offset, (numerator, denominator) = layout.where[note.bar]
-        if not (1 <= note.beat <= numerator and 1 <= note.tatum <= note.division):
+        base, numerator, denominator = bases[note.bar]
+        division = note.division
+        if not (0 < note.beat <= numerator and 0 < note.tatum <= division):
             bad += 1
             continue
-        within = ((note.beat - 1) * note.division + note.tatum - 1) * steps_per_whole
-        exact_den = note.division * denominator
-        exact_num = (layout.bars[index].start_step + offset) * exact_den + within
+        exact_den = division * denominator
+        within = ((note.beat - 1) * division + note.tatum - 1) * steps_per_whole
+        exact_num = base * exact_den + within
         step = (2 * exact_num + exact_den) // (2 * exact_den)  # round half up
-        placed.append(_Placed(exact_num, exact_den, step, 4.0 / denominator, note))
-    placed.sort(key=lambda p: (p.exact_numerator / p.exact_denominator, p.event.onset))
+        exact = exact_num / exact_den
+        placed.append(
+            _Placed(exact, note.onset, exact_num, exact_den, step, 4.0 / denominator, note)
+        )
+    placed.sort()  # metric order (then onset): the same as onset order but for odd data
     return placed, bad
 
 
@@ -320,7 +336,7 @@ def _allowed_bars(layout: _Layout, harmony: _Harmony) -> tuple[int, int]:
 
 def _bar_end(bars: Sequence[_LayoutBar], index: int) -> int:
     bar = bars[index]
-    return bar.start_step + TimeSignature(bar.numerator, bar.denominator).bar_steps
+    return bar.start_step + _bar_steps(bar.numerator, bar.denominator)
 
 
 def _sheet_bars(layout: _Layout, first: int, last: int, harmony: _Harmony) -> tuple[list[Bar], int]:
@@ -392,30 +408,28 @@ def _melody(
     """Notes (grid onsets, sounding ends) and their articulation (module doc)."""
     notes: list[Note] = []
     articulation: list[float | None] = []
-    for i, item in enumerate(placed):
+    local, median = timing.beat_seconds, timing.median_seconds
+    for item, following in zip(placed, [*placed[1:], None], strict=True):
         event = item.event
+        duration = event.duration
         start_beat = (item.step - origin) / GRID_STEPS_PER_QUARTER
-        following = placed[i + 1] if i + 1 < len(placed) else None
-        next_beat = (
-            None if following is None else (following.step - origin) / GRID_STEPS_PER_QUARTER
-        )
-        ioi = None if following is None else following.event.onset - event.onset
-        beat_seconds = event.beatdur or timing.beat_seconds.get((event.bar, event.beat))
-        beat_seconds = beat_seconds or timing.median_seconds
-        if event.duration is None or not beat_seconds:
-            end_beat = next_beat if next_beat is not None else start_beat + item.beat_quarters
-            seconds = event.duration if event.duration is not None else 0.0
+        beat_seconds = event.beatdur or local.get((event.bar, event.beat)) or median
+        if duration is None or not beat_seconds:
+            end_beat = start_beat + item.beat_quarters
         else:
-            end_beat = start_beat + event.duration / beat_seconds * item.beat_quarters
-            seconds = event.duration
-        if next_beat is not None:
-            end_beat = min(end_beat, next_beat)
+            end_beat = start_beat + duration / beat_seconds * item.beat_quarters
+        ratio = None
+        if following is not None:
+            next_beat = (following.step - origin) / GRID_STEPS_PER_QUARTER
+            if duration is None or end_beat > next_beat:
+                end_beat = next_beat  # monophonic; a NULL duration is legato
+            ioi = following.event.onset - event.onset
+            if duration is not None and ioi > 0:
+                ratio = round(duration / ioi, 4)
         end_beat = max(end_beat, start_beat + MIN_NOTE_BEATS)
-        notes.append(
-            Note(event.pitch, start_beat, end_beat, start=event.onset, end=event.onset + seconds)
-        )
-        ratio = None if event.duration is None or not ioi or ioi <= 0 else event.duration / ioi
-        articulation.append(None if ratio is None else round(ratio, 4))
+        end = event.onset + (duration or 0.0)
+        notes.append(Note(event.pitch, start_beat, end_beat, start=event.onset, end=end))
+        articulation.append(ratio)
     return tuple(notes), tuple(articulation)
 
 
@@ -454,16 +468,13 @@ def _beat_quarters(meters: dict[int, tuple[int, int]]) -> float:
 
 def _in_region(
     placed: Sequence[_Placed], layout: _Layout, first: int, last: int
-) -> tuple[list[_Placed], int, int]:
+) -> tuple[Sequence[_Placed], int, int]:
     """Notes whose bar is in first..last; and the notes and bars left out."""
-    inside, outside_bars = [], set()
-    for item in placed:
-        index = layout.bar_of(item.step)
-        if first <= index <= last:
-            inside.append(item)
-        else:
-            outside_bars.add(index)
-    return inside, len(placed) - len(inside), len(outside_bars)
+    steps = [item.step for item in placed]
+    low = bisect.bisect_left(steps, layout.starts[first])
+    high = bisect.bisect_left(steps, _bar_end(layout.bars, last))
+    outside = [*steps[:low], *steps[high:]]
+    return placed[low:high], len(outside), len({layout.bar_of(step) for step in outside})
 
 
 def solo_leadsheet(solo: Solo, source: str) -> SoloSheet:

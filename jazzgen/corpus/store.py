@@ -16,8 +16,10 @@ On-disk format of a corpus directory DIR:
 
 Additions (backwards compatible, written only when needed): a bar object may carry
 `"time_signature": "3/4"` when its meter differs from the piece's (files with meter
-changes); `report.json` also has `"cached": K` (files answered from the cache) and
-`"settings"` (the encode options used).
+changes); a piece may carry `"performer": "Art Pepper"` (WJazzD solos: `--val-by
+performer` holds out whole performers); `report.json` also has `"cached": K` (files
+answered from the cache) and `"settings"` (the encode options used), and for a Weimar
+Jazz Database input `"wjazzd"` (see corpus.wjazzd).
 
 `save_corpus`/`load_corpus`/`load_vocab` below are the only readers/writers of this format.
 """
@@ -63,6 +65,7 @@ class Piece:
     time_signature: TimeSignature
     qpm: float
     bars: tuple[PieceBar, ...]
+    performer: str = ""  # who played it, when known (WJazzD solos); "" for files
 
     @property
     def token_count(self) -> int:
@@ -95,13 +98,16 @@ def piece_to_dict(piece: Piece) -> dict[str, Any]:
         if bar.time_signature is not None:
             item["time_signature"] = str(bar.time_signature)
         bars.append(item)
-    return {
+    data: dict[str, Any] = {
         "source": piece.source,
         "sha256": piece.sha256,
         "time_signature": str(piece.time_signature),
         "qpm": piece.qpm,
-        "bars": bars,
     }
+    if piece.performer:
+        data["performer"] = piece.performer
+    data["bars"] = bars
+    return data
 
 
 def piece_from_dict(data: dict[str, Any]) -> Piece:
@@ -119,6 +125,7 @@ def piece_from_dict(data: dict[str, Any]) -> Piece:
             time_signature=_time_signature_from_text(data["time_signature"]),
             qpm=float(data["qpm"]),
             bars=tuple(bars),
+            performer=str(data.get("performer") or ""),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise CorpusError(f"bad corpus entry: {type(exc).__name__}: {exc}") from None

@@ -22,10 +22,9 @@ from __future__ import annotations
 import functools
 import re
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
-from itertools import groupby
 from pathlib import Path
 from typing import NamedTuple
 from urllib.parse import quote
@@ -183,49 +182,72 @@ def _text(value: object) -> str:
     return "" if value is None else str(value).strip()
 
 
+_INFO_SELECT = (
+    "SELECT melid, performer, title, instrument, style, rhythmfeel, key, signature, avgtempo "
+    "FROM solo_info"
+)
+
+
+def _info(row: tuple, notes: int, bars: int) -> SoloInfo:
+    melid, performer, title, instrument, style, feel, key, signature, avgtempo = row
+    return SoloInfo(
+        melid=int(melid),
+        performer=_text(performer),
+        title=_text(title),
+        instrument=_text(instrument),
+        style=_text(style),
+        rhythmfeel=_text(feel),
+        key=_text(key),
+        signature=_text(signature),
+        avgtempo=float(avgtempo) if isinstance(avgtempo, (int, float)) else None,
+        bars=bars,
+        notes=notes,
+    )
+
+
 def list_solos(path: str | Path) -> list[SoloInfo]:
     """Every solo of the file, by melid, with its bar and note counts (from `melody`)."""
     with open_database(path) as connection:
         counts = {
             melid: (notes, (high - low + 1) if notes else 0)
             for melid, notes, low, high in connection.execute(
-                "SELECT melid, COUNT(pitch), MIN(bar), MAX(bar) FROM melody "
-                "WHERE pitch IS NOT NULL AND bar IS NOT NULL GROUP BY melid"
+                "SELECT melid, COUNT(*), MIN(bar), MAX(bar) FROM melody WHERE onset IS NOT NULL "
+                "AND pitch IS NOT NULL AND bar IS NOT NULL AND beat IS NOT NULL "
+                "AND tatum IS NOT NULL AND division IS NOT NULL GROUP BY melid"
             )
         }
-        rows = connection.execute(
-            "SELECT melid, performer, title, instrument, style, rhythmfeel, key, signature, "
-            "avgtempo FROM solo_info WHERE melid IS NOT NULL ORDER BY melid"
-        ).fetchall()
-    infos = []
-    for melid, performer, title, instrument, style, feel, key, signature, avgtempo in rows:
-        notes, bars = counts.get(melid, (0, 0))
-        infos.append(
-            SoloInfo(
-                melid=int(melid),
-                performer=_text(performer),
-                title=_text(title),
-                instrument=_text(instrument),
-                style=_text(style),
-                rhythmfeel=_text(feel),
-                key=_text(key),
-                signature=_text(signature),
-                avgtempo=float(avgtempo) if isinstance(avgtempo, (int, float)) else None,
-                bars=bars,
-                notes=notes,
-            )
-        )
-    return infos
+        rows = connection.execute(_INFO_SELECT + " WHERE melid IS NOT NULL ORDER BY melid")
+        return [_info(row, *counts.get(row[0], (0, 0))) for row in rows]
 
 
 # --- melody and beats --------------------------------------------------------------------------
 
 
-def _melody_query(connection: sqlite3.Connection) -> str:
-    columns = list(REQUIRED_COLUMNS["melody"])
-    present = _columns(connection, "melody")
-    columns += [c if c in present else f"NULL AS {c}" for c in OPTIONAL_COLUMNS["melody"]]
-    return f"SELECT {', '.join(columns)} FROM melody"
+# SQL gives every value its Python type (and leaves out rows with NULLs where a value is
+# needed), so a row becomes a MelodyEvent / BeatEvent without a Python step per field.
+_MELODY_NEEDED = ("onset", "pitch", "bar", "beat", "tatum", "division")
+_BEATS_NEEDED = ("onset", "bar", "beat")
+
+
+def _not_null(columns: Sequence[str]) -> str:
+    return " AND ".join(f"{column} IS NOT NULL" for column in columns)
+
+
+def _melody_select(connection: sqlite3.Connection) -> str:
+    beatdur = "CAST(beatdur AS REAL)" if "beatdur" in _columns(connection, "melody") else "NULL"
+    return (
+        "SELECT CAST(onset AS REAL), CAST(ROUND(pitch) AS INTEGER), CAST(duration AS REAL), "
+        "CAST(bar AS INTEGER), CAST(beat AS INTEGER), CAST(tatum AS INTEGER), "
+        f"CAST(division AS INTEGER), CAST(num AS INTEGER), CAST(denom AS INTEGER), {beatdur} "
+        f"FROM melody WHERE melid = ? AND {_not_null(_MELODY_NEEDED)} ORDER BY onset, rowid"
+    )
+
+
+_BEATS_SELECT = (
+    "SELECT CAST(onset AS REAL), CAST(bar AS INTEGER), CAST(beat AS INTEGER), "
+    "NULLIF(TRIM(signature), ''), NULLIF(TRIM(chord), '') "
+    f"FROM beats WHERE melid = ? AND {_not_null(_BEATS_NEEDED)} ORDER BY onset, rowid"
+)
 
 
 def _chunks(melids: Sequence[int]) -> Iterator[Sequence[int]]:
@@ -233,84 +255,44 @@ def _chunks(melids: Sequence[int]) -> Iterator[Sequence[int]]:
         yield melids[start : start + _IN_CHUNK]
 
 
-def _rows(
-    connection: sqlite3.Connection, select: str, melids: Sequence[int] | None
-) -> Iterator[tuple]:
-    """Rows of `select` for the solos `melids` (None: all), by melid, onset, rowid."""
-    order = " ORDER BY melid, onset, rowid"
+def _info_rows(connection: sqlite3.Connection, melids: Sequence[int] | None) -> dict[int, tuple]:
     if melids is None:
-        yield from connection.execute(select + " WHERE melid IS NOT NULL" + order)
-        return
-    for chunk in _chunks(sorted(set(melids))):
-        marks = ",".join("?" * len(chunk))
-        yield from connection.execute(f"{select} WHERE melid IN ({marks}){order}", chunk)
+        rows = connection.execute(_INFO_SELECT + " WHERE melid IS NOT NULL").fetchall()
+    else:
+        rows = []
+        for chunk in _chunks(sorted(set(melids))):
+            marks = ",".join("?" * len(chunk))
+            rows += connection.execute(f"{_INFO_SELECT} WHERE melid IN ({marks})", chunk)
+    return {int(row[0]): row for row in rows}
 
 
-def _melody_events(rows: Iterable[tuple]) -> tuple[list[MelodyEvent], int]:
-    """Typed melody rows of one solo, and how many were left out for NULLs."""
-    events, dropped = [], 0
-    for _melid, onset, pitch, duration, bar, beat, tatum, division, num, denom, beatdur in rows:
-        if None in (onset, pitch, bar, beat, tatum, division):
-            dropped += 1
-            continue
-        events.append(
-            MelodyEvent(
-                float(onset),
-                round(pitch),
-                None if duration is None else float(duration),
-                int(bar),
-                int(beat),
-                int(tatum),
-                int(division),
-                None if num is None else int(num),
-                None if denom is None else int(denom),
-                None if beatdur is None else float(beatdur),
-            )
-        )
-    return events, dropped
-
-
-def _beat_events(rows: Iterable[tuple]) -> list[BeatEvent]:
-    events = []
-    for _melid, onset, bar, beat, signature, chord in rows:
-        if None in (onset, bar, beat):
-            continue
-        events.append(
-            BeatEvent(
-                float(onset), int(bar), int(beat), _text(signature) or None, _text(chord) or None
-            )
-        )
-    return events
+def _null_rows(connection: sqlite3.Connection) -> dict[int, int]:
+    """Melody rows per solo left out because a needed value is NULL."""
+    any_null = " OR ".join(f"{column} IS NULL" for column in _MELODY_NEEDED)
+    query = f"SELECT melid, COUNT(*) FROM melody WHERE {any_null} GROUP BY melid"
+    return dict(connection.execute(query).fetchall())
 
 
 def read_solos(path: str | Path, melids: Sequence[int] | None = None) -> list[Solo]:
     """The solos `melids` (None: every solo) with their notes and beats, by melid.
 
-    Each table is read once (one query per 500 melids). A melid that is not in
-    `solo_info` raises ConfigError.
+    A melid that is not in `solo_info` raises ConfigError.
     """
-    infos = {info.melid: info for info in list_solos(path)}
-    if melids is not None:
-        unknown = sorted(set(melids) - set(infos))
-        if unknown:
-            raise ConfigError(f"{path}: no solo with melid {', '.join(map(str, unknown))}")
-    with open_database(path) as connection:
-        melody = {
-            melid: _melody_events(rows)
-            for melid, rows in groupby(
-                _rows(connection, _melody_query(connection), melids), key=lambda r: r[0]
-            )
-        }
-        beats_select = "SELECT melid, onset, bar, beat, signature, chord FROM beats"
-        beats = {
-            melid: _beat_events(rows)
-            for melid, rows in groupby(_rows(connection, beats_select, melids), key=lambda r: r[0])
-        }
-    wanted = sorted(infos) if melids is None else sorted(set(melids))
     solos = []
-    for melid in wanted:
-        notes, dropped = melody.get(melid, ([], 0))
-        solos.append(Solo(infos[melid], tuple(notes), tuple(beats.get(melid, ())), dropped))
+    with open_database(path) as connection:
+        info_rows = _info_rows(connection, melids)
+        if melids is not None:
+            unknown = sorted(set(melids) - set(info_rows))
+            if unknown:
+                raise ConfigError(f"{path}: no solo with melid {', '.join(map(str, unknown))}")
+        melody_select = _melody_select(connection)
+        null_rows = _null_rows(connection)
+        for melid in sorted(info_rows):
+            notes = tuple(map(MelodyEvent._make, connection.execute(melody_select, (melid,))))
+            beats = tuple(map(BeatEvent._make, connection.execute(_BEATS_SELECT, (melid,))))
+            bars = max(n.bar for n in notes) - min(n.bar for n in notes) + 1 if notes else 0
+            info = _info(info_rows[melid], len(notes), bars)
+            solos.append(Solo(info, notes, beats, null_rows.get(melid, 0)))
     return solos
 
 

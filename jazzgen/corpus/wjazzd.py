@@ -1,0 +1,210 @@
+"""A Weimar Jazz Database file into encoded `Piece`s: one piece per solo, in parallel.
+
+    build_wjazzd_corpus(path, solo_filter=..., jobs=..., options=...) -> (pieces, report)
+
+Each solo becomes a lead sheet (`analysis.solo_sheet`) and then tokens
+(`corpus.preprocess.encode_leadsheet_bars`), like a MIDI file. Worker processes each read
+their share of the solos from the file themselves (each table once per share), so nothing
+large crosses between processes but the finished pieces. There is no per-solo cache: the
+whole database encodes in a few seconds.
+
+A piece's `source` is `<path>#<melid>`, its `sha256` the hash of the solo's rows as read
+(it changes only when the solo's data does), its `performer` the solo's performer. The
+report is the usual `report.json` object (one `files` entry per selected solo, `ok` or
+`skipped` with a reason) plus `"wjazzd"`: the database, the filter, skip reasons, the
+totals of the lead-sheet counts (`analysis.solo_sheet.SoloStats`) and every chord label
+read. Each `files` entry also has `melid`, `performer`, `title`, `instrument` and, for
+an `ok` solo, `stats` (its SoloStats).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections import Counter
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict, replace
+from pathlib import Path
+from typing import Any
+
+from jazzgen.analysis.solo_sheet import SoloStats, solo_leadsheet
+from jazzgen.core.errors import ConfigError, InputFileError, JazzgenError
+from jazzgen.corpus.preprocess import (
+    MIN_MELODY_NOTES,
+    EncodeOptions,
+    _pool_context,
+    encode_leadsheet_bars,
+)
+from jazzgen.corpus.store import Piece, PieceBar
+from jazzgen.io.wjazzd import Solo, SoloFilter, list_solos, read_solos
+
+STAT_TOTALS = ("notes", "moved", "merged", "pickup_bars", "dropped_bars", "dropped_notes",
+               "null_notes", "bad_notes", "nc_beats", "regrouped_bars")  # fmt: skip
+"""SoloStats fields summed over the ok solos in the report."""
+
+
+def solo_source(path: str | Path, melid: int) -> str:
+    """The `source` of a solo's piece: '<path>#<melid>'."""
+    return f"{path}#{melid}"
+
+
+def solo_sha256(solo: Solo) -> str:
+    """Hash of the solo's rows as read (its identity in the corpus)."""
+    text = repr((solo.info.melid, solo.notes, solo.beats))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def encode_solo(solo: Solo, source: str, options: EncodeOptions) -> tuple[Piece, SoloStats]:
+    """One solo -> its piece and lead-sheet counts. Raises InputFileError (a skip reason)."""
+    sheet = solo_leadsheet(solo, source)
+    leadsheet = sheet.leadsheet
+    if len(leadsheet.melody) < MIN_MELODY_NOTES:
+        raise InputFileError(
+            source,
+            f"too short: {len(leadsheet.melody)} notes (need at least {MIN_MELODY_NOTES})",
+        )
+    piece = Piece(
+        source=source,
+        sha256=solo_sha256(solo),
+        time_signature=leadsheet.time_signature,
+        qpm=round(leadsheet.qpm, 3),
+        bars=encode_leadsheet_bars(leadsheet, options.min_rest_steps),
+        performer=solo.info.performer,
+    )
+    return piece, sheet.stats
+
+
+def _record(solo: Solo, path: str, options: EncodeOptions) -> tuple[dict[str, Any], Piece | None]:
+    """A report entry for one solo, and its piece (None when skipped)."""
+    info = solo.info
+    source = solo_source(path, info.melid)
+    record: dict[str, Any] = {
+        "path": source, "status": "skipped", "reason": "", "bars": 0, "tokens": 0,
+        "melid": info.melid, "performer": info.performer, "title": info.title,
+        "instrument": info.instrument,
+    }  # fmt: skip
+    try:
+        piece, stats = encode_solo(solo, source, options)
+    except JazzgenError as exc:
+        record["reason"] = exc.reason if isinstance(exc, InputFileError) else str(exc)
+        return record, None
+    record.update(status="ok", bars=len(piece.bars), tokens=piece.token_count)
+    record["stats"] = stats.to_dict()
+    return record, piece
+
+
+def _interned(piece: Piece, canonical: dict[Any, Any]) -> Piece:
+    """`piece` with equal tokens and chords as one object each, so that sending pieces
+    between processes pickles each distinct token once (4x less to pickle and unpickle)."""
+    bars = tuple(
+        PieceBar(
+            tuple((canonical.setdefault(chord, chord), offset) for chord, offset in bar.chords),
+            tuple(canonical.setdefault(token, token) for token in bar.tokens),
+            bar.time_signature,
+        )
+        for bar in piece.bars
+    )
+    return replace(piece, bars=bars)
+
+
+def _encode_share(
+    path: str, melids: Sequence[int], options: EncodeOptions
+) -> list[tuple[dict[str, Any], Piece | None]]:
+    """Worker: read solos `melids` from the file and encode them."""
+    canonical: dict[Any, Any] = {}
+    results = []
+    for solo in read_solos(path, melids):
+        record, piece = _record(solo, path, options)
+        results.append((record, None if piece is None else _interned(piece, canonical)))
+    return results
+
+
+def _encode_all(
+    path: str,
+    melids: Sequence[int],
+    jobs: int,
+    options: EncodeOptions,
+    progress: Callable[[int], None] | None,
+) -> list[tuple[dict[str, Any], Piece | None]]:
+    """Every solo's (record, piece), in melid order, in `jobs` processes."""
+    if jobs == 1 or len(melids) <= 1:
+        results = _encode_share(path, melids, options)
+        if progress:
+            progress(len(results))
+        return results
+    size = max(1, -(-len(melids) // (jobs * 4)))  # 4 shares per process balance the load
+    shares = [melids[i : i + size] for i in range(0, len(melids), size)]
+    results = []
+    with ProcessPoolExecutor(
+        max_workers=min(jobs, len(shares)), mp_context=_pool_context()
+    ) as pool:
+        futures = [pool.submit(_encode_share, path, share, options) for share in shares]
+        for future in futures:
+            done = future.result()
+            results.extend(done)
+            if progress:
+                progress(len(done))
+    return results
+
+
+def _summary(
+    path: str, solo_filter: SoloFilter, records: Sequence[dict[str, Any]]
+) -> dict[str, Any]:
+    """The report's "wjazzd" object (module doc)."""
+    totals: dict[str, float] = dict.fromkeys(STAT_TOTALS, 0)
+    largest = 0.0
+    labels: set[str] = set()
+    for record in records:
+        stats = record.get("stats")
+        if stats:
+            for name in STAT_TOTALS:
+                totals[name] += stats[name]
+            largest = max(largest, stats["max_displacement_beats"])
+            labels.update(stats["chord_labels"])
+    reasons = Counter(r["reason"] for r in records if r["status"] != "ok")
+    return {
+        "database": path,
+        "filter": {k: list(v) for k, v in asdict(solo_filter).items() if v},
+        "solos": len(records),
+        "skipped_by_reason": dict(sorted(reasons.items())),
+        "totals": totals | {"max_displacement_beats": round(largest, 6)},
+        "chord_labels": sorted(labels),
+    }
+
+
+def build_wjazzd_corpus(
+    path: str | Path,
+    *,
+    solo_filter: SoloFilter | None = None,
+    jobs: int | None = None,
+    options: EncodeOptions | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> tuple[list[Piece], dict[str, Any]]:
+    """Encode the solos of a WJazzD file that `solo_filter` selects (default: all).
+
+    Returns the usable pieces (melid order) and the report (module doc). `jobs` worker
+    processes (default os.cpu_count(); 1 = in this process); `progress(n)` is called as n
+    more solos finish. Raises InputFileError for a file that is not a WJazzD database,
+    ConfigError for a filter value the database does not have.
+    """
+    options = options or EncodeOptions()
+    solo_filter = solo_filter or SoloFilter()
+    jobs = jobs or os.cpu_count() or 1
+    if jobs < 1:
+        raise ConfigError(f"jobs must be >= 1, got {jobs}")
+    text = str(path)
+    melids = [info.melid for info in solo_filter.select(list_solos(text))]
+    results = _encode_all(text, melids, jobs, options, progress)
+    records = [record for record, _ in results]
+    pieces = [piece for _, piece in results if piece is not None]
+    ok = len(pieces)
+    report = {
+        "files": records,
+        "ok": ok,
+        "skipped": len(records) - ok,
+        "cached": 0,
+        "settings": asdict(options),
+        "wjazzd": _summary(text, solo_filter, records),
+    }
+    return pieces, report
