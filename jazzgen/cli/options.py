@@ -68,6 +68,12 @@ Solos = Annotated[
     list[int] | None,
     typer.Option("--solo", metavar="MELID", help="WJazzD: the solo with this melid."),
 ]
+OneSolo = Annotated[
+    int,
+    typer.Option(
+        "--solo", metavar="MELID", help="The solo (its melid: see `jazzgen inspect wjazzd.db`)."
+    ),
+]
 
 
 # Options whose help says what they do in each command. (Typer copies an option's

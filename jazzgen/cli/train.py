@@ -7,11 +7,16 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from jazzgen.cli.common import fail
+from jazzgen.cli.common import fail, wjazzd_input
 from jazzgen.cli.options import (
     EndBar,
+    Instruments,
     MelodyTrack,
+    Performers,
+    RhythmFeels,
+    Solos,
     StartBar,
+    Styles,
     force_option,
     jobs_option,
     options_from,
@@ -34,7 +39,8 @@ class TrainArgs:
         list[str],
         typer.Argument(
             metavar="INPUT",
-            help="MIDI/MusicXML/ABC files or folders, or one `jazzgen preprocess` directory.",
+            help="MIDI/MusicXML/ABC files or folders, one `jazzgen preprocess` directory, "
+            "or one WJazzD database.",
         ),
     ]
     out: Annotated[str, typer.Option("--out", "-o", metavar="BUNDLE", help="Bundle dir to write.")]
@@ -60,6 +66,12 @@ class TrainArgs:
     val_fraction: Annotated[
         float | None,
         typer.Option("--val-fraction", help="Held-out share of pieces (or bars of one piece)."),
+    ] = None
+    val_by: Annotated[
+        str | None,
+        typer.Option(
+            "--val-by", help="piece | performer: hold out whole pieces or whole performers."
+        ),
     ] = None
     patience: Annotated[
         int | None, typer.Option("--patience", help="Early stopping patience (0=off).")
@@ -87,6 +99,11 @@ class TrainArgs:
     start_bar: StartBar = None
     end_bar: EndBar = None
     jobs: Annotated[int | None, jobs_option("Encoding processes (default: CPUs).", "-j")] = None
+    performer: Performers = None
+    instrument: Instruments = None
+    style: Styles = None
+    rhythmfeel: RhythmFeels = None
+    solo: Solos = None
 
 
 def train_command(args: TrainArgs) -> None:
@@ -98,10 +115,15 @@ def train_command(args: TrainArgs) -> None:
     complete; an existing one is replaced only with --force. Options override the preset
     (with --resume, they override the interrupted run's settings; --preset is ignored).
 
+    A Weimar Jazz Database (wjazzd.db) trains on its solos (--performer, --instrument,
+    --style, --rhythmfeel, --solo narrow them); --val-by performer holds out whole
+    performers instead of whole solos.
+
     \b
     Example:
       jazzgen train my_midi_folder/ --out models/mine
       jazzgen train tune.mid --start-bar 120 --end-bar 137 --preset course --out models/c
+      jazzgen train wjazzd.db --style BEBOP --val-by performer --out models/bebop
     """
     from pathlib import Path
 
@@ -114,9 +136,19 @@ def train_command(args: TrainArgs) -> None:
     options = options_from(EncodeOptions, args)
     if not args.resume:  # bad option values fail before any encoding or TensorFlow start-up
         model_config, train_config = train_configs(preset(args.preset), args)
-    pieces, vocab, encode, skipped = load_training_corpus(
-        args.inputs, options=options, jobs=args.jobs
-    )
+    database, solo_filter = wjazzd_input(args.inputs, args)
+    if database is not None:
+        from jazzgen.corpus.wjazzd import load_wjazzd_training_corpus
+
+        if options != EncodeOptions():
+            fail("--melody-track/--start-bar/--end-bar do not apply to a WJazzD database")
+        pieces, vocab, encode, skipped = load_wjazzd_training_corpus(
+            database, solo_filter=solo_filter, options=options, jobs=args.jobs
+        )
+    else:
+        pieces, vocab, encode, skipped = load_training_corpus(
+            args.inputs, options=options, jobs=args.jobs
+        )
     import_tensorflow()  # removed once training.train imports TensorFlow quietly itself
     from jazzgen.training import train as training
 

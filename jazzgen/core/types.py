@@ -107,8 +107,9 @@ class ChordSpan:
 class Score:
     """Everything read from one input file (MIDI, MusicXML or ABC).
 
-    `chords` is filled only for lead sheets that carry chord symbols (MusicXML/ABC);
-    for MIDI the chords are extracted later from the accompaniment tracks.
+    `chords` is filled for lead sheets that carry chord symbols (MusicXML/ABC) and for
+    MIDI files whose markers are all chord symbols (as `jazzgen export` writes them); for
+    other MIDI files the chords are extracted later from the accompaniment tracks.
     """
 
     path: str

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from jazzgen.core.constants import GRID_STEPS_PER_QUARTER
-from jazzgen.core.errors import CorpusError
+from jazzgen.core.errors import ConfigError, CorpusError
 from jazzgen.core.harmony import CHORD_FEATURES, Chord, chord_features
 from jazzgen.corpus.store import Piece, PieceBar
 from jazzgen.tokens.vocab import Vocab
@@ -54,7 +54,7 @@ class Split:
 
     train: tuple[Segment, ...]
     val: tuple[Segment, ...]
-    method: str  # "pieces", "bars" or "none"
+    method: str  # "pieces", "performers", "bars" or "none"
     warnings: tuple[str, ...] = field(default=())
 
     @property
@@ -94,22 +94,65 @@ def encode_segment(bars: Sequence[PieceBar], vocab: Vocab, source: str) -> Segme
     return Segment(source, np.asarray(ids, dtype=np.int32), chords)
 
 
+SPLIT_BY = ("piece", "performer")
+"""What `split_pieces` holds out whole: pieces, or every piece of a performer."""
+
+
+def _held_out_pieces(
+    pieces: Sequence[Piece], val_fraction: float, seed: int, by: str
+) -> tuple[set[int], str, list[str]]:
+    """Indices of the held-out pieces (2 or more pieces), the method and warnings.
+
+    By piece: `max(1, round(n * val_fraction))` pieces (at most n - 1) of a permutation
+    seeded with `seed`. By performer: performers, in a seeded permutation, until at least
+    that many pieces are held out, never every performer; a piece without a performer is a
+    group of its own. With fewer than two performers the split falls back to pieces.
+    """
+    n_val = min(len(pieces) - 1, max(1, round(len(pieces) * val_fraction)))
+    rng = np.random.default_rng(seed)
+    warnings: list[str] = []
+    if by == "performer":
+        groups: dict[str, list[int]] = {}
+        for i, piece in enumerate(pieces):
+            groups.setdefault(piece.performer or f"source:{piece.source}", []).append(i)
+        if len(groups) >= 2:
+            names = sorted(groups)
+            held: set[int] = set()
+            for k in rng.permutation(len(names))[: len(names) - 1].tolist():
+                if len(held) >= n_val:
+                    break
+                held.update(groups[names[k]])
+            return held, "performers", warnings
+        warnings.append("fewer than two performers: validation split by piece instead")
+    return set(rng.permutation(len(pieces))[:n_val].tolist()), "pieces", warnings
+
+
 def split_pieces(
-    pieces: Sequence[Piece], vocab: Vocab, *, val_fraction: float, tx: int, seed: int = 0
+    pieces: Sequence[Piece],
+    vocab: Vocab,
+    *,
+    val_fraction: float,
+    tx: int,
+    seed: int = 0,
+    by: str = "piece",
 ) -> Split:
     """Split into train/validation segments and check the training part fits one window.
 
-    Several pieces: `max(1, round(n * val_fraction))` pieces (at most n - 1), chosen by a
-    permutation seeded with `seed`, are held out. One piece: its last
-    `max(1, round(bars * val_fraction))` bars are held out. `val_fraction == 0`: no
-    validation. When the held-out part has no full window (fewer than Tx + 1 tokens in
-    every validation segment) the split falls back to no validation, training on
-    everything, and records a warning.
+    Several pieces: whole pieces are held out (`by="piece"`), or whole performers
+    (`by="performer"`: every piece of a held-out performer, see `_held_out_pieces`), about
+    `val_fraction` of the pieces. One piece: its last `max(1, round(bars *
+    val_fraction))` bars are held out. `val_fraction == 0`: no validation. When the
+    held-out part has no full window (fewer than Tx + 1 tokens in every validation
+    segment) the split falls back to no validation, training on everything, and records
+    a warning.
 
-    Raises CorpusError when the training part has no segment of Tx + 1 tokens.
+    Raises CorpusError when the training part has no segment of Tx + 1 tokens; ConfigError
+    for an unknown `by`.
     """
     if not pieces:
         raise CorpusError("corpus has no pieces: nothing to train on")
+    if by not in SPLIT_BY:
+        raise ConfigError(f"split by must be one of {', '.join(SPLIT_BY)}, got {by!r}")
     total = sum(p.token_count for p in pieces)
     warnings: list[str] = []
     whole = tuple(encode_segment(p.bars, vocab, p.source) for p in pieces)
@@ -118,12 +161,9 @@ def split_pieces(
     if val_fraction <= 0:
         train, val, method = whole, (), "none"
     elif len(pieces) >= 2:
-        n_val = min(len(pieces) - 1, max(1, round(len(pieces) * val_fraction)))
-        order = np.random.default_rng(seed).permutation(len(pieces))
-        val_index = set(order[:n_val].tolist())
+        val_index, method, warnings = _held_out_pieces(pieces, val_fraction, seed, by)
         train = tuple(s for i, s in enumerate(whole) if i not in val_index)
         val = tuple(s for i, s in enumerate(whole) if i in val_index)
-        method = "pieces"
     else:
         piece = pieces[0]
         n_bars = len(piece.bars)

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from jazzgen.analysis.solo_sheet import SoloStats, solo_leadsheet
-from jazzgen.core.errors import ConfigError, InputFileError, JazzgenError
+from jazzgen.core.errors import ConfigError, CorpusError, InputFileError, JazzgenError
 from jazzgen.corpus.preprocess import (
     MIN_MELODY_NOTES,
     EncodeOptions,
@@ -38,6 +38,7 @@ from jazzgen.corpus.preprocess import (
 )
 from jazzgen.corpus.store import Piece, PieceBar
 from jazzgen.io.wjazzd import Solo, SoloFilter, list_solos, read_solos
+from jazzgen.tokens.vocab import Vocab
 
 STAT_TOTALS = ("notes", "moved", "merged", "pickup_bars", "dropped_bars", "dropped_notes",
                "null_notes", "bad_notes", "nc_beats", "regrouped_bars")  # fmt: skip
@@ -208,3 +209,22 @@ def build_wjazzd_corpus(
         "wjazzd": _summary(text, solo_filter, records),
     }
     return pieces, report
+
+
+def load_wjazzd_training_corpus(
+    path: str | Path,
+    *,
+    solo_filter: SoloFilter | None = None,
+    options: EncodeOptions | None = None,
+    jobs: int | None = None,
+) -> tuple[list[Piece], Vocab, dict[str, Any], list[dict[str, Any]]]:
+    """`corpus.preprocess.load_training_corpus` for a WJazzD file: pieces, vocabulary,
+    encode settings and skipped solos. Raises CorpusError when no solo is usable."""
+    options = options or EncodeOptions()
+    pieces, report = build_wjazzd_corpus(path, solo_filter=solo_filter, jobs=jobs, options=options)
+    skipped = [f for f in report["files"] if f["status"] != "ok"]
+    if not pieces:
+        reasons = "; ".join(f"{f['path']}: {f['reason']}" for f in skipped[:3])
+        raise CorpusError(f"no usable solo ({len(skipped)} skipped): {reasons}")
+    vocab = Vocab.from_tokens(t for p in pieces for b in p.bars for t in b.tokens)
+    return pieces, vocab, asdict(options), skipped

@@ -22,10 +22,12 @@ import struct
 from collections import deque
 from pathlib import Path
 
+from jazzgen.core.chord_symbols import parse_chord_symbol
 from jazzgen.core.constants import DEFAULT_QPM
-from jazzgen.core.errors import InputFileError
+from jazzgen.core.errors import ChordSymbolError, InputFileError
+from jazzgen.core.harmony import Chord
 from jazzgen.core.timeline import TempoMap
-from jazzgen.core.types import Note, Score, Tempo, TimeSignature, Track
+from jazzgen.core.types import ChordSpan, Note, Score, Tempo, TimeSignature, Track
 
 log = logging.getLogger(__name__)
 
@@ -65,10 +67,11 @@ _DATA_LEN = {0x80: 2, 0x90: 2, 0xA0: 2, 0xB0: 2, 0xC0: 1, 0xD0: 1, 0xE0: 2}
 class _TrackData:
     """Raw events collected from one MTrk chunk."""
 
-    __slots__ = ("end_tick", "name", "notes", "programs")
+    __slots__ = ("end_tick", "markers", "name", "notes", "programs")
 
     def __init__(self) -> None:
         self.name = ""
+        self.markers: list[tuple[int, str]] = []  # (tick, text) of marker meta events
         self.programs: dict[int, int] = {}  # channel -> first program
         # channel -> list of (start_tick, end_tick, pitch, velocity)
         self.notes: dict[int, list[tuple[int, int, int, int]]] = {}
@@ -119,6 +122,8 @@ def _parse_track(
                     keys.append((tick, struct.unpack("b", payload[:1])[0]))
                 elif meta_type == 0x03 and not track.name:
                     track.name = payload.decode("latin-1").strip().strip("\x00")
+                elif meta_type == 0x06:
+                    track.markers.append((tick, payload.decode("latin-1").strip()))
                 continue
             elif b in (0xF0, 0xF7):  # sysex
                 length, pos = _varlen(data, pos)
@@ -305,6 +310,28 @@ def parse_midi_bytes(data: bytes, path: str | Path = "<bytes>") -> Score:
         time_signatures=tuple(ts_list),
         key_fifths=key_fifths,
         length_beats=max_tick / tpq,
+        chords=marker_chords([m for raw in tracks_raw for m in raw.markers], tpq, max_tick),
+    )
+
+
+def marker_chords(markers: list[tuple[int, str]], tpq: int, end_tick: int) -> tuple[ChordSpan, ...]:
+    """Chord spans from marker events (tick, text) when every marker is a chord symbol or
+    N.C. (how `jazzgen export` writes the changes; `output.solo_export`); else none (markers
+    name sections). A chord lasts until the next marker or `end_tick`; N.C. is no span."""
+    labels: list[tuple[int, Chord | None]] = []
+    for tick, text in sorted(markers, key=lambda m: m[0]):
+        if text.upper().replace(".", "").replace("/", "") == "NC":
+            labels.append((tick, None))
+            continue
+        try:
+            labels.append((tick, parse_chord_symbol(text)))
+        except ChordSymbolError:
+            return ()
+    ends = [tick for tick, _ in labels[1:]] + [max(end_tick, labels[-1][0] + 1)] if labels else []
+    return tuple(
+        ChordSpan(chord, tick / tpq, end / tpq)
+        for (tick, chord), end in zip(labels, ends, strict=True)
+        if chord is not None
     )
 
 

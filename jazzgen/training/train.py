@@ -154,7 +154,12 @@ def train(
         raise BundleError(f"{out} already exists: use --force to overwrite it")
     tx, n_values = model_config.tx, len(vocab)
     split = dataset.split_pieces(
-        pieces, vocab, val_fraction=train_config.val_fraction, tx=tx, seed=train_config.seed
+        pieces,
+        vocab,
+        val_fraction=train_config.val_fraction,
+        tx=tx,
+        seed=train_config.seed,
+        by=train_config.val_by,
     )
     state = None
     if resume:
