@@ -293,3 +293,10 @@ def test_key_fifths() -> None:
         None,
     ]
     assert key_fifths("C-chrom") is None
+
+
+def test_note_ends_have_the_resolution_of_our_midi_files() -> None:
+    from jazzgen.analysis.solo_sheet import END_TICKS_PER_QUARTER
+    from jazzgen.io.midi_writer import DEFAULT_TICKS_PER_QUARTER
+
+    assert END_TICKS_PER_QUARTER == DEFAULT_TICKS_PER_QUARTER

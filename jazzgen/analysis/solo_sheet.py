@@ -30,7 +30,8 @@ Every choice below is counted in `SoloStats`:
   `avgtempo`, else 120.
 - **Articulation is kept**: a note's `end_beat` is its (grid) onset plus its sounding
   `duration` in beats of its local beat duration (`melody.beatdur`, else the beats table),
-  cut at the next onset (the line is monophonic) and at least `MIN_NOTE_BEATS` long.
+  cut at the next onset (the line is monophonic), at least `MIN_NOTE_BEATS` long, on a
+  1/480-quarter resolution (`END_TICKS_PER_QUARTER`).
   `LeadSheet.articulation[i]` is note i's duration / inter-onset interval, both in
   seconds from the recording (None for the last note or a NULL duration), and
   `Note.start`/`Note.end` are the recording's seconds.
@@ -61,6 +62,12 @@ FREE_GROUP_BARS = 4
 
 MIN_NOTE_BEATS = 1.0 / 48.0
 """Shortest sounding length of a note (a quarter of a grid step), in quarter notes."""
+
+END_TICKS_PER_QUARTER = 480
+"""Note ends are kept at the resolution of the MIDI files jazzgen writes
+(io.midi_writer.DEFAULT_TICKS_PER_QUARTER), so that a solo written by `jazzgen export` reads
+back with the same ends, hence the same tokens (an end half a grid step from a rest
+threshold would otherwise round either way)."""
 
 _HALF_STEP = 0.5 / GRID_STEPS_PER_QUARTER  # the largest move rounding to the grid can make
 
@@ -427,6 +434,7 @@ def _melody(
             if duration is not None and ioi > 0:
                 ratio = round(duration / ioi, 4)
         end_beat = max(end_beat, start_beat + MIN_NOTE_BEATS)
+        end_beat = round(end_beat * END_TICKS_PER_QUARTER) / END_TICKS_PER_QUARTER
         end = event.onset + (duration or 0.0)
         notes.append(Note(event.pitch, start_beat, end_beat, start=event.onset, end=end))
         articulation.append(ratio)
