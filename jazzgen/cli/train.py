@@ -106,8 +106,8 @@ def train_command(args: TrainArgs) -> None:
     from pathlib import Path
 
     from jazzgen.corpus.preprocess import EncodeOptions, load_training_corpus
+    from jazzgen.training.checkpoint import load_run
     from jazzgen.training.config import preset
-    from jazzgen.training.tf_runtime import import_tensorflow
 
     if Path(args.out).exists() and not args.force:
         fail(f"{args.out} already exists: use --force to overwrite it")
@@ -117,11 +117,10 @@ def train_command(args: TrainArgs) -> None:
     pieces, vocab, encode, skipped = load_training_corpus(
         args.inputs, options=options, jobs=args.jobs
     )
-    import_tensorflow()  # removed once training.train imports TensorFlow quietly itself
-    from jazzgen.training import train as training
+    from jazzgen.training import train as training  # loads TensorFlow (quietly)
 
     if args.resume:
-        model_config, train_config = train_configs(training.load_run(args.out)[:2], args)
+        model_config, train_config = train_configs(load_run(args.out)[:2], args)
     for item in skipped:
         typer.echo(f"skipped {item['path']}: {item['reason']}", err=True)
     if not args.quiet:
