@@ -175,7 +175,7 @@ class _Decoder:
         choice = sample_ids(probs, self.rng, [allowed, *self.processors], greedy=self.greedy)
         for c in np.flatnonzero(active):
             bar = int(grid.bar_of[progress.pos[c]])
-            progress.accept(c, choice[c], probs[c], bar, remaining[c], self.tables)
+            progress.accept(int(c), int(choice[c]), probs[c], bar, int(remaining[c]), self.tables)
         return state
 
 

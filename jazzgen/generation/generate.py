@@ -298,7 +298,8 @@ def realize_candidates(
             prev_pitch=primer.last_pitch if primer is not None else None,
             pitch_range=melody_range,
         )
-        notes, edits = realized.notes, ()
+        notes: tuple[Note, ...] = realized.notes
+        edits: tuple[Edit, ...] = ()
         if options.postprocess:
             notes, edits = postprocess(realized.notes, bars, pp_config)
         per_note = len(edits) / max(len(notes), 1)

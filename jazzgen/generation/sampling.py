@@ -46,7 +46,7 @@ def relative_weights(scores: np.ndarray) -> np.ndarray:
 
 def _no_choice(scores: np.ndarray) -> np.ndarray:
     """`(batch,)` bool: rows where every id is ruled out."""
-    return ~(scores > -np.inf).any(axis=1)
+    return np.asarray(~(scores > -np.inf).any(axis=1))
 
 
 @dataclass(frozen=True)

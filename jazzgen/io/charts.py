@@ -39,7 +39,9 @@ def _bar_texts(text: str) -> list[str]:
 
 def _bar_symbols(bar_text: str) -> list[str]:
     """The chord symbols of one bar: split at spaces and commas outside parentheses."""
-    symbols, current, depth = [], [], 0
+    symbols: list[str] = []
+    current: list[str] = []
+    depth = 0
     for char in bar_text:
         depth += (char == "(") - (char == ")")
         if depth <= 0 and (char.isspace() or char == ","):

@@ -187,10 +187,12 @@ def train_metrics(
     restored_best_weights: bool,
 ) -> TrainMetrics:
     """Score `model` on the split's train and validation segments; losses from `history`."""
-    tx = model_config.tx
-    kwargs = {"tx": tx, "n_values": len(vocab), "chord_input": model_config.chord_input}
-    val = token_nll(model, split.val, **kwargs) if split.val else None
-    trn = token_nll(model, split.train, **kwargs)
+    tx, chord_input = model_config.tx, model_config.chord_input
+    n_values = len(vocab)
+    val = None
+    if split.val:
+        val = token_nll(model, split.val, tx=tx, n_values=n_values, chord_input=chord_input)
+    trn = token_nll(model, split.train, tx=tx, n_values=n_values, chord_input=chord_input)
     last = history[-1] if history else {}
     val_losses = [(row["val_loss"], row["epoch"]) for row in history if "val_loss" in row]
     best = min(val_losses) if val_losses else None

@@ -323,20 +323,22 @@ def _plan_data(
     steps, per_execution = dataset.epoch_plan(
         epoch_windows, train_config.batch_size, max_per_execution
     )
-    shape = {
-        "tx": model_config.tx,
-        "n_values": n_values,
-        "batch_size": train_config.batch_size,
-        "chord_input": model_config.chord_input,
-    }
+    tx, batch_size, chord_input = model_config.tx, train_config.batch_size, model_config.chord_input
     train_ds = dataset.make_dataset(
-        train_flat, **shape, steps=steps, shuffle_seed=train_config.seed,
+        train_flat, tx=tx, n_values=n_values, batch_size=batch_size, chord_input=chord_input,
+        steps=steps, shuffle_seed=train_config.seed,
         first_epoch=first_epoch, epochs=train_config.epochs,
         windows_per_epoch=train_config.windows_per_epoch or None,
     )  # fmt: skip
     val_ds = None
     if split.val:
-        val_ds = dataset.make_dataset(dataset.flatten(split.val, model_config.tx), **shape)
+        val_ds = dataset.make_dataset(
+            dataset.flatten(split.val, tx),
+            tx=tx,
+            n_values=n_values,
+            batch_size=batch_size,
+            chord_input=chord_input,
+        )
     return _Data(train_ds, val_ds, steps, per_execution)
 
 
