@@ -2,7 +2,9 @@
 
 The model learns only from data/midi/ (MIDI renderings of the lead sheets in data/, made by
 scripts/build_corpus.py), through the same MIDI path users use. Training is deterministic
-for a given seed on CPU. The bundle records the corpus hash (`config.json` -> "corpus"), and
+for a given seed on CPU. The bundle has every file of `jazzgen.training.bundle.BUNDLE_FILES`
+(model.keras for the Keras engine, weights.npz for the numpy engine, vocab, config, history,
+metrics). It records the corpus hash (`config.json` -> "corpus"), and
 tests/test_default_model.py checks it against data/, so the model never silently goes stale:
 after changing data/, run
 
@@ -98,6 +100,7 @@ def main(argv: list[str] | None = None) -> int:
         "heldout_perplexity": metrics.get("val_perplexity"),
         "train_nll_per_token": metrics.get("train_nll"),
         "seconds": round(time.perf_counter() - t0, 1),
+        "bundle_files": sorted(f.name for f in out.iterdir()),
         "bundle_bytes": sum(f.stat().st_size for f in out.iterdir()),
     }
     print(json.dumps(summary, indent=1))

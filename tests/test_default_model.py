@@ -8,18 +8,34 @@ from pathlib import Path
 import pytest
 
 from jazzgen.io.files import source_files_hash
-from jazzgen.training.bundle import check_bundle
+from jazzgen.training.bundle import BUNDLE_FILES, check_bundle
 
 ROOT = Path(__file__).resolve().parents[1]
 BUNDLE = ROOT / "models" / "default"
 
 
 def test_bundle_is_complete_and_small() -> None:
-    for name in ("model.keras", "vocab.json", "config.json", "history.csv", "metrics.json"):
+    for name in BUNDLE_FILES:
         assert (BUNDLE / name).is_file(), f"models/default/{name} is missing"
     total = sum(f.stat().st_size for f in BUNDLE.iterdir())
     assert total < 5_000_000, f"models/default is {total} bytes: too big to commit"
     check_bundle(BUNDLE)  # vocabulary hash matches config
+
+
+def test_weights_npz_matches_model_keras() -> None:
+    """weights.npz (numpy engine) holds the weights of model.keras (Keras engine)."""
+    keras = pytest.importorskip("keras")
+    import numpy as np
+
+    from jazzgen.training.weights import load_weights
+
+    config, _vocab = check_bundle(BUNDLE)
+    arrays = load_weights(BUNDLE / "weights.npz", config.model.layers)
+    model = keras.saving.load_model(BUNDLE / "model.keras", safe_mode=True)
+    for name, array in arrays.items():
+        layer, variable = name.split("/")
+        (weight,) = [w for w in model.get_layer(layer).weights if w.path.endswith(f"/{variable}")]
+        np.testing.assert_array_equal(array, weight.numpy(), err_msg=name)
 
 
 def test_corpus_hash_matches_data() -> None:

@@ -25,7 +25,7 @@ GOLDEN = {
     "generate:candidates": "a2f324fe4e1de79c9620fceacc6d29f3a15324d8dc76a8d911b35d07f99a780d",
     "generate:demo": "de5b229a30e801643a635b81874b3c6bc22245ae08780981879f5a980e9def84",
     "generate:drawn": "cc023b6ae8aedb0e177ab11de1c288211354dbb4cf35e53a5b857df168260c8b",
-    "generate:leadsheet": "d2ca5d2a73f97ed7c765d66a64c93b2f2035a81c9058bc50bbb5f1e11851aad4",
+    "generate:leadsheet": "524ecc3ba831b329e41969f87238c067689a147ac3ffb28eb00e74bd6bf5be11",
     "generate:melody_only": "d4bc4fca3a56bb1c15b46a1e8e15777d9d9200147702072406d1cade1f602f45",
     "generate:primer": "28a9ec5c1c042bf211cb9d21d95a5a10d986f509680222ade74449cd625e493b",
     "preprocess": "e98bafccc42393f0d012a90f2a721556b2701afed9b5dec286c4e4470da52506",

@@ -189,7 +189,7 @@ def test_training_curves_png(tmp_path):
     history.write_text("\n".join(rows) + "\n")
     out = pictures.training_curves_png(history, tmp_path / "curves.png")
     assert out.read_bytes().startswith(PNG_MAGIC) and out.stat().st_size > 10_000
-    assert training_history.read_history_csv(history)["epoch"][0] == 1  # Keras epochs count from 0
+    assert training_history.read_history(history).epoch_numbers()[0] == 1  # Keras counts from 0
     with pytest.raises(RenderError, match="loss"):
         bad = tmp_path / "bad.csv"
         bad.write_text("a,b\n1,2\n")

@@ -1,8 +1,10 @@
-"""Inference engines and bar-exact constrained decoding (jazzgen.sample)."""
+"""Inference engines, sampling processors and bar-exact constrained decoding."""
 
 from __future__ import annotations
 
 import json
+import logging
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -13,12 +15,28 @@ from tiny_bundle import make_bundle, tiny_vocab
 
 from jazzgen.core.errors import BundleError, ConfigError
 from jazzgen.core.harmony import CHORD_FEATURES, NoteType
-from jazzgen.generation.decode import VocabTables, decode, fillable_remainders, mask_table
-from jazzgen.generation.engines import KerasEngine, NumpyEngine
-from jazzgen.generation.sampling import SamplingOptions, sample_ids
+from jazzgen.generation.bar_fit import BarFit, VocabTables, fillable_remainders, mask_table
+from jazzgen.generation.decode import decode
+from jazzgen.generation.engines import (
+    KerasEngine,
+    NumpyEngine,
+    bundle_weights,
+    load_keras_model,
+)
+from jazzgen.generation.sampling import (
+    AllowedIds,
+    SamplingOptions,
+    Temperature,
+    TopK,
+    TopP,
+    sample_ids,
+)
 from jazzgen.tokens.grammar import Token
 from jazzgen.tokens.vocab import Vocab
 from jazzgen.training.bundle import load_bundle
+from jazzgen.training.weights import WEIGHTS_FILE, load_weights, save_weights, weight_arrays
+
+DEFAULT_BUNDLE = Path(__file__).resolve().parents[1] / "models" / "default"
 
 
 @pytest.fixture(scope="module")
@@ -105,6 +123,7 @@ def test_course_arch_bundle_loads_in_both_engines(tmp_path):
     model = model_mod.build_model(config, len(vocab))
     bundle_dir = make_bundle(tmp_path / "b", layers=1, units=6, tx=4)
     model.save(bundle_dir / "model.keras")
+    save_weights(model, 1, bundle_dir / WEIGHTS_FILE)
     data = json.loads((bundle_dir / "config.json").read_text())
     data["model"]["arch"] = "course"
     (bundle_dir / "config.json").write_text(json.dumps(data))
@@ -123,6 +142,62 @@ def test_course_arch_bundle_loads_in_both_engines(tmp_path):
     np.testing.assert_allclose(p3[0], expected[0, 0], atol=1e-5)
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("which", ["default", "lstm", "gru"])
+def test_weights_npz_holds_exactly_the_weights_of_model_keras(bundles, which):
+    """The numpy engine reads weights.npz; it must be the very model that model.keras is."""
+    bundle = load_bundle(DEFAULT_BUNDLE if which == "default" else bundles[which])
+    layers = bundle.model_config.layers
+    saved = load_weights(bundle.weights_path, layers)
+    from_keras = weight_arrays(load_keras_model(bundle), layers)
+    assert list(saved) == list(from_keras)
+    for name, array in saved.items():
+        assert array.dtype == from_keras[name].dtype == np.float32
+        np.testing.assert_array_equal(array, from_keras[name], err_msg=name)
+
+
+@pytest.mark.slow
+def test_a_bundle_without_weights_npz_falls_back_to_model_keras(bundles, tmp_path, caplog):
+    old = tmp_path / "old"
+    shutil.copytree(bundles["lstm"], old)
+    (old / WEIGHTS_FILE).unlink()
+    with caplog.at_level(logging.WARNING, logger="jazzgen.generation.engines"):
+        fallback = NumpyEngine(load_bundle(old))
+    assert f"has no {WEIGHTS_FILE}" in caplog.text
+    current = NumpyEngine(load_bundle(bundles["lstm"]))
+    ids, chords = np.arange(4), np.ones((4, CHORD_FEATURES), np.float32)
+    state_a, state_b = fallback.initial_state(4), current.initial_state(4)
+    for _ in range(3):
+        p_a, state_a = fallback.step(ids, chords, state_a)
+        p_b, state_b = current.step(ids, chords, state_b)
+        np.testing.assert_array_equal(p_a, p_b)
+
+
+@pytest.mark.slow
+def test_bad_weights_are_one_line_bundle_errors(bundles, tmp_path):
+    lstm, gru = load_bundle(bundles["lstm"]), load_bundle(bundles["gru"])
+    good = bundle_weights(lstm)
+    bad = {
+        "output/bias": (np.zeros(3, np.float32), r"output bias has shape \(3,\)"),
+        "rnn_1/kernel": (np.zeros((5, 32), np.float32), "rnn_1 kernel has shape"),
+        "rnn_0/recurrent_kernel": (np.zeros((8, 24), np.float32), "rnn_0 recurrent_kernel"),
+        "rnn_0/bias": (np.zeros(31, np.float32), "rnn_0 bias has shape"),
+    }
+    for name, (array, message) in bad.items():
+        with pytest.raises(BundleError, match=message) as info:
+            NumpyEngine(lstm, {**good, name: array})
+        assert "\n" not in str(info.value)
+    gru_weights = bundle_weights(gru)
+    one_bias = {**gru_weights, "rnn_0/bias": gru_weights["rnn_0/bias"][0]}
+    with pytest.raises(BundleError, match="reset_after=True"):
+        NumpyEngine(gru, one_bias)
+    broken = tmp_path / "broken"
+    shutil.copytree(bundles["lstm"], broken)
+    (broken / WEIGHTS_FILE).write_bytes(b"not a zip")
+    with pytest.raises(BundleError, match=r"not a weights\.npz"):
+        NumpyEngine(load_bundle(broken))
+
+
 def _edit_config(bundle_dir: Path, **changes) -> None:
     path = bundle_dir / "config.json"
     data = json.loads(path.read_text())
@@ -136,8 +211,6 @@ def _edit_config(bundle_dir: Path, **changes) -> None:
 
 @pytest.mark.slow
 def test_bundle_mismatches_are_clear_errors(bundles, tmp_path):
-    import shutil
-
     bad = tmp_path / "bad"
     shutil.copytree(bundles["lstm"], bad)
     _edit_config(bad, vocab_hash="0" * 64)
@@ -174,13 +247,13 @@ def test_numpy_path_never_imports_tensorflow(bundles):
 def test_sample_ids_greedy_topk_topp_and_mask():
     probs = np.array([[0.1, 0.5, 0.3, 0.1], [0.4, 0.3, 0.2, 0.1]])
     rng = np.random.default_rng(0)
-    assert sample_ids(probs, rng, SamplingOptions(temperature=0)).tolist() == [1, 0]
+    assert sample_ids(probs, rng, greedy=True).tolist() == [1, 0]
     mask = np.array([[True, False, True, True], [False, False, False, False]])
-    assert sample_ids(probs, rng, SamplingOptions(temperature=0), mask).tolist() == [2, -1]
+    assert sample_ids(probs, rng, [AllowedIds(mask)], greedy=True).tolist() == [2, -1]
     for _ in range(20):
-        assert sample_ids(probs, rng, SamplingOptions(top_k=1)).tolist() == [1, 0]
-        assert sample_ids(probs, rng, SamplingOptions(top_p=0.3)).tolist() == [1, 0]
-        picked = sample_ids(probs, rng, SamplingOptions(temperature=2.0), mask)
+        assert sample_ids(probs, rng, [TopK(1)]).tolist() == [1, 0]
+        assert sample_ids(probs, rng, [TopP(0.3)]).tolist() == [1, 0]
+        picked = sample_ids(probs, rng, [AllowedIds(mask), Temperature(2.0)])
         assert picked[0] in (0, 2, 3) and picked[1] == -1
     draws = sample_ids(np.tile(probs[:1], (4000, 1)), np.random.default_rng(1))
     freq = np.bincount(draws, minlength=4) / len(draws)
@@ -188,6 +261,84 @@ def test_sample_ids_greedy_topk_topp_and_mask():
     a = sample_ids(np.tile(probs, (50, 1)), np.random.default_rng(5))
     b = sample_ids(np.tile(probs, (50, 1)), np.random.default_rng(5))
     assert a.tolist() == b.tolist()
+
+
+def test_sampling_options_give_their_processors_in_order():
+    assert SamplingOptions().processors() == []
+    assert SamplingOptions(temperature=0.0, top_k=3, top_p=0.5).processors() == []
+    assert SamplingOptions(temperature=0.0).greedy and not SamplingOptions().greedy
+    assert SamplingOptions(0.9, 5, 0.95).processors() == [Temperature(0.9), TopK(5), TopP(0.95)]
+    assert SamplingOptions(top_p=0.8).processors() == [TopP(0.8)]
+    with pytest.raises(ConfigError, match="greedy"):
+        Temperature(0.0)
+
+
+def test_an_allowed_id_of_probability_zero_can_still_be_chosen():
+    """The bar-fit mask decides what may come; probability 0 only makes it unlikely."""
+    probs = np.array([[0.0, 1.0, 0.0]])
+    only_first = AllowedIds(np.array([[True, False, False]]))
+    assert sample_ids(probs, np.random.default_rng(0), [only_first], greedy=True).tolist() == [0]
+    assert sample_ids(probs, np.random.default_rng(0), [only_first]).tolist() == [0]
+    support = AllowedIds(probs > 0)
+    assert sample_ids(probs, np.random.default_rng(0), [support]).tolist() == [1]
+
+
+def _reference_sample_ids(probs, rng, options, mask):
+    """sample_ids as one function, before it became processors (kept to pin the arithmetic:
+    generated files must not change by a single byte)."""
+    p = np.asarray(probs, np.float64)
+    if mask is not None:
+        p = np.where(mask, p, 0.0)
+    allowed = p > 0 if mask is None else mask & (p >= 0)
+    empty = ~allowed.any(axis=1)
+    if options.temperature == 0.0:
+        ids = np.where(allowed, p, -1.0).argmax(axis=1)
+        ids[empty] = -1
+        return ids
+    logp = np.log(np.maximum(p, 1e-300)) / options.temperature
+    logp = np.where(allowed, logp, -np.inf)
+    logp -= np.where(empty[:, None], 0.0, logp.max(axis=1, keepdims=True))
+    w = np.where(allowed, np.exp(logp), 0.0)
+    if 0 < options.top_k < w.shape[1]:
+        kth = -np.sort(-w, axis=1)[:, options.top_k - 1 : options.top_k]
+        w = np.where(w >= kth, w, 0.0)
+    if options.top_p < 1.0:
+        order = np.argsort(-w, axis=1, kind="stable")
+        sorted_w = np.take_along_axis(w, order, axis=1)
+        total = sorted_w.sum(axis=1, keepdims=True)
+        cum = np.cumsum(sorted_w, axis=1) / np.maximum(total, 1e-300)
+        keep_sorted = (cum - sorted_w / np.maximum(total, 1e-300)) < options.top_p
+        keep = np.zeros_like(keep_sorted)
+        np.put_along_axis(keep, order, keep_sorted, axis=1)
+        w = np.where(keep, w, 0.0)
+    u = rng.random(len(w)) * w.sum(axis=1)
+    ids = np.minimum((np.cumsum(w, axis=1) <= u[:, None]).sum(axis=1), w.shape[1] - 1)
+    bad = w[np.arange(len(w)), ids] <= 0
+    if bad.any():
+        ids[bad] = w[bad].argmax(axis=1)
+    ids[empty] = -1
+    return ids
+
+
+@pytest.mark.parametrize("temperature", [0.0, 0.5, 1.0, 2.5])
+@pytest.mark.parametrize(("top_k", "top_p"), [(0, 1.0), (1, 1.0), (3, 0.9), (0, 0.4), (50, 0.7)])
+def test_processors_draw_exactly_what_the_single_function_drew(temperature, top_k, top_p):
+    options = SamplingOptions(temperature, top_k, top_p)
+    gen = np.random.default_rng([int(temperature * 10), top_k, int(top_p * 10)])
+    for trial in range(30):
+        batch, n_values = int(gen.integers(1, 8)), int(gen.integers(2, 40))
+        logits = gen.normal(0.0, float(gen.choice([1.0, 8.0, 60.0])), (batch, n_values))
+        probs = np.exp(logits - logits.max(axis=1, keepdims=True)).astype(np.float32)
+        probs /= probs.sum(axis=1, keepdims=True)
+        if trial % 3 == 0:
+            probs[gen.random(probs.shape) < 0.3] = 0.0  # underflowed probabilities
+        mask = gen.random(probs.shape) < float(gen.choice([0.05, 0.4, 0.9]))
+        for rule in (mask, None):
+            allowed = AllowedIds(rule if rule is not None else probs > 0)
+            expected = _reference_sample_ids(probs, np.random.default_rng(trial), options, rule)
+            got = sample_ids(probs, np.random.default_rng(trial), [allowed, *options.processors()],
+                             greedy=options.greedy)  # fmt: skip
+            assert got.tolist() == expected.tolist()
 
 
 def test_sampling_options_validate():
@@ -245,6 +396,17 @@ def test_mask_table_forbids_windowless_tokens_after_the_first_note():
     assert not table[:, 0].any()
     # a 3-step remainder allows only 3-step tokens
     assert set(tables.durations[table[1, 3]]) == {3}
+
+
+def test_bar_fit_takes_any_fitting_token_when_no_remainder_is_fillable():
+    tokens = [Token(NoteType.REST, 12), Token(NoteType.CHORD, 24, (-3, 3))]
+    tokens.append(Token(NoteType.CHORD, 12, (-1, 5)))
+    tables = VocabTables.of(Vocab.from_tokens(tokens))
+    bar_fit = BarFit.of(tables, 48)
+    allowed = bar_fit.allowed(np.array([True, True, True, False]), np.array([48, 18, 6, 0]))
+    assert set(tables.durations[allowed[0]]) == {12, 24}
+    assert set(tables.durations[allowed[1]]) == {12}  # 18 = 12 + 6: only 12 fits at all
+    assert not allowed[2].any() and not allowed[3].any()  # nothing fits / finished
 
 
 def test_decode_with_a_primer_starts_after_the_first_note():

@@ -12,6 +12,7 @@ import textwrap
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 pytest.importorskip("keras")
@@ -21,7 +22,7 @@ from jazzgen.core.errors import BundleError
 from jazzgen.corpus import dataset
 from jazzgen.corpus.store import save_corpus
 from jazzgen.tokens.vocab import Vocab
-from jazzgen.training.bundle import check_bundle, load_bundle_config
+from jazzgen.training.bundle import BUNDLE_FILES, check_bundle, load_bundle_config
 from jazzgen.training.config import ModelConfig, TrainConfig
 
 TINY = ["--tx", "8", "--units", "8", "--batch-size", "16", "--quiet"]
@@ -46,9 +47,8 @@ def test_train_writes_a_valid_bundle_and_refuses_to_overwrite(corpus_dir, tmp_pa
     args = ["train", str(corpus_dir), "--out", str(out), "--epochs", "2", *TINY]
     assert run([*args, "--chord-input", "--layers", "2", "--dropout", "0.1"]) == 0
     assert f"wrote {out}: 2 epochs" in capsys.readouterr().out
-    assert sorted(p.name for p in out.iterdir()) == sorted(
-        ["model.keras", "vocab.json", "config.json", "history.csv", "metrics.json", "curves.png"]
-    )
+    assert sorted(p.name for p in out.iterdir()) == sorted([*BUNDLE_FILES, "curves.png"])
+    _assert_weights_npz_matches_model_keras(out, layers=2)
     assert not (tmp_path / "bundle.partial").exists()
     config, vocab = check_bundle(out)
     assert config.model.tx == 8 and config.model.chord_input is True
@@ -71,6 +71,43 @@ def test_train_writes_a_valid_bundle_and_refuses_to_overwrite(corpus_dir, tmp_pa
     (out / "model.keras").unlink()
     with pytest.raises(BundleError, match=r"missing model\.keras"):
         load_bundle_config(out)
+
+
+def _assert_weights_npz_matches_model_keras(bundle: Path, layers: int) -> None:
+    import keras
+
+    from jazzgen.training.weights import load_weights, weight_names
+
+    arrays = load_weights(bundle / "weights.npz", layers)
+    model = keras.saving.load_model(bundle / "model.keras", safe_mode=True)
+    assert list(arrays) == weight_names(layers)
+    for name, array in arrays.items():
+        layer, variable = name.split("/")
+        (weight,) = [w for w in model.get_layer(layer).weights if w.path.endswith(f"/{variable}")]
+        assert array.dtype == np.float32
+        np.testing.assert_array_equal(array, weight.numpy(), err_msg=name)
+
+
+def test_weights_npz_holds_the_weights_of_model_keras(tmp_path):
+    from jazzgen.training.train import train
+
+    pieces = dataset.synthetic_pieces(2, bars=8, seed=2)
+    vocab = Vocab.from_tokens(t for p in pieces for b in p.bars for t in b.tokens)
+    model_config = ModelConfig(tx=8, units=8, layers=2, cell="gru", chord_input=True)
+    train_config = TrainConfig(epochs=1, batch_size=8, val_fraction=0)
+    result = train(pieces, vocab, model_config, train_config, tmp_path / "gru", verbose=0)
+    _assert_weights_npz_matches_model_keras(result.out, layers=2)
+
+
+def test_importing_train_is_quiet_by_itself():
+    """No TensorFlow C++ start-up lines, without calling tf_runtime.import_tensorflow first."""
+    env = {k: v for k, v in _env().items() if k != "TF_CPP_MIN_LOG_LEVEL"}
+    code = "import jazzgen.training.train, jazzgen.training.checkpoint; print('ok')"
+    proc = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert proc.returncode == 0 and proc.stdout == "ok\n"
+    assert proc.stderr == ""
 
 
 def test_corpus_too_small_for_tx_is_an_error(tmp_path, capsys):

@@ -262,12 +262,13 @@ def test_filters_are_case_insensitive_and_list_valid_values(tmp_path: Path) -> N
     [
         ("C-7", "Cm7"),
         ("Ebj7", "Ebmaj7"),
-        ("C79b", "C7"),
+        ("C79b", "C7b9"),
         ("Fsus7913", "F7sus4"),
-        ("Bb/D", "Bb"),
+        ("Bb/D", "Bb/D"),
         ("Am7b5", "Am7b5"),
         ("Bbo7", "Bbdim7"),
-        ("G7alt", "G7"),
+        ("G7alt", "G7alt"),
+        ("A7911#", "A7#11"),
         ("C-69", "Cm6"),
         ("D-j7", "DmM7"),
     ],
@@ -279,7 +280,7 @@ def test_wjazzd_chord_labels(label: str, symbol: str) -> None:
 
 def test_nc_is_no_chord_and_unknown_labels_fail() -> None:
     assert wjazzd_chord("NC") is None
-    with pytest.raises(ChordSymbolError, match="unknown WJazzD chord label 'H7'"):
+    with pytest.raises(ChordSymbolError, match="'H7'"):
         wjazzd_chord("H7")
 
 

@@ -1,7 +1,8 @@
 """Test helper: a tiny untrained model bundle that follows the bundle/model contract.
 
 Used by the generate tests until (and independently of) the training code. Building it
-imports TensorFlow (~3.5 s), so tests build it once per session directory.
+imports TensorFlow (~3.5 s), so tests build it once per session directory. Like a bundle
+written by `jazzgen train`, it holds `model.keras` and the same weights as `weights.npz`.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from pathlib import Path
 from jazzgen.core.harmony import CHORD_FEATURES, NoteType
 from jazzgen.tokens.grammar import Token
 from jazzgen.tokens.vocab import Vocab
+from jazzgen.training.weights import WEIGHTS_FILE, save_weights
 
 PROGRESSIONS = [
     [["Dm7", "G7"], ["Cmaj7"], ["Cmaj7"], ["A7"]],
@@ -70,6 +72,7 @@ def make_bundle(
         len(vocab), tx=tx, units=units, layers=layers, cell=cell, chord_input=chord_input
     )
     model.save(root / "model.keras")
+    save_weights(model, layers, root / WEIGHTS_FILE)
     vocab.save(root / "vocab.json")
     config = {
         "format": 1,

@@ -24,8 +24,28 @@ from jazzgen.core.types import (
     Track,
 )
 
-# Templates: all qualities x 12 roots. Row r*Q + q = root r, quality q.
-_QUALITIES = tuple(ChordQuality)
+# The qualities inference can find, in this order (ties go to the earlier one). Exactly the
+# original 14: the altered qualities (7b9, 7alt, maj7#11...) come from chord symbols only;
+# templates for them would change what the corpus' MIDI files are read as.
+INFERABLE_QUALITIES = (
+    ChordQuality.MAJOR,
+    ChordQuality.MINOR,
+    ChordQuality.DOMINANT7,
+    ChordQuality.MAJOR7,
+    ChordQuality.MINOR7,
+    ChordQuality.HALF_DIMINISHED,
+    ChordQuality.DIMINISHED7,
+    ChordQuality.DIMINISHED,
+    ChordQuality.AUGMENTED,
+    ChordQuality.SUS4,
+    ChordQuality.DOMINANT7_SUS4,
+    ChordQuality.MAJOR6,
+    ChordQuality.MINOR6,
+    ChordQuality.MINOR_MAJOR7,
+)
+
+# Templates: inferable qualities x 12 roots. Row r*Q + q = root r, quality q.
+_QUALITIES = INFERABLE_QUALITIES
 
 
 # A small prior so that, for equal pitch content, the common jazz reading wins

@@ -25,6 +25,7 @@ from jazzgen.cli.options import (
 )
 
 if TYPE_CHECKING:
+    from jazzgen.corpus.preprocess import EncodeOptions
     from jazzgen.training.config import ModelConfig, TrainConfig
     from jazzgen.training.train import TrainResult
 
@@ -127,33 +128,20 @@ def train_command(args: TrainArgs) -> None:
     """
     from pathlib import Path
 
-    from jazzgen.corpus.preprocess import EncodeOptions, load_training_corpus
+    from jazzgen.corpus.preprocess import EncodeOptions
+    from jazzgen.training.checkpoint import load_run
     from jazzgen.training.config import preset
-    from jazzgen.training.tf_runtime import import_tensorflow
 
     if Path(args.out).exists() and not args.force:
         fail(f"{args.out} already exists: use --force to overwrite it")
     options = options_from(EncodeOptions, args)
     if not args.resume:  # bad option values fail before any encoding or TensorFlow start-up
         model_config, train_config = train_configs(preset(args.preset), args)
-    database, solo_filter = wjazzd_input(args.inputs, args)
-    if database is not None:
-        from jazzgen.corpus.wjazzd import load_wjazzd_training_corpus
-
-        if options != EncodeOptions():
-            fail("--melody-track/--start-bar/--end-bar do not apply to a WJazzD database")
-        pieces, vocab, encode, skipped = load_wjazzd_training_corpus(
-            database, solo_filter=solo_filter, options=options, jobs=args.jobs
-        )
-    else:
-        pieces, vocab, encode, skipped = load_training_corpus(
-            args.inputs, options=options, jobs=args.jobs
-        )
-    import_tensorflow()  # removed once training.train imports TensorFlow quietly itself
-    from jazzgen.training import train as training
+    pieces, vocab, encode, skipped = _training_corpus(args, options)
+    from jazzgen.training import train as training  # loads TensorFlow (quietly)
 
     if args.resume:
-        model_config, train_config = train_configs(training.load_run(args.out)[:2], args)
+        model_config, train_config = train_configs(load_run(args.out)[:2], args)
     for item in skipped:
         typer.echo(f"skipped {item['path']}: {item['reason']}", err=True)
     if not args.quiet:
@@ -176,6 +164,23 @@ def train_command(args: TrainArgs) -> None:
         encode=encode,
     )
     _print_result(result)
+
+
+def _training_corpus(args: TrainArgs, options: EncodeOptions) -> tuple:
+    """Pieces, vocabulary, encode settings and skipped inputs: from a WJazzD database (with
+    the solo filters), or from MIDI/lead-sheet files, folders or a corpus directory."""
+    from jazzgen.corpus.preprocess import EncodeOptions, load_training_corpus
+
+    database, solo_filter = wjazzd_input(args.inputs, args)
+    if database is None:
+        return load_training_corpus(args.inputs, options=options, jobs=args.jobs)
+    from jazzgen.corpus.wjazzd import load_wjazzd_training_corpus
+
+    if options != EncodeOptions():
+        fail("--melody-track/--start-bar/--end-bar do not apply to a WJazzD database")
+    return load_wjazzd_training_corpus(
+        database, solo_filter=solo_filter, options=options, jobs=args.jobs
+    )
 
 
 def train_configs(

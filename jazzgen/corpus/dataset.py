@@ -283,10 +283,59 @@ def make_dataset(
     """
     import tensorflow as tf
 
+    starts = tf.constant(flat.starts, dtype=tf.int64)
+    if shuffle_seed is None:
+        batches = tf.data.Dataset.from_tensor_slices(starts).batch(batch_size)
+    else:
+        n = len(flat.starts)
+        windows = min(n, windows_per_epoch) if windows_per_epoch else n
+        batches = _shuffled_batches(
+            starts,
+            seed=int(shuffle_seed),
+            windows=windows,
+            steps=steps or math.ceil(windows / batch_size),
+            first_epoch=first_epoch,
+            epochs=epochs,
+        )
+    gather = _window_gather(flat, tx, n_values, chord_input)
+    return batches.map(gather, num_parallel_calls=tf.data.AUTOTUNE).prefetch(2)
+
+
+def _shuffled_batches(
+    starts, *, seed: int, windows: int, steps: int, first_epoch: int, epochs: int | None
+):
+    """Endless tf.data stream of window-start batches, epoch by epoch from `first_epoch`.
+
+    Epoch e uses the permutation `index_shuffle(seed, e)` of all `starts` and takes its
+    first `windows` positions, cut into `steps` batches of near-equal size.
+    """
+    import tensorflow as tf
+
+    n = int(starts.shape[0])
+
+    def batch_positions(i):
+        # batch i of an epoch covers permutation positions [i*windows/steps, (i+1)*windows/steps)
+        return tf.range(i * windows // steps, (i + 1) * windows // steps)
+
+    def epoch_batches(epoch):
+        def permuted(positions):
+            key = tf.stack([tf.constant(seed, tf.int64), epoch])
+            perm = tf.random.experimental.index_shuffle(positions, seed=key, max_index=n - 1)
+            return tf.gather(starts, perm)
+
+        return tf.data.Dataset.range(steps).map(batch_positions).map(permuted)
+
+    last = 2**31 - 1 if epochs is None else int(epochs)
+    ds = tf.data.Dataset.range(first_epoch, max(last, first_epoch + 1))
+    return ds.flat_map(epoch_batches).repeat()
+
+
+def _window_gather(flat: FlatSegments, tx: int, n_values: int, chord_input: bool):
+    """A tf function: batch of window starts (b,) -> (inputs, targets) as in `make_dataset`."""
+    import tensorflow as tf
+
     ids = tf.constant(flat.ids, dtype=tf.int32)
     chords = tf.constant(flat.chords, dtype=tf.float32) if chord_input else None
-    starts = tf.constant(flat.starts, dtype=tf.int64)
-    n = len(flat.starts)
     offsets = tf.range(tx + 1, dtype=tf.int64)
 
     def gather(batch_starts):
@@ -297,31 +346,7 @@ def make_dataset(
             inputs["chords"] = tf.gather(chords, idx[:, 1:])
         return inputs, window[:, 1:]
 
-    if shuffle_seed is None:
-        ds = tf.data.Dataset.from_tensor_slices(starts).batch(batch_size)
-        return ds.map(gather, num_parallel_calls=tf.data.AUTOTUNE).prefetch(2)
-
-    seed = int(shuffle_seed)
-    m = min(n, windows_per_epoch) if windows_per_epoch else n
-    n_steps = steps or math.ceil(m / batch_size)
-
-    def batch_positions(i):
-        # batch i of an epoch covers permutation positions [i*m/steps, (i+1)*m/steps)
-        return tf.range(i * m // n_steps, (i + 1) * m // n_steps)
-
-    last = 2**31 - 1 if epochs is None else int(epochs)
-
-    def epoch_batches(epoch):
-        def permuted(positions):
-            key = tf.stack([tf.constant(seed, tf.int64), epoch])
-            perm = tf.random.experimental.index_shuffle(positions, seed=key, max_index=n - 1)
-            return tf.gather(starts, perm)
-
-        return tf.data.Dataset.range(n_steps).map(batch_positions).map(permuted)
-
-    ds = tf.data.Dataset.range(first_epoch, max(last, first_epoch + 1))
-    ds = ds.flat_map(epoch_batches).repeat()
-    return ds.map(gather, num_parallel_calls=tf.data.AUTOTUNE).prefetch(2)
+    return gather
 
 
 def synthetic_pieces(n_pieces: int = 2, bars: int = 16, seed: int = 0) -> list[Piece]:

@@ -1,14 +1,11 @@
 """Bar-exact constrained decoding of token sequences from an inference engine.
 
-Every bar's token durations sum exactly to the bar length. A token is allowed at a
-position when its duration fits in what is left of the bar AND the remainder after it can
-still be filled by tokens of the vocabulary (a table of fillable remainders is
-precomputed). When no remainder is fillable (a vocabulary without short tokens), any token
-that fits is allowed; when none fits, the bar is closed with a rest of exactly the
-remaining length; that rest is kept in the output even when it is not in the vocabulary
-(it is always a valid grammar token) and the model is fed the vocabulary rest of nearest
-duration instead. Windowless note tokens (the first note of a piece) are allowed only
-while no note has sounded yet. Onset-to-onset durations make overlapping melodic lines
+Every bar's token durations sum exactly to the bar length: at each step the next token is
+drawn among the ids that fit the bar (generation.bar_fit), with the sampling options'
+processors (generation.sampling). When no token fits, the bar is closed with a rest of
+exactly the remaining length; that rest is kept in the output even when it is not in the
+vocabulary (it is always a valid grammar token) and the model is fed the vocabulary rest of
+nearest duration instead. Onset-to-onset durations make overlapping melodic lines
 impossible by construction.
 """
 
@@ -21,72 +18,13 @@ import numpy as np
 
 from jazzgen.core.errors import ConfigError
 from jazzgen.core.harmony import CHORD_FEATURES, NoteType
-from jazzgen.generation.engines import (
-    KerasEngine,
-    NumpyEngine,
-)
-from jazzgen.generation.sampling import SamplingOptions, sample_ids
+from jazzgen.generation.bar_fit import BarFit, VocabTables
+from jazzgen.generation.engines import Engine, State
+from jazzgen.generation.sampling import AllowedIds, SamplingOptions, sample_ids
 from jazzgen.tokens.grammar import Token
 from jazzgen.tokens.vocab import Vocab
 
-
-@dataclass(frozen=True)
-class VocabTables:
-    """Per-id facts of a vocabulary used by the decoding masks."""
-
-    durations: np.ndarray  # (V,) grid steps
-    is_rest: np.ndarray  # (V,) bool
-    windowless: np.ndarray  # (V,) bool: note tokens without interval window
-    tokens: tuple[Token, ...]
-
-    @classmethod
-    def of(cls, vocab: Vocab) -> VocabTables:
-        tokens = tuple(vocab.tokens())
-        return cls(
-            np.array([t.duration for t in tokens], np.int64),
-            np.array([t.is_rest for t in tokens], bool),
-            np.array([(not t.is_rest) and t.window is None for t in tokens], bool),
-            tokens,
-        )
-
-    def nearest_rest(self, steps: int) -> int:
-        """Id of the rest of nearest duration (any token if the vocabulary has no rest)."""
-        candidates = np.flatnonzero(self.is_rest)
-        if not len(candidates):
-            candidates = np.arange(len(self.tokens))
-        return int(candidates[np.argmin(np.abs(self.durations[candidates] - steps))])
-
-
-def fillable_remainders(durations: Sequence[int], max_steps: int) -> np.ndarray:
-    """`ok[r]` is True when `r` steps can be filled exactly by a sum of `durations`."""
-    ok = np.zeros(max_steps + 1, bool)
-    ok[0] = True
-    unique = sorted({int(d) for d in durations if 0 < d <= max_steps})
-    for r in range(1, max_steps + 1):
-        ok[r] = any(ok[r - d] for d in unique if d <= r)
-    return ok
-
-
-def mask_table(tables: VocabTables, max_steps: int, *, require_fillable: bool = True) -> np.ndarray:
-    """`(2, max_steps + 1, V)` bool: [phase, remaining steps] -> allowed ids.
-
-    Phase 0: no note has sounded yet (windowless first-note tokens allowed); phase 1: after
-    the first note (windowless tokens forbidden). Remainders are judged fillable by the
-    tokens allowed in phase 1, the phase every later token is decoded in
-    (`require_fillable=False`: every token that fits is allowed).
-    """
-    later = ~tables.windowless
-    ok = fillable_remainders(tables.durations[later], max_steps)
-    if not require_fillable:
-        ok[:] = True
-    durations = tables.durations
-    table = np.zeros((2, max_steps + 1, len(durations)), bool)
-    for remaining in range(1, max_steps + 1):
-        after = remaining - durations
-        fits = (after >= 0) & ok[np.clip(after, 0, max_steps)]
-        table[0, remaining] = fits
-        table[1, remaining] = fits & later
-    return table
+MIN_SCORED_PROBABILITY = 1e-30  # floor of a sampled token's probability in the likelihood
 
 
 @dataclass(frozen=True)
@@ -114,8 +52,135 @@ def start_token_id(tables: VocabTables, bar_steps: int) -> int:
     return tables.nearest_rest(bar_steps)
 
 
+@dataclass(frozen=True)
+class _BarGrid:
+    """The generated bars on the grid: `bar_end[s]` (absolute end step) and `bar_of[s]`
+    (bar index) of every absolute step `s` in `0 .. total - 1`."""
+
+    bar_steps: list[int]
+    total: int
+    bar_end: np.ndarray
+    bar_of: np.ndarray
+
+    @classmethod
+    def of(cls, bar_steps: Sequence[int]) -> _BarGrid:
+        steps = [int(s) for s in bar_steps]
+        total = sum(steps)
+        if total <= 0:
+            raise ConfigError("nothing to generate: 0 bars")
+        bar_end = np.repeat(np.cumsum(steps), steps)
+        return cls(steps, total, bar_end, np.repeat(np.arange(len(steps)), steps))
+
+
+@dataclass
+class _Progress:
+    """What each of the candidates has decoded so far (arrays of length `candidates`)."""
+
+    ids: np.ndarray  # the id fed to the model at the next step
+    pos: np.ndarray  # absolute grid step reached
+    has_note: np.ndarray  # a note has sounded (windowless first-note tokens are used up)
+    loglik: np.ndarray
+    scored: np.ndarray
+    forced: np.ndarray
+    bars: list[list[list[Token]]]  # [candidate][bar] -> tokens
+
+    @classmethod
+    def start(cls, candidates: int, first_id: int, has_note: bool, n_bars: int) -> _Progress:
+        n = candidates
+        return cls(
+            np.full(n, first_id),
+            np.zeros(n, np.int64),
+            np.full(n, bool(has_note)),
+            np.zeros(n),
+            np.zeros(n, np.int64),
+            np.zeros(n, np.int64),
+            [[[] for _ in range(n_bars)] for _ in range(n)],
+        )
+
+    def accept(
+        self, c: int, choice: int, probs: np.ndarray, bar: int, remaining: int, tables: VocabTables
+    ) -> None:
+        """Append candidate `c`'s token `choice` (-1: close the bar with a forced rest of
+        `remaining` steps) to its `bar`; `probs (n_values,)` are the model's for `c`."""
+        if choice < 0:
+            token = Token(NoteType.REST, int(remaining))
+            self.ids[c] = tables.nearest_rest(token.duration)
+            self.forced[c] += 1
+        else:
+            token = tables.tokens[choice]
+            self.ids[c] = choice
+            self.loglik[c] += float(np.log(max(probs[choice], MIN_SCORED_PROBABILITY)))
+            self.scored[c] += 1
+            if not token.is_rest:
+                self.has_note[c] = True
+        self.bars[c][bar].append(token)
+        self.pos[c] += token.duration
+
+    def decoded(self) -> Decoded:
+        bars = [[tuple(b) for b in cand] for cand in self.bars]
+        return Decoded(bars, self.loglik, self.scored, self.forced)
+
+
+class _Decoder:
+    """One decoding run: the engine, the bars, their chords and the sampling rules."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        tables: VocabTables,
+        grid: _BarGrid,
+        chord_features: np.ndarray,
+        sampling: SamplingOptions,
+        rng: np.random.Generator,
+    ) -> None:
+        self.engine, self.tables, self.grid, self.rng = engine, tables, grid, rng
+        self.features = chord_features
+        self.bar_fit = BarFit.of(tables, max(grid.bar_steps))
+        self.processors = sampling.processors()
+        self.greedy = sampling.greedy
+
+    def warm_up(
+        self, candidates: int, primer_ids: Sequence[int], primer_features: np.ndarray | None
+    ) -> tuple[State, int]:
+        """The state after the primer and the first input id (the primer's last token, else
+        the start token)."""
+        state = self.engine.initial_state(candidates)
+        if not len(primer_ids):
+            return state, start_token_id(self.tables, self.grid.bar_steps[0])
+        features = np.asarray(primer_features, np.float32)
+        # all but the last primer token warm the state; the last one is the first input of
+        # the decoding loop (with the chord of the first generated onset)
+        for k, token_id in enumerate(primer_ids[:-1]):
+            ids = np.full(candidates, token_id)
+            feat = None
+            if self.engine.chord_input:
+                feat = np.repeat(features[k : k + 1], candidates, axis=0)
+            _, state = self.engine.step(ids, feat, state)
+        return state, int(primer_ids[-1])
+
+    def step(self, state: State, progress: _Progress) -> State:
+        """Decode one token for every unfinished candidate; return the new state."""
+        grid = self.grid
+        active = progress.pos < grid.total
+        at = np.minimum(progress.pos, grid.total - 1)
+        feat = self.features[at] if self.engine.chord_input else None
+        probs, new_state = self.engine.step(progress.ids, feat, state)
+        # finished candidates keep their state (their outputs are ignored)
+        state = [
+            [np.where(active[:, None], ns, s) for ns, s in zip(nl, sl, strict=True)]
+            for nl, sl in zip(new_state, state, strict=True)
+        ]
+        remaining = np.where(active, grid.bar_end[at] - progress.pos, 0)
+        allowed = AllowedIds(self.bar_fit.allowed(progress.has_note, remaining))
+        choice = sample_ids(probs, self.rng, [allowed, *self.processors], greedy=self.greedy)
+        for c in np.flatnonzero(active):
+            bar = int(grid.bar_of[progress.pos[c]])
+            progress.accept(int(c), int(choice[c]), probs[c], bar, int(remaining[c]), self.tables)
+        return state
+
+
 def decode(
-    engine: NumpyEngine | KerasEngine,
+    engine: Engine,
     vocab: Vocab,
     bar_steps: Sequence[int],
     chord_features: np.ndarray,
@@ -134,79 +199,19 @@ def decode(
     step of the generated bars. `primer_ids` are fed first to warm the state (their
     `primer_chord_features (len(primer_ids), 24)` = features at the onset of the token that
     follows each; the last row is not used: the first generated onset's chord is); without
-    a primer a rest is fed as the start token. The primer's last
-    token is the input that predicts the first generated token.
+    a primer a rest is fed as the start token. The primer's last token is the input that
+    predicts the first generated token. `rng` draws one number per candidate and step.
     """
     if candidates < 1:
         raise ConfigError(f"candidates must be >= 1, got {candidates}")
     tables = tables or VocabTables.of(vocab)
-    bar_steps = [int(s) for s in bar_steps]
-    total = sum(bar_steps)
-    if total <= 0:
-        raise ConfigError("nothing to generate: 0 bars")
+    grid = _BarGrid.of(bar_steps)
     feats = np.asarray(chord_features, np.float32)
-    if feats.shape != (total, CHORD_FEATURES):
-        raise ValueError(f"chord_features must be ({total}, 24), got {feats.shape}")
-    bar_end = np.repeat(np.cumsum(bar_steps), bar_steps)  # absolute end step per step
-    bar_of = np.repeat(np.arange(len(bar_steps)), bar_steps)
-    table = mask_table(tables, max(bar_steps))
-    fit_table = mask_table(tables, max(bar_steps), require_fillable=False)
-    n = candidates
-    state = engine.initial_state(n)
-    chord_in = engine.chord_input
-    if len(primer_ids):
-        pf = np.asarray(primer_chord_features, np.float32)
-        # all but the last primer token warm the state; the last one is the first input of
-        # the decoding loop (with the chord of the first generated onset)
-        for k, token_id in enumerate(primer_ids[:-1]):
-            ids = np.full(n, token_id)
-            feat = np.repeat(pf[k : k + 1], n, axis=0) if chord_in else None
-            _, state = engine.step(ids, feat, state)
-        last = int(primer_ids[-1])
-    else:
-        last = start_token_id(tables, bar_steps[0])
-    ids = np.full(n, last)
-    pos = np.zeros(n, np.int64)
-    has_note = np.full(n, bool(primer_has_note))
-    loglik = np.zeros(n)
-    scored = np.zeros(n, np.int64)
-    forced = np.zeros(n, np.int64)
-    out: list[list[list[Token]]] = [[[] for _ in bar_steps] for _ in range(n)]
-    while True:
-        active = pos < total
-        if not active.any():
-            break
-        p_idx = np.minimum(pos, total - 1)
-        feat = feats[p_idx] if chord_in else None
-        probs, new_state = engine.step(ids, feat, state)
-        # finished candidates keep their state (their outputs are ignored)
-        state = [
-            [np.where(active[:, None], ns, s) for ns, s in zip(nl, sl, strict=True)]
-            for nl, sl in zip(new_state, state, strict=True)
-        ]
-        remaining = np.where(active, bar_end[p_idx] - pos, 0)
-        phase = has_note.astype(np.int64)
-        mask = table[phase, remaining]
-        # a remainder that no token sequence fills (a vocabulary without short tokens):
-        # take any token that fits; the bar is closed by a forced rest when none does
-        stuck = active & ~mask.any(axis=1)
-        if stuck.any():
-            mask[stuck] = fit_table[phase[stuck], remaining[stuck]]
-        choice = sample_ids(probs, rng, sampling, mask)
-        for c in np.flatnonzero(active):
-            bar = int(bar_of[pos[c]])
-            if choice[c] < 0:
-                token = Token(NoteType.REST, int(remaining[c]))
-                ids[c] = tables.nearest_rest(token.duration)
-                forced[c] += 1
-            else:
-                token = tables.tokens[choice[c]]
-                ids[c] = choice[c]
-                loglik[c] += float(np.log(max(probs[c, choice[c]], 1e-30)))
-                scored[c] += 1
-                if not token.is_rest:
-                    has_note[c] = True
-            out[c][bar].append(token)
-            pos[c] += token.duration
-    bars = [[tuple(b) for b in cand] for cand in out]
-    return Decoded(bars, loglik, scored, forced)
+    if feats.shape != (grid.total, CHORD_FEATURES):
+        raise ValueError(f"chord_features must be ({grid.total}, 24), got {feats.shape}")
+    decoder = _Decoder(engine, tables, grid, feats, sampling, rng)
+    state, first_id = decoder.warm_up(candidates, primer_ids, primer_chord_features)
+    progress = _Progress.start(candidates, first_id, primer_has_note, len(grid.bar_steps))
+    while (progress.pos < grid.total).any():
+        state = decoder.step(state, progress)
+    return progress.decoded()

@@ -1,9 +1,12 @@
 """Inference engines: one token step at a time for a batch of candidates.
 
-Engines (same interface: `initial_state(batch)`, `step(ids, chord_features, state)`):
-- `NumpyEngine` reads `model.keras` as a zip with zipfile + h5py and runs the LSTM/GRU
+Every engine follows the `Engine` protocol: `initial_state(batch)` and
+`step(ids, chord_features, state) -> (probs, state)`.
+- `NumpyEngine` reads the bundle's `weights.npz` (training.weights) and runs the LSTM/GRU
   steps, the Dense layer and the softmax in numpy. It never imports TensorFlow, so
-  `jazzgen generate` starts in well under a second.
+  `jazzgen generate` starts in well under a second. A bundle made before weights.npz
+  existed still works: its arrays are read from `model.keras` through Keras (a warning
+  says so; that costs the TensorFlow import).
 - `KerasEngine` loads the model with Keras (safe mode) and builds a one-step model from the
   bundle's named layers (`concat`, `rnn_i` cells, `output`) with `get_layer`; each step is
   one call of a `tf.function`, never `Model.predict`.
@@ -16,24 +19,94 @@ default activations, GRU reset_after=True) -> Dense softmax "output".
 
 from __future__ import annotations
 
-import io
 import logging
-import zipfile
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
 from jazzgen.core.errors import BundleError, ConfigError
 from jazzgen.core.harmony import CHORD_FEATURES
 from jazzgen.training.bundle import Bundle
+from jazzgen.training.config import ModelConfig
+from jazzgen.training.weights import RNN_VARIABLES, WEIGHTS_FILE, load_weights, weight_arrays
+
+if TYPE_CHECKING:
+    import keras
 
 log = logging.getLogger(__name__)
 
 ENGINES = ("numpy", "keras")
+GATES = {"lstm": 4, "gru": 3}  # weight blocks per recurrent cell (LSTM i f c o; GRU z r h)
+
+# Per recurrent layer: [h, c] (LSTM) or [h] (GRU), each (batch, units) float32.
+State = list[list[np.ndarray]]
 
 
-# --- bundles -------------------------------------------------------------------------------
+class Engine(Protocol):
+    """What decoding needs from a model: probabilities of the next token, one step at a time."""
+
+    name: str  # "numpy" | "keras"
+    n_values: int  # vocabulary size
+    chord_input: bool  # whether `step` uses the chord features
+
+    def initial_state(self, batch: int) -> State:
+        """The zero state of `batch` candidates."""
+        ...
+
+    def step(
+        self, ids: np.ndarray, chords: np.ndarray | None, state: State
+    ) -> tuple[np.ndarray, State]:
+        """Feed `ids (batch,)` with `chords (batch, 24)` (None without chord input);
+        return the next-token probabilities `(batch, n_values)` and the new state."""
+        ...
+
+
+def make_engine(bundle: Bundle, engine: str = "numpy") -> Engine:
+    if engine == "numpy":
+        return NumpyEngine(bundle)
+    if engine == "keras":
+        return KerasEngine(bundle)
+    raise ConfigError(f"engine must be one of {', '.join(ENGINES)}, got {engine!r}")
+
+
+# --- weights -------------------------------------------------------------------------------
+
+
+def load_keras_model(bundle: Bundle) -> keras.Model:
+    """`model.keras` of `bundle` loaded with Keras (safe mode; imports TensorFlow, ~3.5 s)."""
+    try:
+        from jazzgen.training.tf_runtime import import_tensorflow
+
+        import_tensorflow()
+        import keras
+    except ImportError as exc:  # pragma: no cover - tensorflow is a dependency
+        raise BundleError(f"reading {bundle.model_path} needs TensorFlow/Keras: {exc}") from None
+    try:
+        return keras.saving.load_model(bundle.model_path, safe_mode=True, compile=False)
+    except Exception as exc:  # keras raises many types for bad archives
+        raise BundleError(f"{bundle.model_path}: cannot load the model ({exc})") from None
+
+
+def bundle_weights(bundle: Bundle) -> dict[str, np.ndarray]:
+    """The named weight arrays of `bundle` (see training.weights): from `weights.npz`, or,
+    for a bundle without it (made by an older jazzgen), from `model.keras` through Keras."""
+    layers = bundle.model_config.layers
+    if bundle.weights_path.is_file():
+        return load_weights(bundle.weights_path, layers)
+    log.warning(
+        "%s has no %s (made by an older jazzgen): reading model.keras with Keras instead, "
+        "which takes seconds longer",
+        bundle.path,
+        WEIGHTS_FILE,
+    )
+    model = load_keras_model(bundle)
+    try:
+        return weight_arrays(model, layers)
+    except ValueError as exc:  # get_layer of a name the model does not have
+        raise BundleError(f"{bundle.model_path}: {exc}") from None
 
 
 # --- numpy engine --------------------------------------------------------------------------
@@ -49,38 +122,10 @@ def _softmax(logits: np.ndarray) -> np.ndarray:
     return e / e.sum(axis=-1, keepdims=True)
 
 
-def _layer_arrays(h5: Any, layer_name: str) -> list[np.ndarray]:
-    """Weight arrays of the layer called `layer_name`, in variable order.
-
-    Keras 3 stores groups under class-based names (`layers/lstm_1/cell/vars/0`) and writes
-    the layer's own name as the `name` attribute of its `vars` group, so we look the layer
-    up by that attribute and collect every `vars` dataset beneath its group (an RNN layer
-    keeps its weights in `cell/vars`; a bare cell in `vars`).
-    """
-    found: list[str] = []
-
-    def visit(name: str, obj: Any) -> None:
-        if name.endswith("vars") and obj.attrs.get("name") == layer_name:
-            found.append(name)
-
-    h5.visititems(visit)
-    if not found:
-        raise BundleError(f"model.keras has no weights for layer {layer_name!r}")
-    group = h5[found[0].rsplit("/", 1)[0]] if "/" in found[0] else h5
-    arrays: list[tuple[str, np.ndarray]] = []
-
-    def collect(name: str, obj: Any) -> None:
-        parent, _, leaf = name.rpartition("/")
-        if parent.endswith("vars") and leaf.isdigit() and hasattr(obj, "shape"):
-            arrays.append((f"{parent}/{int(leaf):06d}", np.asarray(obj, dtype=np.float32)))
-
-    group.visititems(collect)
-    arrays.sort(key=lambda item: (item[0].count("/"), item[0]))
-    return [a for _, a in arrays]
-
-
 @dataclass(frozen=True)
 class _Recurrent:
+    """One recurrent layer's weights, in Keras' layout (see training.weights)."""
+
     cell: str  # lstm | gru
     kernel: np.ndarray  # (inputs, k * units)
     recurrent: np.ndarray  # (units, k * units)
@@ -90,118 +135,156 @@ class _Recurrent:
     def units(self) -> int:
         return self.recurrent.shape[0]
 
+    def step(self, z: np.ndarray, state: list[np.ndarray]) -> list[np.ndarray]:
+        """New layer state from the input projection `z = x @ kernel (batch, k * units)`;
+        its first array is the output `h`."""
+        u = self.units
+        if self.cell == "lstm":
+            h, c = state
+            z = z + h @ self.recurrent + self.bias
+            gate_i = _sigmoid(z[:, :u])
+            gate_f = _sigmoid(z[:, u : 2 * u])
+            cand = np.tanh(z[:, 2 * u : 3 * u])
+            gate_o = _sigmoid(z[:, 3 * u :])
+            c = gate_f * c + gate_i * cand
+            return [gate_o * np.tanh(c), c]
+        (h,) = state
+        xz = z + self.bias[0]
+        rz = h @ self.recurrent + self.bias[1]
+        update = _sigmoid(xz[:, :u] + rz[:, :u])
+        reset = _sigmoid(xz[:, u : 2 * u] + rz[:, u : 2 * u])
+        cand = np.tanh(xz[:, 2 * u :] + reset * rz[:, 2 * u :])
+        return [update * h + (1.0 - update) * cand]
+
+
+def _recurrent_layer(
+    arrays: Mapping[str, np.ndarray], i: int, width: int, cfg: ModelConfig, where: str
+) -> _Recurrent:
+    """`rnn_i` after its shape checks; `width` = its input size. BundleError if bad."""
+    name, gates = f"rnn_{i}", GATES[cfg.cell]
+    kernel, recurrent, bias = (arrays[f"{name}/{v}"] for v in RNN_VARIABLES)
+    if recurrent.ndim != 2 or recurrent.shape[1] != gates * recurrent.shape[0]:
+        raise BundleError(
+            f"{where}: {name} recurrent_kernel has shape {recurrent.shape}, expected "
+            f"(units, {gates} x units) for cell {cfg.cell}: config does not match the model"
+        )
+    units = recurrent.shape[0]
+    if kernel.shape != (width, gates * units):
+        raise BundleError(
+            f"{where}: {name} kernel has shape {kernel.shape}, expected ({width}, {gates} x "
+            f"{units}) for chord_input {cfg.chord_input}, cell {cfg.cell}: config does not "
+            "match the model"
+        )
+    if cfg.cell == "gru" and bias.ndim == 1:
+        # reset_after=False stores one bias; the contract says reset_after=True.
+        raise BundleError(f"{where}: {name}: GRU must use reset_after=True")
+    expected_bias = (gates * units,) if cfg.cell == "lstm" else (2, gates * units)
+    if bias.shape != expected_bias:
+        raise BundleError(f"{where}: {name} bias has shape {bias.shape}, expected {expected_bias}")
+    return _Recurrent(cfg.cell, kernel, recurrent, bias)
+
 
 class NumpyEngine:
-    """Batched numpy inference of a bundle's model, one token step at a time.
+    """Batched numpy inference of a bundle's model, one token step at a time (see `Engine`).
 
-    `step(ids (batch,), chords (batch, 24) | None, state)` -> `(probs (batch, n_values),
-    state)`; the state is a list per layer of `[h, c]` (LSTM) or `[h]` (GRU), each
-    `(batch, units)` float32.
+    `weights`: the named arrays (default: `bundle_weights(bundle)`); shapes are checked
+    against the bundle's config, BundleError if they do not match.
     """
 
     name = "numpy"
 
-    def __init__(self, bundle: Bundle) -> None:
-        import h5py  # ~0.1 s; only needed here
-
+    def __init__(self, bundle: Bundle, weights: Mapping[str, np.ndarray] | None = None) -> None:
         cfg = bundle.model_config
         self.n_values = bundle.n_values
         self.chord_input = cfg.chord_input
         self.cell = cfg.cell
-        try:
-            with zipfile.ZipFile(bundle.model_path) as archive:
-                blob = archive.read("model.weights.h5")
-        except (OSError, KeyError, zipfile.BadZipFile) as exc:
-            raise BundleError(f"{bundle.model_path}: not a Keras 3 .keras file ({exc})") from None
-        with h5py.File(io.BytesIO(blob), "r") as h5:
-            self.layers = [self._recurrent(h5, f"rnn_{i}", cfg.cell) for i in range(cfg.layers)]
-            dense = _layer_arrays(h5, "output")
-        if len(dense) != 2:
-            raise BundleError(f"{bundle.path}: output layer must have kernel and bias")
-        self.dense_kernel, self.dense_bias = dense
-        expected_in = self.n_values + (CHORD_FEATURES if self.chord_input else 0)
-        gates = 4 if cfg.cell == "lstm" else 3
-        width = expected_in
-        for i, layer in enumerate(self.layers):
-            if layer.kernel.shape != (width, gates * layer.units):
-                raise BundleError(
-                    f"{bundle.path}: rnn_{i} kernel has shape {layer.kernel.shape}, expected "
-                    f"({width}, {gates} x units) for n_values {self.n_values}, "
-                    f"chord_input {self.chord_input}, cell {cfg.cell}: config does not "
-                    "match the model"
-                )
-            width = layer.units
+        arrays = bundle_weights(bundle) if weights is None else weights
+        where = str(bundle.path)
+        width = self.n_values + (CHORD_FEATURES if self.chord_input else 0)
+        self.layers: list[_Recurrent] = []
+        for i in range(cfg.layers):
+            self.layers.append(_recurrent_layer(arrays, i, width, cfg, where))
+            width = self.layers[-1].units
+        self.dense_kernel, self.dense_bias = arrays["output/kernel"], arrays["output/bias"]
         if self.dense_kernel.shape != (width, self.n_values):
             raise BundleError(
-                f"{bundle.path}: output layer has shape {self.dense_kernel.shape}, "
+                f"{where}: output layer has shape {self.dense_kernel.shape}, "
                 f"expected ({width}, {self.n_values})"
             )
+        if self.dense_bias.shape != (self.n_values,):
+            raise BundleError(
+                f"{where}: output bias has shape {self.dense_bias.shape}, "
+                f"expected ({self.n_values},)"
+            )
 
-    @staticmethod
-    def _recurrent(h5: Any, name: str, cell: str) -> _Recurrent:
-        arrays = _layer_arrays(h5, name)
-        if len(arrays) != 3:
-            raise BundleError(f"layer {name} has {len(arrays)} weight arrays, expected 3")
-        kernel, recurrent, bias = arrays
-        if cell == "gru" and bias.ndim == 1:
-            # reset_after=False stores one bias; the contract says reset_after=True.
-            raise BundleError(f"layer {name}: GRU must use reset_after=True")
-        return _Recurrent(cell, kernel, recurrent, bias)
-
-    def initial_state(self, batch: int) -> list[list[np.ndarray]]:
+    def initial_state(self, batch: int) -> State:
         n = 2 if self.cell == "lstm" else 1
         return [
             [np.zeros((batch, layer.units), np.float32) for _ in range(n)] for layer in self.layers
         ]
 
     def step(
-        self,
-        ids: np.ndarray,
-        chords: np.ndarray | None,
-        state: list[list[np.ndarray]],
-    ) -> tuple[np.ndarray, list[list[np.ndarray]]]:
+        self, ids: np.ndarray, chords: np.ndarray | None, state: State
+    ) -> tuple[np.ndarray, State]:
         ids = np.asarray(ids, dtype=np.int64)
+        first = self.layers[0]
         # One-hot @ kernel is a row lookup; the chord part is a small matmul.
-        new_state: list[list[np.ndarray]] = []
-        x: np.ndarray | None = None
+        z = first.kernel[ids]
+        if self.chord_input:
+            z = z + np.asarray(chords, np.float32) @ first.kernel[self.n_values :]
+        new_state: State = []
         for i, layer in enumerate(self.layers):
-            if i == 0:
-                z = layer.kernel[ids]
-                if self.chord_input:
-                    z = z + np.asarray(chords, np.float32) @ layer.kernel[self.n_values :]
-            else:
-                z = x @ layer.kernel
-            if layer.cell == "lstm":
-                h, c = state[i]
-                z = z + h @ layer.recurrent + layer.bias
-                u = layer.units
-                gate_i = _sigmoid(z[:, :u])
-                gate_f = _sigmoid(z[:, u : 2 * u])
-                cand = np.tanh(z[:, 2 * u : 3 * u])
-                gate_o = _sigmoid(z[:, 3 * u :])
-                c = gate_f * c + gate_i * cand
-                h = gate_o * np.tanh(c)
-                new_state.append([h, c])
-            else:
-                (h,) = state[i]
-                u = layer.units
-                xz = z + layer.bias[0]
-                rz = h @ layer.recurrent + layer.bias[1]
-                update = _sigmoid(xz[:, :u] + rz[:, :u])
-                reset = _sigmoid(xz[:, u : 2 * u] + rz[:, u : 2 * u])
-                cand = np.tanh(xz[:, 2 * u :] + reset * rz[:, 2 * u :])
-                h = update * h + (1.0 - update) * cand
-                new_state.append([h])
-            x = h
-        probs = _softmax(x @ self.dense_kernel + self.dense_bias)
+            if i > 0:
+                z = new_state[-1][0] @ layer.kernel
+            new_state.append(layer.step(z, state[i]))
+        probs = _softmax(new_state[-1][0] @ self.dense_kernel + self.dense_bias)
         return probs, new_state
 
 
 # --- keras engine --------------------------------------------------------------------------
 
 
+def _step_model(
+    model: keras.Model, cfg: ModelConfig, n_values: int, where: Path
+) -> tuple[keras.Model, list[int]]:
+    """A one-step functional model from `model`'s named layers (see `KerasEngine`) and the
+    units of its recurrent layers."""
+    import keras
+
+    token = keras.Input(shape=(n_values,), name="token")
+    inputs = [token]
+    x = token
+    if cfg.chord_input:
+        chord = keras.Input(shape=(CHORD_FEATURES,), name="chord")
+        inputs.append(chord)
+        x = model.get_layer("concat")([token, chord])
+    outputs_states = []
+    units_per_layer: list[int] = []
+    n_states = 2 if cfg.cell == "lstm" else 1
+    for i in range(cfg.layers):
+        try:
+            layer = model.get_layer(f"rnn_{i}")
+        except ValueError as exc:
+            raise BundleError(f"{where}: {exc}") from None
+        cell = getattr(layer, "cell", layer)
+        if cell is not layer:
+            # every LSTM's cell is called "lstm_cell"; a functional model needs unique
+            # names (this model object is private to the engine and never saved)
+            cell.name = f"{layer.name}_cell"
+        units = int(cell.units)
+        units_per_layer.append(units)
+        states = [keras.Input(shape=(units,), name=f"state_{i}_{j}") for j in range(n_states)]
+        inputs.extend(states)
+        x, new_states = cell(x, states, training=False)
+        if not isinstance(new_states, (list, tuple)):
+            new_states = [new_states]
+        outputs_states.extend(new_states)
+    probs = model.get_layer("output")(x)
+    return keras.Model(inputs, [probs, *outputs_states], name="step"), units_per_layer
+
+
 class KerasEngine:
-    """One-step Keras inference model built from the bundle's named layers.
+    """One-step Keras inference model built from the bundle's named layers (see `Engine`).
 
     Imports TensorFlow/Keras (~3.5 s). Inputs of the step model: `token` one-hot
     `(batch, n_values)`, optional `chord` `(batch, 24)`, then the flat states; outputs the
@@ -211,65 +294,26 @@ class KerasEngine:
     name = "keras"
 
     def __init__(self, bundle: Bundle) -> None:
-        try:
-            from jazzgen.training.tf_runtime import import_tensorflow
-
-            tf = import_tensorflow()
-            import keras
-        except ImportError as exc:  # pragma: no cover - tensorflow is a dependency
-            raise BundleError(f"--engine keras needs TensorFlow/Keras: {exc}") from None
         cfg = bundle.model_config
         self.n_values = bundle.n_values
         self.chord_input = cfg.chord_input
         self.cell = cfg.cell
-        try:
-            model = keras.saving.load_model(bundle.model_path, safe_mode=True, compile=False)
-        except Exception as exc:  # keras raises many types for bad archives
-            raise BundleError(f"{bundle.model_path}: cannot load the model ({exc})") from None
-        token = keras.Input(shape=(self.n_values,), name="token")
-        inputs = [token]
-        x = token
-        if self.chord_input:
-            chord = keras.Input(shape=(CHORD_FEATURES,), name="chord")
-            inputs.append(chord)
-            x = model.get_layer("concat")([token, chord])
-        outputs_states = []
-        self.units: list[int] = []
-        n_states = 2 if cfg.cell == "lstm" else 1
-        for i in range(cfg.layers):
-            try:
-                layer = model.get_layer(f"rnn_{i}")
-            except ValueError as exc:
-                raise BundleError(f"{bundle.path}: {exc}") from None
-            cell = getattr(layer, "cell", layer)
-            if cell is not layer:
-                # every LSTM's cell is called "lstm_cell"; a functional model needs unique
-                # names (this model object is private to the engine and never saved)
-                cell.name = f"{layer.name}_cell"
-            units = int(cell.units)
-            self.units.append(units)
-            states = [keras.Input(shape=(units,), name=f"state_{i}_{j}") for j in range(n_states)]
-            inputs.extend(states)
-            x, new_states = cell(x, states, training=False)
-            if not isinstance(new_states, (list, tuple)):
-                new_states = [new_states]
-            outputs_states.extend(new_states)
-        probs = model.get_layer("output")(x)
-        self.step_model = keras.Model(inputs, [probs, *outputs_states], name="step")
-        self._call = tf.function(lambda args: self.step_model(args, training=False))
-        self._n_states = n_states
+        model = load_keras_model(bundle)
+        from jazzgen.training.tf_runtime import import_tensorflow
 
-    def initial_state(self, batch: int) -> list[list[np.ndarray]]:
+        tf = import_tensorflow()  # already imported by load_keras_model
+        self.step_model, self.units = _step_model(model, cfg, self.n_values, bundle.path)
+        self._n_states = 2 if cfg.cell == "lstm" else 1
+        self._call = tf.function(lambda args: self.step_model(args, training=False))
+
+    def initial_state(self, batch: int) -> State:
         return [
             [np.zeros((batch, u), np.float32) for _ in range(self._n_states)] for u in self.units
         ]
 
     def step(
-        self,
-        ids: np.ndarray,
-        chords: np.ndarray | None,
-        state: list[list[np.ndarray]],
-    ) -> tuple[np.ndarray, list[list[np.ndarray]]]:
+        self, ids: np.ndarray, chords: np.ndarray | None, state: State
+    ) -> tuple[np.ndarray, State]:
         ids = np.asarray(ids, dtype=np.int64)
         onehot = np.zeros((len(ids), self.n_values), np.float32)
         onehot[np.arange(len(ids)), ids] = 1.0
@@ -283,17 +327,3 @@ class KerasEngine:
         flat = [np.asarray(s) for s in out[1:]]
         k = self._n_states
         return probs, [flat[i * k : (i + 1) * k] for i in range(len(self.units))]
-
-
-def make_engine(bundle: Bundle, engine: str = "numpy") -> NumpyEngine | KerasEngine:
-    if engine == "numpy":
-        return NumpyEngine(bundle)
-    if engine == "keras":
-        return KerasEngine(bundle)
-    raise ConfigError(f"engine must be one of {', '.join(ENGINES)}, got {engine!r}")
-
-
-# --- sampling ------------------------------------------------------------------------------
-
-
-# --- constrained decoding ------------------------------------------------------------------

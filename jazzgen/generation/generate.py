@@ -26,6 +26,8 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,22 +37,25 @@ import numpy as np
 from jazzgen.core.constants import DEFAULT_PITCH_RANGE, DEFAULT_QPM
 from jazzgen.core.errors import BundleError, ConfigError
 from jazzgen.core.types import Bar, Note
-from jazzgen.generation.decode import VocabTables, decode
-from jazzgen.generation.engines import ENGINES, make_engine
+from jazzgen.generation.bar_fit import VocabTables
+from jazzgen.generation.decode import Decoded, decode
+from jazzgen.generation.engines import ENGINES, Engine, make_engine
 from jazzgen.generation.postprocess import Edit, PostprocessConfig, postprocess
-from jazzgen.generation.primer import _prepare_primer, _shift_primer
+from jazzgen.generation.primer import Primer, read_primer
 from jazzgen.generation.progression import (
-    _plan_from_bundle,
-    _plan_from_chords,
-    _plan_from_leadsheet,
+    ProgressionPlan,
     guess_key_fifths,
     make_bars,
+    plan_from_bundle,
+    plan_from_chords,
+    plan_from_leadsheet,
     step_features,
 )
 from jazzgen.generation.sampling import SamplingOptions
-from jazzgen.io.midi_writer import Part, midi_bytes
+from jazzgen.io.midi_writer import Part, key_name, midi_bytes
 from jazzgen.output.arrange import BACKINGS, MELODY_VOLUME, arrange
 from jazzgen.tokens.realize import realize_bars
+from jazzgen.tokens.vocab import Vocab
 from jazzgen.training.bundle import Bundle, load_bundle
 
 log = logging.getLogger(__name__)
@@ -190,70 +195,95 @@ class GenerateResult:
         )
 
 
-# --- progressions --------------------------------------------------------------------------
+# --- the steps of `generate` ---------------------------------------------------------------
 
 
-# --- primer --------------------------------------------------------------------------------
+def open_bundle(model: str | Path | None) -> Bundle:
+    """The bundle at `model` (None: `default_model_dir()`, with a hint when it is missing)."""
+    model_dir = Path(model) if model is not None else default_model_dir()
+    if model is None and not model_dir.is_dir():
+        raise BundleError(
+            f"no default model at {model_dir}: train one (jazzgen train ... --out "
+            f"{model_dir}) or pass --model DIR"
+        )
+    return load_bundle(model_dir)
 
 
-# --- main entry ----------------------------------------------------------------------------
-
-
-def generate(options: GenerateOptions, *, bundle: Bundle | None = None) -> GenerateResult:
-    """Generate a solo (see module doc). Raises JazzgenError subclasses for bad input."""
-    t0 = time.perf_counter()
-    if bundle is None:
-        model_dir = Path(options.model) if options.model is not None else default_model_dir()
-        if options.model is None and not model_dir.is_dir():
-            raise BundleError(
-                f"no default model at {model_dir}: train one (jazzgen train ... --out "
-                f"{model_dir}) or pass --model DIR"
-            )
-        bundle = load_bundle(model_dir)
-    tables = VocabTables.of(bundle.vocab)
-    seed = options.seed
-    meter = bundle.time_signature
+def plan_progression(options: GenerateOptions, bundle: Bundle) -> ProgressionPlan:
+    """The changes from --chords (in the bundle's meter), --leadsheet, else the bundle."""
     if options.chords is not None:
-        plan = _plan_from_chords(options.chords, meter)
-    elif options.leadsheet is not None:
-        plan = _plan_from_leadsheet(options.leadsheet)
-    else:
-        plan = _plan_from_bundle(bundle, np.random.default_rng([seed, 2]), meter)
-    n_bars = options.bars if options.bars is not None else plan.default_bars
-    primer = _prepare_primer(options.primer, tables, bundle.vocab) if options.primer else None
-    if primer is not None:
-        meters = {str(b.time_signature) for b in primer.bars}
-        if meters != {str(plan.time_signature)}:
-            raise ConfigError(
-                f"primer {options.primer} is in {'/'.join(sorted(meters))} but the solo is in "
-                f"{plan.time_signature}: give chords or a lead sheet in the primer's meter"
-            )
-    # the count-in bars come first: everything after them is shifted by their length
+        return plan_from_chords(options.chords, bundle.time_signature)
+    if options.leadsheet is not None:
+        return plan_from_leadsheet(options.leadsheet)
+    return plan_from_bundle(bundle, np.random.default_rng([options.seed, 2]))
+
+
+def place_primer(
+    options: GenerateOptions, plan: ProgressionPlan, tables: VocabTables, vocab: Vocab
+) -> Primer | None:
+    """The --primer (None without one), checked against the solo's meter and moved after
+    the count-in."""
+    if not options.primer:
+        return None
+    primer = read_primer(options.primer, tables, vocab)
+    primer.check_meter(plan.time_signature, options.primer)
     count_in_beats = options.count_in_bars * plan.time_signature.bar_beats
-    if primer and count_in_beats:
-        primer = _shift_primer(primer, count_in_beats)
-    first = len(primer.bars) if primer else 0
-    start = primer.bars[-1].end_beat if primer else count_in_beats
-    bars = make_bars(
+    return primer.shifted(count_in_beats) if count_in_beats else primer
+
+
+def solo_bars(options: GenerateOptions, plan: ProgressionPlan, primer: Primer | None) -> list[Bar]:
+    """The bars to generate: `options.bars` (default: the plan's) after the primer's bars,
+    else after the count-in."""
+    n_bars = options.bars if options.bars is not None else plan.default_bars
+    if primer is not None:
+        first, start = len(primer.bars), primer.bars[-1].end_beat
+    else:
+        first, start = 0, options.count_in_bars * plan.time_signature.bar_beats
+    return make_bars(
         plan.progression, plan.time_signature, n_bars, first_index=first, start_beat=start
     )
-    engine = make_engine(bundle, options.engine)
-    t_load = time.perf_counter()
-    sampling = SamplingOptions(options.temperature, options.top_k, options.top_p)
-    decoded = decode(
+
+
+def decode_candidates(
+    engine: Engine,
+    vocab: Vocab,
+    tables: VocabTables,
+    bars: Sequence[Bar],
+    options: GenerateOptions,
+    primer: Primer | None,
+) -> Decoded:
+    """`options.candidates` token solos over `bars`, after the primer (generation.decode)."""
+    return decode(
         engine,
-        bundle.vocab,
+        vocab,
         [b.steps for b in bars],
         step_features(bars),
-        rng=np.random.default_rng([seed, 0]),
+        rng=np.random.default_rng([options.seed, 0]),
         candidates=options.candidates,
-        sampling=sampling,
-        primer_ids=primer.ids if primer else (),
-        primer_chord_features=primer.features if primer else None,
-        primer_has_note=bool(primer and primer.notes),
+        sampling=SamplingOptions(options.temperature, options.top_k, options.top_p),
+        primer_ids=primer.ids if primer is not None else (),
+        primer_chord_features=primer.features if primer is not None else None,
+        primer_has_note=bool(primer is not None and primer.notes),
         tables=tables,
     )
-    t_decode = time.perf_counter()
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One decoded solo, realized and post-processed, with its score (see module doc)."""
+
+    index: int
+    score: float  # -inf for a silent solo
+    mean_log_likelihood: float
+    notes: tuple[Note, ...]
+    edits: tuple[Edit, ...]
+    fallbacks: int  # realization fallbacks (tokens.realize)
+
+
+def realize_candidates(
+    decoded: Decoded, bars: Sequence[Bar], options: GenerateOptions, primer: Primer | None
+) -> list[Candidate]:
+    """Every decoded candidate as notes over `bars`, post-processed and scored."""
     melody_range = options.melody_range
     pp_config = PostprocessConfig(
         max_repeats=options.max_repeats, max_leap=options.max_leap, pitch_range=melody_range
@@ -264,33 +294,78 @@ def generate(options: GenerateOptions, *, bundle: Bundle | None = None) -> Gener
         realized = realize_bars(
             decoded.bars[c],
             bars,
-            np.random.default_rng([seed, 1, c]),
-            prev_pitch=primer.last_pitch if primer else None,
+            np.random.default_rng([options.seed, 1, c]),
+            prev_pitch=primer.last_pitch if primer is not None else None,
             pitch_range=melody_range,
         )
-        notes, edits = realized.notes, ()
+        notes: tuple[Note, ...] = realized.notes
+        edits: tuple[Edit, ...] = ()
         if options.postprocess:
             notes, edits = postprocess(realized.notes, bars, pp_config)
         per_note = len(edits) / max(len(notes), 1)
         score = float(mean_ll[c]) - EDIT_PENALTY * per_note
         if not notes:
             score = -np.inf  # a silent solo only wins when every candidate is silent
-        candidates.append((score, c, notes, edits, realized.fallbacks))
-    best = max(candidates, key=lambda item: (item[0], -item[1]))
-    _, chosen, melody, edits, fallbacks = best
-    if primer:
-        melody = primer.notes + tuple(melody)
-    all_bars = (primer.bars if primer else []) + bars
-    t_post = time.perf_counter()
+        likelihood = float(mean_ll[c])
+        candidates.append(Candidate(c, score, likelihood, notes, edits, realized.fallbacks))
+    return candidates
+
+
+def best_candidate(candidates: Sequence[Candidate]) -> Candidate:
+    """Highest score; the lowest index among equal scores."""
+    return max(candidates, key=lambda cand: (cand.score, -cand.index))
+
+
+@dataclass(frozen=True)
+class Solo:
+    """The chosen melody over every bar (primer bars first), with how it was chosen."""
+
+    melody: tuple[Note, ...]
+    bars: list[Bar]
+    primer_bars: int
+    candidates: list[Candidate]
+    chosen: Candidate
+    forced_rests: int  # bars of the chosen candidate closed with a forced rest
+
+
+def choose_solo(
+    decoded: Decoded, bars: list[Bar], options: GenerateOptions, primer: Primer | None
+) -> Solo:
+    """The best of the decoded candidates, after the primer's notes and bars."""
+    candidates = realize_candidates(decoded, bars, options, primer)
+    chosen = best_candidate(candidates)
+    primer_notes, primer_bars = (primer.notes, primer.bars) if primer is not None else ((), [])
+    return Solo(
+        primer_notes + tuple(chosen.notes),
+        primer_bars + bars,
+        len(primer_bars),
+        candidates,
+        chosen,
+        int(decoded.forced_rests[chosen.index]),
+    )
+
+
+@dataclass(frozen=True)
+class Song:
+    """The solo as a MIDI file: its parts, bytes, tempo and key signature."""
+
+    parts: list[Part]
+    midi: bytes
+    qpm: float
+    key_fifths: int
+
+
+def arrange_song(options: GenerateOptions, plan: ProgressionPlan, solo: Solo) -> Song:
+    """Melody + backing parts (output.arrange) -> MIDI bytes (io.midi_writer)."""
     qpm = float(options.tempo or plan.qpm or DEFAULT_QPM)
-    key_fifths = plan.key_fifths if plan.key_fifths is not None else guess_key_fifths(all_bars)
+    key_fifths = plan.key_fifths if plan.key_fifths is not None else guess_key_fifths(solo.bars)
     parts = [
-        Part("Melody", options.melody_program, MELODY_CHANNEL, tuple(melody), volume=MELODY_VOLUME)
+        Part("Melody", options.melody_program, MELODY_CHANNEL, solo.melody, volume=MELODY_VOLUME)
     ]
     parts += arrange(
-        all_bars,
+        solo.bars,
         backing=options.backing,
-        rng=np.random.default_rng([seed, 3]),
+        rng=np.random.default_rng([options.seed, 3]),
         chords_program=options.chords_program,
         count_in_bars=options.count_in_bars,
     )
@@ -300,55 +375,79 @@ def generate(options: GenerateOptions, *, bundle: Bundle | None = None) -> Gener
         time_signature=plan.time_signature,
         key_fifths=key_fifths,
         swing=options.swing,
-        seed=seed,
+        seed=options.seed,
     )
-    t_write = time.perf_counter()
-    from jazzgen.io.midi_writer import key_name
+    return Song(parts, data, qpm, key_fifths)
 
-    total_beats = all_bars[-1].end_beat
-    edit_counts: dict[str, int] = {}
-    for e in edits:
-        edit_counts[e.rule] = edit_counts.get(e.rule, 0) + 1
-    report = {
-        "bars": len(all_bars),
-        "generated_bars": len(bars),
-        "primer_bars": first,
-        "notes": len(melody),
-        "duration_seconds": round(total_beats * 60.0 / qpm, 3),
-        "qpm": qpm,
+
+def generate_report(
+    options: GenerateOptions, bundle: Bundle, plan: ProgressionPlan, solo: Solo, song: Song
+) -> dict[str, Any]:
+    """The JSON-ready report of `generate` (keys documented by `jazzgen generate --json`)."""
+    bars = solo.bars
+    edits = solo.chosen.edits
+    return {
+        "bars": len(bars),
+        "generated_bars": len(bars) - solo.primer_bars,
+        "primer_bars": solo.primer_bars,
+        "notes": len(solo.melody),
+        "duration_seconds": round(bars[-1].end_beat * 60.0 / song.qpm, 3),
+        "qpm": song.qpm,
         "time_signature": str(plan.time_signature),
-        "key": key_name(key_fifths),
-        "key_fifths": key_fifths,
+        "key": key_name(song.key_fifths),
+        "key_fifths": song.key_fifths,
         "progression_source": plan.source,
-        "progression": [[s.chord.symbol for s in b.chords] for b in all_bars],
+        "progression": [[s.chord.symbol for s in b.chords] for b in bars],
         "model": str(bundle.path),
         "engine": options.engine,
-        "seed": seed,
+        "seed": options.seed,
         "temperature": options.temperature,
         "top_k": options.top_k,
         "top_p": options.top_p,
         "backing": options.backing,
         "count_in_bars": options.count_in_bars,
-        "pitch_range": list(melody_range),
+        "pitch_range": list(options.melody_range),
         "candidates": options.candidates,
-        "chosen": chosen,
-        "scores": [
-            {
-                "candidate": c,
-                "score": None if not np.isfinite(s) else round(s, 6),
-                "mean_log_likelihood": round(float(mean_ll[c]), 6),
-                "edits": len(e),
-                "notes": len(n),
-            }
-            for s, c, n, e, _ in candidates
-        ],
+        "chosen": solo.chosen.index,
+        "scores": [_score_report(cand) for cand in solo.candidates],
         "edit_penalty": EDIT_PENALTY,
-        "forced_rests": int(decoded.forced_rests[chosen]),
-        "realize_fallbacks": fallbacks,
+        "forced_rests": solo.forced_rests,
+        "realize_fallbacks": solo.chosen.fallbacks,
         "postprocess": options.postprocess,
-        "edit_counts": edit_counts,
+        "edit_counts": dict(Counter(e.rule for e in edits)),
         "edits": [e.to_dict() for e in edits],
     }
+
+
+def _score_report(cand: Candidate) -> dict[str, Any]:
+    return {
+        "candidate": cand.index,
+        "score": None if not np.isfinite(cand.score) else round(cand.score, 6),
+        "mean_log_likelihood": round(cand.mean_log_likelihood, 6),
+        "edits": len(cand.edits),
+        "notes": len(cand.notes),
+    }
+
+
+# --- main entry ----------------------------------------------------------------------------
+
+
+def generate(options: GenerateOptions, *, bundle: Bundle | None = None) -> GenerateResult:
+    """Generate a solo (see module doc). Raises JazzgenError subclasses for bad input."""
+    t0 = time.perf_counter()
+    bundle = bundle if bundle is not None else open_bundle(options.model)
+    tables = VocabTables.of(bundle.vocab)
+    plan = plan_progression(options, bundle)
+    primer = place_primer(options, plan, tables, bundle.vocab)
+    bars = solo_bars(options, plan, primer)
+    engine = make_engine(bundle, options.engine)
+    t_load = time.perf_counter()
+    decoded = decode_candidates(engine, bundle.vocab, tables, bars, options, primer)
+    t_decode = time.perf_counter()
+    solo = choose_solo(decoded, bars, options, primer)
+    t_post = time.perf_counter()
+    song = arrange_song(options, plan, solo)
+    t_write = time.perf_counter()
     log.info(
         "generate: load %.3fs decode %.3fs post %.3fs write %.3fs",
         t_load - t0,
@@ -356,6 +455,13 @@ def generate(options: GenerateOptions, *, bundle: Bundle | None = None) -> Gener
         t_post - t_decode,
         t_write - t_post,
     )
+    report = generate_report(options, bundle, plan, solo, song)
     return GenerateResult(
-        data, tuple(melody), tuple(all_bars), tuple(edits), qpm, report, tuple(parts)
+        song.midi,
+        solo.melody,
+        tuple(solo.bars),
+        solo.chosen.edits,
+        song.qpm,
+        report,
+        tuple(song.parts),
     )

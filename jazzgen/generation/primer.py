@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -10,12 +11,12 @@ import numpy as np
 from jazzgen.core.constants import GRID_STEPS_PER_QUARTER
 from jazzgen.core.errors import ConfigError, VocabError
 from jazzgen.core.harmony import CHORD_FEATURES, chord_features
-from jazzgen.core.types import Bar, ChordSpan, Note
-from jazzgen.generation.decode import VocabTables
-from jazzgen.generation.progression import (
-    _read_leadsheet,
-)
+from jazzgen.core.types import Bar, ChordSpan, Note, TimeSignature
+from jazzgen.generation.bar_fit import VocabTables
+from jazzgen.generation.progression import read_leadsheet_file
+from jazzgen.tokens.encode import EncodedBar, encode_melody
 from jazzgen.tokens.grammar import Token
+from jazzgen.tokens.vocab import Vocab
 
 
 def _nearest_vocab_id(token: Token, tables: VocabTables) -> int:
@@ -34,18 +35,48 @@ def _nearest_vocab_id(token: Token, tables: VocabTables) -> int:
 
 
 @dataclass(frozen=True)
-class _Primer:
+class Primer:
+    """A primer melody ready to feed: its bars and notes (from beat 0), its token ids and
+    the model's chord input for each (`features[k]` = chord at the onset of token k + 1)."""
+
     bars: list[Bar]
     notes: tuple[Note, ...]
     ids: list[int]
     features: np.ndarray  # (len(ids), 24)
     last_pitch: int | None
 
+    def shifted(self, beats: float) -> Primer:
+        """The primer moved `beats` later (to leave room for a count-in)."""
+        bars = [
+            replace(
+                b,
+                start_beat=b.start_beat + beats,
+                chords=tuple(
+                    ChordSpan(s.chord, s.start_beat + beats, s.end_beat + beats) for s in b.chords
+                ),
+            )
+            for b in self.bars
+        ]
+        notes = tuple(
+            replace(n, start_beat=n.start_beat + beats, end_beat=n.end_beat + beats)
+            for n in self.notes
+        )
+        return replace(self, bars=bars, notes=notes)
 
-def _prepare_primer(path: str | Path, tables: VocabTables, vocab) -> _Primer:
-    from jazzgen.tokens.encode import encode_melody
+    def check_meter(self, time_signature: TimeSignature, path: str | Path) -> None:
+        """ConfigError unless every primer bar is in `time_signature` (the solo's)."""
+        meters = {str(b.time_signature) for b in self.bars}
+        if meters != {str(time_signature)}:
+            raise ConfigError(
+                f"primer {path} is in {'/'.join(sorted(meters))} but the solo is in "
+                f"{time_signature}: give chords or a lead sheet in the primer's meter"
+            )
 
-    sheet = _read_leadsheet(path)
+
+def read_primer(path: str | Path, tables: VocabTables, vocab: Vocab) -> Primer:
+    """Read the primer file's melody and chords and encode them with `vocab` (tokens
+    outside it become their nearest vocabulary token). ConfigError without melody."""
+    sheet = read_leadsheet_file(path)
     if not sheet.melody:
         raise ConfigError(f"primer {path} has no melody notes")
     offset = sheet.bars[0].start_beat
@@ -62,7 +93,19 @@ def _prepare_primer(path: str | Path, tables: VocabTables, vocab) -> _Primer:
     notes = tuple(
         Note(n.pitch, n.start_beat - offset, n.end_beat - offset, n.velocity) for n in sheet.melody
     )
-    encoded = encode_melody(notes, bars)
+    ids, onsets = _token_ids(encode_melody(notes, bars), bars, tables, vocab)
+    feats = np.zeros((len(ids), CHORD_FEATURES), np.float32)
+    for k in range(len(ids) - 1):  # the chord at the onset of the following token
+        bar, beat = onsets[k + 1]
+        feats[k] = chord_features(bar.chord_at(beat))
+    last_pitch = max(notes, key=lambda n: n.start_beat).pitch if notes else None
+    return Primer(bars, notes, ids, feats, last_pitch)
+
+
+def _token_ids(
+    encoded: Sequence[EncodedBar], bars: Sequence[Bar], tables: VocabTables, vocab: Vocab
+) -> tuple[list[int], list[tuple[Bar, float]]]:
+    """Vocabulary ids of the encoded bars' tokens and the (bar, beat) of each onset."""
     ids: list[int] = []
     onsets: list[tuple[Bar, float]] = []
     for bar, enc in zip(bars, encoded, strict=True):
@@ -74,28 +117,4 @@ def _prepare_primer(path: str | Path, tables: VocabTables, vocab) -> _Primer:
                 ids.append(_nearest_vocab_id(token, tables))
             onsets.append((bar, bar.start_beat + step / GRID_STEPS_PER_QUARTER))
             step += token.duration
-    feats = np.zeros((len(ids), CHORD_FEATURES), np.float32)
-    for k in range(len(ids) - 1):  # the chord at the onset of the following token
-        bar, beat = onsets[k + 1]
-        feats[k] = chord_features(bar.chord_at(beat))
-    last_pitch = max(notes, key=lambda n: n.start_beat).pitch if notes else None
-    return _Primer(bars, notes, ids, feats, last_pitch)
-
-
-def _shift_primer(primer: _Primer, beats: float) -> _Primer:
-    """The primer moved `beats` later (to leave room for a count-in)."""
-    bars = [
-        replace(
-            b,
-            start_beat=b.start_beat + beats,
-            chords=tuple(
-                ChordSpan(s.chord, s.start_beat + beats, s.end_beat + beats) for s in b.chords
-            ),
-        )
-        for b in primer.bars
-    ]
-    notes = tuple(
-        replace(n, start_beat=n.start_beat + beats, end_beat=n.end_beat + beats)
-        for n in primer.notes
-    )
-    return replace(primer, bars=bars, notes=notes)
+    return ids, onsets

@@ -1,8 +1,9 @@
 """The chord changes to solo over: planned from a chord chart, a lead sheet or the bundle.
 
-A `_Plan` holds bars of chords with offsets, the meter, tempo and key where the source has
-them; `make_bars` repeats or truncates it into `Bar`s; `guess_key_fifths` picks a key
-signature from the chords; `step_features` gives the model's chord input at every grid step.
+A `ProgressionPlan` holds bars of chords with offsets, the meter, tempo and key where the
+source has them (`plan_from_chords`, `plan_from_leadsheet`, `plan_from_bundle`);
+`make_bars` repeats or truncates it into `Bar`s; `guess_key_fifths` picks a key signature
+from the chords; `step_features` gives the model's chord input at every grid step.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from jazzgen.core.chord_symbols import parse_chord_symbol
 from jazzgen.core.constants import GRID_STEPS_PER_QUARTER
 from jazzgen.core.errors import BundleError, ChordSymbolError
 from jazzgen.core.harmony import CHORD_FEATURES, Chord, chord_features
-from jazzgen.core.types import Bar, ChordSpan, TimeSignature
+from jazzgen.core.types import Bar, ChordSpan, LeadSheet, TimeSignature
 from jazzgen.io.charts import parse_progression
 from jazzgen.training.bundle import Bundle
 
@@ -94,41 +95,48 @@ def guess_key_fifths(bars: Sequence[Bar]) -> int:
 
 
 @dataclass(frozen=True)
-class _Plan:
-    progression: list[BarChords]
+class ProgressionPlan:
+    """The changes to solo over, before they are laid out in bars (`make_bars`)."""
+
+    progression: list[BarChords]  # one entry per bar of the source
     time_signature: TimeSignature
-    qpm: float | None
-    key_fifths: int | None
-    source: str
-    default_bars: int
+    qpm: float | None  # the source's tempo, if it has one
+    key_fifths: int | None  # the source's key signature, if it has one
+    source: str  # where the chords come from, for the report
+    default_bars: int  # bars to generate when the user gives no --bars
 
 
-def _plan_from_chords(text: str, time_signature: TimeSignature) -> _Plan:
+def plan_from_chords(text: str, time_signature: TimeSignature) -> ProgressionPlan:
+    """A chord chart 'Dm7 G7 | Cmaj7' in `time_signature` (chords of a bar split evenly)."""
     bars = parse_progression(text)
     prog = [split_bar(chords, time_signature.bar_beats) for chords in bars]
-    return _Plan(prog, time_signature, None, None, "chords", len(prog))
+    return ProgressionPlan(prog, time_signature, None, None, "chords", len(prog))
 
 
-def _read_leadsheet(path: str | Path):
-    from jazzgen.analysis.leadsheet import read_leadsheet
-    from jazzgen.corpus.preprocess import EncodeOptions
+def read_leadsheet_file(path: str | Path) -> LeadSheet:
+    """The lead sheet (melody, bars of chords, tempo, key) of a MIDI/MusicXML/ABC file."""
+    from jazzgen.analysis.leadsheet import read_leadsheet  # only when a file is read
 
-    return read_leadsheet(path, EncodeOptions())[1]
+    return read_leadsheet(path)[1]
 
 
-def _plan_from_leadsheet(path: str | Path) -> _Plan:
-    sheet = _read_leadsheet(path)
+def plan_from_leadsheet(path: str | Path) -> ProgressionPlan:
+    """The chords, meter, tempo and key of a lead sheet file."""
+    sheet = read_leadsheet_file(path)
     prog = [[(s.chord, s.start_beat - bar.start_beat) for s in bar.chords] for bar in sheet.bars]
     ts = sheet.time_signature
-    return _Plan(prog, ts, sheet.qpm, sheet.key_fifths, f"leadsheet {path}", len(prog))
+    return ProgressionPlan(prog, ts, sheet.qpm, sheet.key_fifths, f"leadsheet {path}", len(prog))
 
 
-def _plan_from_bundle(bundle: Bundle, rng: np.random.Generator, ts: TimeSignature) -> _Plan:
+def plan_from_bundle(bundle: Bundle, rng: np.random.Generator) -> ProgressionPlan:
+    """One of the bundle's training progressions drawn with `rng`, in the bundle's meter
+    (a ii-V-I cadence when the bundle has none)."""
+    ts = bundle.time_signature
     pieces = [p for p in bundle.progressions if p and all(p)]
     if not pieces:
         cadence = "Dm7 G7 | Cmaj7 | Dm7 G7 | Cmaj7"
         log.warning("bundle has no progressions: using %r", cadence)
-        return replace(_plan_from_chords(cadence, ts), source="default cadence")
+        return replace(plan_from_chords(cadence, ts), source="default cadence")
     index = int(rng.integers(len(pieces)))
     try:
         prog = [
@@ -136,7 +144,7 @@ def _plan_from_bundle(bundle: Bundle, rng: np.random.Generator, ts: TimeSignatur
         ]
     except ChordSymbolError as exc:
         raise BundleError(f"{bundle.path}: bad chord in config progressions: {exc}") from None
-    return _Plan(prog, ts, None, None, f"bundle progression {index}", DEFAULT_DRAWN_BARS)
+    return ProgressionPlan(prog, ts, None, None, f"bundle progression {index}", DEFAULT_DRAWN_BARS)
 
 
 def step_features(bars: Sequence[Bar]) -> np.ndarray:

@@ -1,12 +1,110 @@
-"""Sampling one token id per candidate from the model's probabilities."""
+"""Choosing one token id per candidate from the model's probabilities.
+
+Decoding rules are small score processors applied in a list (as Hugging Face's
+`logits_process.py` does): each takes the scores `(batch, n_values)` and returns new ones.
+Scores are float64 log-weights; only differences within a row matter and `-inf` means the
+id may not be chosen. `sample_ids(probs, rng, processors)` turns probabilities into scores,
+applies the processors in order and draws one id per row (or takes the best with
+`greedy=True`).
+
+Processors: `AllowedIds` (a boolean mask, e.g. the bar-fit mask of generation.bar_fit),
+`Temperature`, `TopK` and `TopP`. `SamplingOptions.processors()` gives the last three for
+the CLI's options, in that order (top-k and top-p see the tempered weights).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 
 from jazzgen.core.errors import ConfigError
+
+MIN_PROBABILITY = 1e-300  # floor before the log: an allowed id of probability 0 stays drawable
+
+
+class ScoreProcessor(Protocol):
+    """One decoding rule: scores `(batch, n_values)` float64 -> new scores (same shape)."""
+
+    def __call__(self, scores: np.ndarray) -> np.ndarray: ...
+
+
+def log_scores(probs: np.ndarray) -> np.ndarray:
+    """`(batch, n_values)` probabilities -> float64 log scores (`-inf` where not >= 0)."""
+    p = np.asarray(probs, np.float64)
+    return np.where(p >= 0, np.log(np.maximum(p, MIN_PROBABILITY)), -np.inf)
+
+
+def relative_weights(scores: np.ndarray) -> np.ndarray:
+    """Unnormalised weights `exp(scores - row max)`: 1 for the best id, 0 where `-inf`
+    (rows without any allowed id are all 0)."""
+    best = scores.max(axis=1, keepdims=True)
+    return np.exp(scores - np.where(best == -np.inf, 0.0, best))
+
+
+def _no_choice(scores: np.ndarray) -> np.ndarray:
+    """`(batch,)` bool: rows where every id is ruled out."""
+    return np.asarray(~(scores > -np.inf).any(axis=1))
+
+
+@dataclass(frozen=True)
+class AllowedIds:
+    """Only the ids where `mask (batch, n_values)` is True may be chosen."""
+
+    mask: np.ndarray
+
+    def __call__(self, scores: np.ndarray) -> np.ndarray:
+        return np.where(self.mask, scores, -np.inf)
+
+
+@dataclass(frozen=True)
+class Temperature:
+    """Divide the log-probabilities by `temperature` (> 0): < 1 sharpens, > 1 flattens."""
+
+    temperature: float
+
+    def __post_init__(self) -> None:
+        if not self.temperature > 0.0:
+            raise ConfigError(
+                f"temperature of a processor must be > 0 (0 = greedy), got {self.temperature}"
+            )
+
+    def __call__(self, scores: np.ndarray) -> np.ndarray:
+        return scores / self.temperature
+
+
+@dataclass(frozen=True)
+class TopK:
+    """Keep the `k` (>= 1) ids of largest weight (and every id tied with the k-th)."""
+
+    k: int
+
+    def __call__(self, scores: np.ndarray) -> np.ndarray:
+        if self.k >= scores.shape[1]:
+            return scores
+        w = relative_weights(scores)
+        kth = -np.sort(-w, axis=1)[:, self.k - 1 : self.k]
+        return np.where(w >= kth, scores, -np.inf)
+
+
+@dataclass(frozen=True)
+class TopP:
+    """Keep the smallest set of most likely ids whose mass reaches `p` (nucleus sampling);
+    the most likely id is always kept."""
+
+    p: float
+
+    def __call__(self, scores: np.ndarray) -> np.ndarray:
+        w = relative_weights(scores)
+        order = np.argsort(-w, axis=1, kind="stable")
+        sorted_w = np.take_along_axis(w, order, axis=1)
+        total = np.maximum(sorted_w.sum(axis=1, keepdims=True), MIN_PROBABILITY)
+        mass_before = np.cumsum(sorted_w, axis=1) / total - sorted_w / total
+        keep = np.zeros(w.shape, bool)
+        np.put_along_axis(keep, order, mass_before < self.p, axis=1)
+        return np.where(keep, scores, -np.inf)
 
 
 @dataclass(frozen=True)
@@ -25,49 +123,54 @@ class SamplingOptions:
         if not 0.0 < self.top_p <= 1.0:
             raise ConfigError(f"top_p must be in range (0, 1], got {self.top_p}")
 
+    @property
+    def greedy(self) -> bool:
+        return self.temperature == 0.0
+
+    def processors(self) -> list[ScoreProcessor]:
+        """Temperature, top-k, top-p (those switched on, in that order); none when greedy."""
+        if self.greedy:
+            return []
+        found: list[ScoreProcessor] = []
+        if self.temperature != 1.0:  # dividing by 1 changes nothing
+            found.append(Temperature(self.temperature))
+        if self.top_k > 0:
+            found.append(TopK(self.top_k))
+        if self.top_p < 1.0:
+            found.append(TopP(self.top_p))
+        return found
+
 
 def sample_ids(
     probs: np.ndarray,
     rng: np.random.Generator,
-    options: SamplingOptions = SamplingOptions(),
-    mask: np.ndarray | None = None,
+    processors: Sequence[ScoreProcessor] = (),
+    *,
+    greedy: bool = False,
 ) -> np.ndarray:
-    """Draw one id per row of `probs (batch, n_values)`; `mask` (same shape, bool) limits
-    the choice. Rows whose mask is all False return -1. Temperature 0 = argmax."""
-    p = np.asarray(probs, np.float64)
-    if mask is not None:
-        p = np.where(mask, p, 0.0)
-    allowed = p > 0 if mask is None else mask & (p >= 0)
-    empty = ~allowed.any(axis=1)
-    if options.temperature == 0.0:
-        scores = np.where(allowed, p, -1.0)
-        ids = scores.argmax(axis=1)
-        ids[empty] = -1
-        return ids
-    logp = np.log(np.maximum(p, 1e-300)) / options.temperature
-    logp = np.where(allowed, logp, -np.inf)
-    logp -= np.where(empty[:, None], 0.0, logp.max(axis=1, keepdims=True))
-    w = np.where(allowed, np.exp(logp), 0.0)
-    if options.top_k > 0 and options.top_k < w.shape[1]:
-        kth = -np.sort(-w, axis=1)[:, options.top_k - 1 : options.top_k]
-        w = np.where(w >= kth, w, 0.0)
-    if options.top_p < 1.0:
-        order = np.argsort(-w, axis=1, kind="stable")
-        sorted_w = np.take_along_axis(w, order, axis=1)
-        total = sorted_w.sum(axis=1, keepdims=True)
-        cum = np.cumsum(sorted_w, axis=1) / np.maximum(total, 1e-300)
-        # keep the smallest prefix whose mass reaches top_p (always at least one token)
-        keep_sorted = (cum - sorted_w / np.maximum(total, 1e-300)) < options.top_p
-        keep = np.zeros_like(keep_sorted)
-        np.put_along_axis(keep, order, keep_sorted, axis=1)
-        w = np.where(keep, w, 0.0)
-    total = w.sum(axis=1)
-    u = rng.random(len(w)) * total
-    cum = np.cumsum(w, axis=1)
-    ids = np.minimum((cum <= u[:, None]).sum(axis=1), w.shape[1] - 1)
+    """One id per row of `probs (batch, n_values)` after `processors`, -1 for rows where
+    every id is ruled out.
+
+    Draws in proportion to the processed weights with one `rng.random` per row; `greedy`
+    takes the best-scoring id instead (the first of ties) and does not use `rng`. Every id
+    of probability >= 0 starts allowed; give `AllowedIds(probs > 0)` to exclude ids the
+    model gives probability 0.
+    """
+    scores = log_scores(probs)
+    for process in processors:
+        scores = process(scores)
+    empty = _no_choice(scores)
+    ids = scores.argmax(axis=1) if greedy else _draw(relative_weights(scores), rng)
+    ids[empty] = -1
+    return ids
+
+
+def _draw(w: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """One id per row of the weights `w (batch, n_values)`, in proportion to them."""
+    u = rng.random(len(w)) * w.sum(axis=1)
+    ids = np.minimum((np.cumsum(w, axis=1) <= u[:, None]).sum(axis=1), w.shape[1] - 1)
     # never land on a zero-weight id because of rounding at the top end
     bad = w[np.arange(len(w)), ids] <= 0
     if bad.any():
         ids[bad] = w[bad].argmax(axis=1)
-    ids[empty] = -1
     return ids

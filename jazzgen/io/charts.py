@@ -1,34 +1,116 @@
-"""Chord charts as text: 'Dm7 G7 | Cmaj7 | %' into bars of chords."""
+"""Chord charts as text: 'Dm7 G7 | Cmaj7 | %' into bars of chords.
+
+A chart is bars separated by bar lines `|`. A leading or trailing bar line and the section
+marks `||`, `|:`, `:|`, `:|:`, `|]` add no bar (repeat signs are read as bar lines: the
+section is not played twice). In a bar, chords are separated by spaces or commas
+(`Dm7 G7` or `Dm7,G7`; commas inside parentheses belong to the chord: `C7(b9,#11)`),
+`%` alone repeats the previous bar, and `N.C.` (or `NC`) is no chord. Chord symbols are
+read by `jazzgen.core.chord_symbols` (see there for the accepted spellings).
+"""
 
 from __future__ import annotations
 
-from jazzgen.core.chord_symbols import (
-    parse_chord_symbol,
-)
+import re
+
+from jazzgen.core.chord_symbols import ChordSymbolParseError, parse_chord_label
 from jazzgen.core.errors import ChordSymbolError
-from jazzgen.core.harmony import (
-    Chord,
+from jazzgen.core.harmony import Chord
+
+CHART_FORMS = (
+    "write bars separated by '|' with chords separated by spaces or commas, e.g. "
+    "'Dm7 G7 | Cmaj7 | % | N.C.' ('%' repeats the previous bar, N.C. is no chord)"
 )
+"""The accepted chart form, shown in chart errors."""
+
+_BAR_LINE_RE = re.compile(r"\[?:*\|+:*\]?")
+_REPEAT = "%"
+
+
+def _bar_texts(text: str) -> list[str]:
+    """The text of every bar: split at bar lines, without the empty text before a leading
+    or after a trailing bar line."""
+    pieces = _BAR_LINE_RE.split(text)
+    if pieces and not pieces[0].strip():
+        pieces = pieces[1:]
+    if pieces and not pieces[-1].strip():
+        pieces = pieces[:-1]
+    return pieces
+
+
+def _bar_symbols(bar_text: str) -> list[str]:
+    """The chord symbols of one bar: split at spaces and commas outside parentheses."""
+    symbols: list[str] = []
+    current: list[str] = []
+    depth = 0
+    for char in bar_text:
+        depth += (char == "(") - (char == ")")
+        if depth <= 0 and (char.isspace() or char == ","):
+            depth = 0
+            if current:
+                symbols.append("".join(current))
+                current = []
+        else:
+            current.append(char)
+    if current:
+        symbols.append("".join(current))
+    return symbols
+
+
+def parse_chart(text: str) -> list[list[Chord | None]]:
+    """Bars of chords from a chart such as '| Dm7 G7 | Cmaj7 | % | N.C. |' (see module
+    doc); None is no chord (N.C.). `%` bars are copies of the previous bar.
+
+    Raises ChordSymbolError naming the bar and the symbol: an empty chart, an empty bar
+    ('| |'), a '%' with no bar before it or beside chords, an unreadable symbol.
+    """
+    if not text.strip():
+        raise ChordSymbolError(f"chord chart is empty: {CHART_FORMS}")
+    bars: list[list[Chord | None]] = []
+    for number, bar_text in enumerate(_bar_texts(text), start=1):
+        symbols = _bar_symbols(bar_text)
+        if not symbols:
+            raise ChordSymbolError(
+                f"chord chart bar {number} is empty (write '%' to repeat a bar): {CHART_FORMS}"
+            )
+        if _REPEAT in symbols:
+            if symbols != [_REPEAT] or not bars:
+                problem = "has no bar before it" if not bars else "must stand alone in its bar"
+                raise ChordSymbolError(
+                    f"chord chart bar {number}: the repeat '%' {problem}: {CHART_FORMS}"
+                )
+            bars.append(list(bars[-1]))
+            continue
+        chords: list[Chord | None] = []
+        for symbol in symbols:
+            try:
+                chords.append(parse_chord_label(symbol))
+            except ChordSymbolParseError as exc:
+                where = f"in chord chart bar {number}"
+                raise ChordSymbolParseError(exc.text, exc.problem, where) from None
+        bars.append(chords)
+    if not bars:
+        raise ChordSymbolError(f"chord chart {text!r} has no bars: {CHART_FORMS}")
+    return bars
 
 
 def parse_progression(text: str) -> list[list[Chord]]:
-    """Parse 'Dm7 G7 | Cmaj7 | Cmaj7 | A7' into bars of chords (several per bar allowed).
+    """Bars of chords from a chart such as 'Dm7 G7 | Cmaj7 | % | A7' (see `parse_chart`).
 
-    Empty bars, or a bar of only '%', repeat the previous bar's last chord.
+    No chord (N.C.) continues the chord before it, where the harmony goes on while the
+    band stops (at the start of the chart: the first chord after it), so every bar has
+    chords to solo over. Raises ChordSymbolError (see `parse_chart`; also for a chart of
+    only N.C.).
     """
-    if not text.strip():
-        raise ChordSymbolError("chord progression is empty: write e.g. 'Dm7 G7 | Cmaj7'")
-    bars: list[list[Chord]] = []
-    for bar_text in text.split("|"):
-        symbols = bar_text.split()
-        if not symbols or symbols == ["%"]:
-            if not bars:
-                if not symbols:
-                    continue
-                raise ChordSymbolError("chord progression cannot start with a repeat '%'")
-            bars.append([bars[-1][-1]])
-            continue
-        bars.append([parse_chord_symbol(s) for s in symbols])
-    if not bars:
-        raise ChordSymbolError(f"chord progression {text!r} has no chords")
-    return bars
+    bars = parse_chart(text)
+    first = next((chord for bar in bars for chord in bar if chord is not None), None)
+    if first is None:
+        raise ChordSymbolError(f"chord chart {text!r} has no chords, only N.C.: {CHART_FORMS}")
+    current = first
+    resolved: list[list[Chord]] = []
+    for bar in bars:
+        chords = []
+        for chord in bar:
+            current = chord if chord is not None else current
+            chords.append(current)
+        resolved.append(chords)
+    return resolved

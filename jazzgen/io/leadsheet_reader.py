@@ -6,10 +6,13 @@ until the next symbol or the end).
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
+from jazzgen.core.chord_symbols import parse_chord_symbol, quality_from_pitch_classes
 from jazzgen.core.constants import DEFAULT_QPM
-from jazzgen.core.errors import InputFileError
+from jazzgen.core.errors import ChordSymbolError, InputFileError
+from jazzgen.core.harmony import Chord
 from jazzgen.core.timeline import TempoMap
 from jazzgen.core.types import ChordSpan, Note, Score, Tempo, TimeSignature, Track
 from jazzgen.io.midi_reader import QPM_RANGE
@@ -39,9 +42,6 @@ def _score_from_music21(path: Path, parsed: object) -> Score:
     """Score from a parsed music21 stream: first part = melody, chord symbols = chords."""
     import music21
     from music21 import harmony, key, meter, tempo
-
-    from jazzgen.core.chord_symbols import _quality_from_pitch_classes
-    from jazzgen.core.harmony import Chord
 
     parts = list(getattr(parsed, "parts", [])) or [parsed]
     part = parts[0].stripTies()
@@ -110,10 +110,8 @@ def _score_from_music21(path: Path, parsed: object) -> Score:
     for cs in whole.getElementsByClass(harmony.ChordSymbol):
         if isinstance(cs, harmony.NoChord) or not cs.pitches:
             continue
-        root = cs.root().pitchClass
-        pcs = {p.pitchClass for p in cs.pitches}
         beat = float(cs.getOffsetInHierarchy(parsed))
-        symbols.append((beat, Chord(root, _quality_from_pitch_classes(root, pcs))))
+        symbols.append((beat, _chord_of(cs)))
     symbols.sort(key=lambda s: s[0])
     chords: list[ChordSpan] = []
     for i, (beat, chord) in enumerate(symbols):
@@ -135,3 +133,26 @@ def _score_from_music21(path: Path, parsed: object) -> Score:
         length_beats=length,
         source_format="abc" if path.suffix.lower() == ".abc" else "musicxml",
     )
+
+
+_M21_ROOT_FLATS_RE = re.compile(r"^([A-G])(-+)")
+_M21_BASS_FLATS_RE = re.compile(r"/([A-G])(-+)$")
+
+
+def _chord_of(cs: object) -> Chord:
+    """Our `Chord` for a music21 ChordSymbol: its text (`figure`) read by our parser, so
+    G7b9 stays G7b9 and F/A keeps its bass; where our parser cannot read the figure, or
+    reads another root, the quality nearest music21's pitch classes (and its bass)."""
+    root = cs.root().pitchClass
+    # music21 spells flats '-' (B-7 is Bb7); in our symbols '-' after the root is minor
+    figure = _M21_ROOT_FLATS_RE.sub(lambda m: m[1] + "b" * len(m[2]), str(cs.figure or ""))
+    figure = _M21_BASS_FLATS_RE.sub(lambda m: "/" + m[1] + "b" * len(m[2]), figure)
+    try:
+        chord = parse_chord_symbol(figure)
+    except ChordSymbolError:
+        chord = None
+    if chord is not None and chord.root == root:
+        return chord
+    bass = cs.bass()
+    quality = quality_from_pitch_classes(root, {p.pitchClass for p in cs.pitches})
+    return Chord(root, quality, None if bass is None else bass.pitchClass)

@@ -22,7 +22,7 @@ import struct
 from collections import deque
 from pathlib import Path
 
-from jazzgen.core.chord_symbols import parse_chord_symbol
+from jazzgen.core.chord_symbols import parse_chord_label
 from jazzgen.core.constants import DEFAULT_QPM
 from jazzgen.core.errors import ChordSymbolError, InputFileError
 from jazzgen.core.harmony import Chord
@@ -320,11 +320,8 @@ def marker_chords(markers: list[tuple[int, str]], tpq: int, end_tick: int) -> tu
     name sections). A chord lasts until the next marker or `end_tick`; N.C. is no span."""
     labels: list[tuple[int, Chord | None]] = []
     for tick, text in sorted(markers, key=lambda m: m[0]):
-        if text.upper().replace(".", "").replace("/", "") == "NC":
-            labels.append((tick, None))
-            continue
         try:
-            labels.append((tick, parse_chord_symbol(text)))
+            labels.append((tick, parse_chord_label(text)))
         except ChordSymbolError:
             return ()
     ends = [tick for tick, _ in labels[1:]] + [max(end_tick, labels[-1][0] + 1)] if labels else []

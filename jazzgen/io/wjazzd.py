@@ -20,7 +20,6 @@ of `division` equal tatums of beat `beat` in a bar of `num`/`denom`.
 from __future__ import annotations
 
 import functools
-import re
 import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import closing, contextmanager
@@ -29,8 +28,8 @@ from pathlib import Path
 from typing import NamedTuple
 from urllib.parse import quote
 
-from jazzgen.core.chord_symbols import parse_chord_symbol
-from jazzgen.core.errors import ChordSymbolError, ConfigError, InputFileError
+from jazzgen.core.chord_symbols import parse_chord_label
+from jazzgen.core.errors import ConfigError, InputFileError
 from jazzgen.core.harmony import Chord
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -358,44 +357,14 @@ class SoloFilter:
 
 # --- chord labels --------------------------------------------------------------------------------
 
-NO_CHORD_LABEL = "NC"
-"""WJazzD's label for "no chord" (free playing, breaks)."""
-
-# WJazzD's chord dialect: root, a quality mark (- minor, o diminished, + augmented, sus,
-# m7b5), j (major seventh), 6 / 69 / 7, then extensions with their accidental after the
-# number (9b = b9, 11# = #11), alt, and an optional slash bass: C-7, Ebj7, C79b, Fsus7913.
-_LABEL_RE = re.compile(
-    r"(?P<root>[A-G][#b]?)(?P<mark>m7b5|sus|-|o|\+)?(?P<major>j)?(?P<number>69|6|7)?"
-    r"(?P<extensions>(?:(?:9|11|13)[#b]?)*)(?P<alt>alt)?(?:/[A-G][#b]?)?"
-)
-# (quality mark, j, number) -> the suffix `parse_chord_symbol` reads. Extensions, alt and
-# the bass do not change the quality (the qualities have no alterations).
-_SUFFIXES = {
-    ("", "", ""): "", ("-", "", ""): "m", ("o", "", ""): "dim", ("+", "", ""): "aug",
-    ("sus", "", ""): "sus4", ("m7b5", "", ""): "m7b5",
-    ("", "", "6"): "6", ("", "", "69"): "6", ("-", "", "6"): "m6", ("-", "", "69"): "m6",
-    ("", "", "7"): "7", ("-", "", "7"): "m7", ("o", "", "7"): "dim7", ("+", "", "7"): "aug",
-    ("sus", "", "7"): "7sus4", ("", "j", "7"): "maj7", ("-", "j", "7"): "mM7",
-    ("+", "j", "7"): "aug",
-}  # fmt: skip
-
 
 @functools.lru_cache(maxsize=4096)
 def wjazzd_chord(label: str) -> Chord | None:
-    """The chord of a WJazzD chord label ('C-7', 'Ebj7', 'C79b', 'Bb/D'); None for 'NC'.
+    """The chord of a WJazzD chord label ('C-7', 'Ebj7', 'C79b', 'Fsus7913', 'Bb/D'); None
+    for 'NC' (no chord).
 
-    The one place where the database's chord dialect is read. Raises ChordSymbolError
-    naming the label when it is not in the dialect.
+    The one place where the database's chord labels are read: by the one chord-symbol
+    parser (`core.chord_symbols.parse_chord_label`, which knows WJazzD's dialect). Raises
+    ChordSymbolError naming the label when it cannot be read.
     """
-    text = label.strip()
-    if text.upper() == NO_CHORD_LABEL:
-        return None
-    match = _LABEL_RE.fullmatch(text)
-    key = (
-        None
-        if match is None
-        else (match["mark"] or "", match["major"] or "", match["number"] or "")
-    )
-    if match is None or key not in _SUFFIXES or (match["extensions"] and not match["number"]):
-        raise ChordSymbolError(f"unknown WJazzD chord label {label!r}")
-    return parse_chord_symbol(match["root"] + _SUFFIXES[key])
+    return parse_chord_label(label.strip())

@@ -12,8 +12,9 @@ triplet swing position (2/3 of a beat, `SWING_OFFBEAT`) like the grammar's swung
   pianist's left hand plays the root below the voicing on the chord's first beat (and on
   beat 3 of a 4-beat chord): a rootless voicing alone is ambiguous (Cmaj7's
   E G B D is Em7), for the listener and for `jazzgen inspect`.
-- Bass ("Bass", acoustic bass): one quarter note per beat; root on the chord's first beat,
-  chord tones in between, a chromatic approach to the next chord's root on the last beat.
+- Bass ("Bass", acoustic bass): one quarter note per beat; root (or slash bass: C7/E) on
+  the chord's first beat, chord tones in between, a chromatic approach to the next chord's
+  root (or slash bass) on the last beat.
 - Drums ("Drums", channel 9, GM kit): ride cymbal swing pattern (every beat plus the
   swung "and" of 2 and 4), hi-hat pedal on 2 and 4, feathered bass drum, sparse snare
   comping.
@@ -90,12 +91,15 @@ def rootless_pitch_classes(chord: Chord) -> list[int]:
         rel = [3, 6, 10, 5]  # b3, b5, b7, 11
     elif q in (ChordQuality.SUS4, ChordQuality.DOMINANT7_SUS4):
         rel = [5, 10, 2, 7]
+    elif q is ChordQuality.SUS2:
+        rel = [2, 7, 9]
     elif q is ChordQuality.DIMINISHED:
         rel = [3, 6, 9]
     elif len(q.intervals) == 3:  # triads: add the 6th and 9th (major) / 7th and 9th (minor)
         rel = [q.intervals[1], 9 if q is ChordQuality.MAJOR else 10, 2, 7]
-    else:  # sevenths and sixths: 3rd, 7th/6th, 9th, 5th
-        rel = [q.intervals[1], q.intervals[3], 2, q.intervals[2]]
+    else:  # sevenths and sixths: 3rd, 7th/6th, 9th (the chord's b9 or #9 if it has one), 5th
+        ninth = 1 if 1 in q.intervals else 3 if {3, 4} <= set(q.intervals) else 2
+        rel = [q.intervals[1], q.intervals[3], ninth, q.intervals[2]]
     return [(chord.root + r) % 12 for r in rel]
 
 
@@ -136,9 +140,10 @@ def voice_chord(chord: Chord, previous: Sequence[int] | None) -> tuple[int, ...]
 
 
 def _left_hand(chord: Chord, span: ChordSpan, below: int) -> list[Note]:
-    """The root below `below`, on the span's first beat and again on beat 3 of a span of
-    4+ beats (a plain two-feel: other tones on beat 3 would read as a new chord's root)."""
-    root = max(p for p in range(LEFT_HAND_LOW, below) if p % 12 == chord.root)
+    """The root (or slash bass) below `below`, on the span's first beat and again on beat 3
+    of a span of 4+ beats (a plain two-feel: other tones on beat 3 would read as a new
+    chord's root)."""
+    root = max(p for p in range(LEFT_HAND_LOW, below) if p % 12 == chord.bass_pitch_class)
     length = span.end_beat - span.start_beat
     if length < 4.0 - 1e-9:
         return [Note(root, span.start_beat, span.start_beat + 0.9 * length, 72)]
@@ -191,14 +196,15 @@ def bass_notes(bars: Sequence[Bar], rng: np.random.Generator) -> tuple[Note, ...
         beats = int(np.floor(span.end_beat - span.start_beat + 1e-9))
         if beats < 1:
             continue
-        next_root = spans[k + 1].chord.root if k + 1 < len(spans) else span.chord.root
+        following = spans[k + 1].chord if k + 1 < len(spans) else span.chord
+        next_root = following.bass_pitch_class  # the slash bass of C7/E, else the root
         tones = sorted(span.chord.pitch_classes)
         scale = sorted(span.chord.scale_pitch_classes)
         direction = 1 if prev < 40 else -1 if prev > 46 else int(rng.choice((-1, 1)))
         for beat in range(beats):
             start = span.start_beat + beat
             if beat == 0:
-                pitch = _nearest([span.chord.root], prev, BASS_LOW, BASS_HIGH)
+                pitch = _nearest([span.chord.bass_pitch_class], prev, BASS_LOW, BASS_HIGH)
             elif beat == beats - 1:
                 target = _nearest([next_root], prev + 2 * direction, BASS_LOW, BASS_HIGH)
                 side = 1 if target - 1 < BASS_LOW else -1 if target + 1 > BASS_HIGH else 0

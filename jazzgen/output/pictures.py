@@ -27,7 +27,7 @@ from jazzgen.output.audio import (
     MATPLOTLIB_HINT,
     logger,
 )
-from jazzgen.training.history import read_history_csv
+from jazzgen.training.history import read_history
 
 
 @dataclass(frozen=True)
@@ -315,9 +315,16 @@ def training_curves_png(
     The CSV has columns `epoch, loss[, val_loss][, other metrics...]` (Keras CSVLogger
     layout). The best val_loss epoch is marked. Side effect: writes `png_path`.
     """
-    columns = read_history_csv(history_csv)
+    try:
+        history = read_history(history_csv)
+    except JazzgenError as exc:  # not readable: a picture problem for the caller
+        raise RenderError(str(exc)) from None
+    if not history or "loss" not in history.names:
+        where = Path(history_csv)
+        raise RenderError(f"{where}: expected a CSV with columns epoch, loss[, val_loss, ...]")
+    columns = {name: history.column(name) for name in history.names}
+    epochs = history.epoch_numbers()
     plt = _import_pyplot()
-    epochs = columns["epoch"]
     skip = {"epoch", "loss", "val_loss", "lr", "learning_rate"}
     others = [k for k in columns if k not in skip and not k.startswith("val_")]
     n_panels = 1 + len(others)

@@ -82,14 +82,14 @@ def realize_bars(
             else:
                 w_low = max(low, prev_pitch + token.window[0])
                 w_high = min(high, prev_pitch + token.window[1])
-                pool = _candidates(chord, note_type, w_low, w_high) if w_low <= w_high else []
+                pool = _candidates(chord, note_type, w_low, w_high)
                 if len(pool):
                     pitch = int(rng.choice(pool))
                 else:
                     fallbacks += 1
-                    centre = prev_pitch + (token.window[0] + token.window[1]) / 2
+                    middle = prev_pitch + (token.window[0] + token.window[1]) / 2
                     everywhere = _candidates(chord, note_type, low, high)
-                    pitch = int(everywhere[np.argmin(np.abs(everywhere - centre))])
+                    pitch = int(everywhere[np.argmin(np.abs(everywhere - middle))])
             notes.append(Note(pitch, start_beat, end_beat, velocity))
             prev_pitch = pitch
     return Realization(tuple(notes), fallbacks)

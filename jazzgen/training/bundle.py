@@ -2,13 +2,18 @@
 
 Layout of a bundle directory:
 - `model.keras`  : the trained Keras model (loads with `safe_mode=True`; see training.model).
+- `weights.npz`  : the same weights as named float32 arrays, for engines without Keras
+  (format in training.weights).
 - `vocab.json`   : the vocabulary (tokens.vocab); ids are the model's one-hot positions.
 - `config.json`  : `{"format": 1, "model": ModelConfig, "train": TrainConfig,
   "vocab_hash", "n_values", "time_signature": "4/4", "qpm", "bar_steps",
   "inputs": [{"path", "sha256"}], "progressions": [[["Dm7", "G7"], ["Cmaj7"]], ...]
-  (one list of bars of chord symbols per training piece), "encode": {...}}`.
+  (one list of bars of chord symbols per training piece), "encode": {...}, "split": {...}}`
+  (`training.bundle_config.BundleConfig`).
 - `history.csv`  : per-epoch losses/metrics (Keras CSVLogger).
-- `metrics.json` : final/best losses, per-token NLL/perplexity, counts, timings.
+- `metrics.json` : final/best losses, per-token NLL/perplexity, counts, timings
+  (training.metrics).
+- `curves.png`   : loss curves (only when matplotlib is installed).
 
 A bundle is written to a temporary sibling directory and renamed into place, so a crash
 never leaves half a bundle; an existing bundle is replaced only when asked (`force`).
@@ -32,7 +37,14 @@ from jazzgen.training.bundle_config import BundleConfig
 from jazzgen.training.config import ModelConfig
 from jazzgen.training.weights import WEIGHTS_FILE
 
-BUNDLE_FILES = ("model.keras", "vocab.json", "config.json", "history.csv", "metrics.json")
+BUNDLE_FILES = (
+    "model.keras",
+    WEIGHTS_FILE,
+    "vocab.json",
+    "config.json",
+    "history.csv",
+    "metrics.json",
+)
 REQUIRED_FILES = ("model.keras", "vocab.json", "config.json")
 
 

@@ -1,29 +1,81 @@
-"""history.csv (one row per epoch, Keras CSVLogger layout): reading and truncating it."""
+"""history.csv (one row per epoch, Keras CSVLogger layout): the `History` value, read once.
+
+The file has a header `epoch,<metric>,...` (CSVLogger sorts the metric names) and one row
+per completed epoch, epochs counted from 0 as Keras does. `read_history` is the only reader:
+training takes its losses from it (metrics.json) and the curves picture plots it.
+"""
 
 from __future__ import annotations
 
 import csv
 import math
 import os
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
-from jazzgen.core.errors import RenderError
+from jazzgen.core.errors import BundleError
+
+MISSING = ("", "NA")  # cells CSVLogger writes for a metric an epoch did not report
 
 
-def read_history(path: Path) -> list[dict[str, float]]:
-    """history.csv rows as dicts of floats (epoch as int)."""
-    if not path.is_file():
-        return []
-    with path.open(newline="", encoding="utf-8") as f:
-        rows = list(csv.DictReader(f))
-    return [
-        {
-            k: (int(v) if k == "epoch" else float(v))
-            for k, v in row.items()
-            if v not in ("", "NA", None)
-        }
-        for row in rows
-    ]
+@dataclass(frozen=True)
+class History:
+    """Per-epoch rows of a history.csv: a sequence of `{column: value}` (one per epoch).
+
+    `names` are the columns in file order. In a row, `"epoch"` is an int (from 0) and the
+    other values floats; cells that are empty, "NA" or not numbers are left out.
+    """
+
+    names: tuple[str, ...]
+    rows: tuple[Mapping[str, float], ...]
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __iter__(self) -> Iterator[Mapping[str, float]]:
+        return iter(self.rows)
+
+    def __getitem__(self, index: int) -> Mapping[str, float]:
+        return self.rows[index]
+
+    def column(self, name: str) -> list[float]:
+        """The values of `name` per epoch as floats, NaN where an epoch has none."""
+        return [float(row.get(name, math.nan)) for row in self.rows]
+
+    def epoch_numbers(self) -> list[float]:
+        """Epochs counted from 1 (Keras' progress bar numbering), for plotting."""
+        if "epoch" not in self.names:
+            return [float(i + 1) for i in range(len(self.rows))]
+        epochs = self.column("epoch")
+        shift = 1 if epochs and epochs[0] == 0 else 0  # Keras counts from 0
+        return [e + shift for e in epochs]
+
+
+def _cell(name: str, text: str | None) -> float | None:
+    if text is None or text.strip() in MISSING:
+        return None
+    try:
+        return int(text) if name == "epoch" else float(text)
+    except ValueError:
+        return None
+
+
+def read_history(path: str | os.PathLike[str]) -> History:
+    """Read a history.csv. Raises BundleError when the file cannot be read."""
+    path = Path(path)
+    try:
+        with path.open(newline="", encoding="utf-8") as f:
+            reader = csv.DictReader(f)
+            records = list(reader)
+            names = tuple(reader.fieldnames or ())
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise BundleError(f"cannot read training history {str(path)!r}: {exc}") from None
+    rows = []
+    for record in records:
+        cells = {name: _cell(name, record.get(name)) for name in names}
+        rows.append({name: value for name, value in cells.items() if value is not None})
+    return History(names, tuple(rows))
 
 
 def truncate_history(path: Path, last_epoch: int) -> None:
@@ -39,31 +91,3 @@ def truncate_history(path: Path, last_epoch: int) -> None:
     with tmp.open("w", newline="", encoding="utf-8") as f:
         csv.writer(f).writerows(kept)
     os.replace(tmp, path)
-
-
-def read_history_csv(history_csv: str | os.PathLike[str]) -> dict[str, list[float]]:
-    """Columns of a Keras `history.csv` (CSVLogger) as float lists; 'epoch' counted from 1.
-
-    Raises RenderError when the file is missing or has no `loss` column.
-    """
-    path = Path(history_csv)
-    try:
-        with path.open(newline="") as handle:
-            rows = list(csv.DictReader(handle))
-    except OSError as exc:
-        raise RenderError(f"cannot read training history {str(path)!r}: {exc}") from None
-    if not rows or "loss" not in rows[0]:
-        raise RenderError(f"{path}: expected a CSV with columns epoch, loss[, val_loss, ...]")
-    columns: dict[str, list[float]] = {}
-    for name in rows[0]:
-        values = []
-        for row in rows:
-            try:
-                values.append(float(row[name]))
-            except (TypeError, ValueError):
-                values.append(math.nan)
-        columns[name] = values
-    if "epoch" in columns and columns["epoch"] and columns["epoch"][0] == 0:
-        columns["epoch"] = [e + 1 for e in columns["epoch"]]  # Keras counts from 0
-    columns.setdefault("epoch", [float(i + 1) for i in range(len(rows))])
-    return columns

@@ -6,16 +6,23 @@ The run works in `OUT.partial/` and only at the end renames a complete bundle to
 - `history.csv`   : one row per completed epoch (Keras CSVLogger, appended on resume);
 - `ckpt-<epoch>.npz`, `best-<epoch>.npz`: all weights and optimizer variables after the
   last completed epoch, and the best weights so far (EarlyStopping);
-- `state.json`    : written last each epoch: `{"epoch", "checkpoint", "early_stopping",
-  "done"}`; it names the files that are complete, so a SIGKILL at any moment loses at most
-  the epoch in progress.
+- `state.json`    : written last each epoch (`checkpoint.RunState`: epoch, checkpoint,
+  early_stopping, best_weights, done); it names the files that are complete, so a SIGKILL
+  at any moment loses at most the epoch in progress.
 
 `--resume` rebuilds the model from run.json and loads the checkpoint named by state.json
 (weights + optimizer state, so the learning-rate schedule continues), truncates history.csv
 to the epochs state.json vouches for (a row written just before a kill is dropped, then
-re-run), restores EarlyStopping's
-best/wait/best weights, and continues from the next epoch with the same per-epoch data
-order (window shuffling is a function of (seed, epoch), see corpus.dataset).
+re-run), restores EarlyStopping's best/wait/best weights, and continues from the next epoch
+with the same per-epoch data order (window shuffling is a function of (seed, epoch), see
+corpus.dataset).
+
+`train` runs these steps in order: open the run (`_open_run`), describe the bundle
+(`_bundle_config`), plan the data (`_plan_data`), build the model (`_build_model`), make the
+callbacks (`_early_stopping`, `_callbacks`), fit (`_fit`), measure (training.metrics) and
+write the bundle (`_write_bundle`).
+
+Importing this module imports Keras quietly (training.tf_runtime).
 """
 
 from __future__ import annotations
@@ -24,43 +31,46 @@ import logging
 import shutil
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Any
-
-import keras
-import numpy as np
 
 from jazzgen.core.errors import BundleError, ConfigError, CorpusError, JazzgenError
 from jazzgen.corpus import dataset
 from jazzgen.corpus.store import Piece
 from jazzgen.tokens.vocab import Vocab
 from jazzgen.training.bundle import write_bundle_atomic, write_json
-from jazzgen.training.bundle_config import BUNDLE_FORMAT
+from jazzgen.training.bundle_config import BundleConfig, SplitInfo
 from jazzgen.training.checkpoint import (
     ResumableEarlyStopping,
     RunCheckpoint,
+    RunState,
     load_checkpoint,
     load_run,
+    load_weights_list,
     partial_dir,
     read_state,
+    write_state,
 )
 from jazzgen.training.config import ModelConfig, TrainConfig
-from jazzgen.training.history import read_history, truncate_history
-from jazzgen.training.metrics import _metrics, _summary
+from jazzgen.training.history import History, read_history, truncate_history
+from jazzgen.training.metrics import RunStats, corpus_summary, metrics_json, train_metrics
 from jazzgen.training.model import build_model, compile_model
+from jazzgen.training.tf_runtime import import_tensorflow, keras
+from jazzgen.training.weights import WEIGHTS_FILE, save_weights
 
 log = logging.getLogger(__name__)
 
 RESUMABLE_CHANGES = ("epochs", "patience")
 """TrainConfig fields a resumed run may change; everything else must match the run."""
 
+HISTORY_FILE = "history.csv"
 
-def make_strategy(name: str):
+
+def make_strategy(name: str) -> Any:
     """tf.distribute strategy: default (one device), mirrored (all local GPUs, else all
     logical CPU devices), multiworker (MultiWorkerMirroredStrategy; cluster from TF_CONFIG)."""
-    import tensorflow as tf
-
+    tf = import_tensorflow()
     if name == "mirrored":
         gpus = tf.config.list_logical_devices("GPU")
         devices = [d.name for d in gpus] or [d.name for d in tf.config.list_logical_devices("CPU")]
@@ -68,9 +78,6 @@ def make_strategy(name: str):
     if name == "multiworker":
         return tf.distribute.MultiWorkerMirroredStrategy()
     return tf.distribute.get_strategy()
-
-
-# --- callbacks -----------------------------------------------------------------------------
 
 
 class Timing(keras.callbacks.Callback):
@@ -89,34 +96,39 @@ class Timing(keras.callbacks.Callback):
             self.first_step = time.perf_counter() - self.begin
 
 
-# --- evaluation ----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class TrainResult:
+    """What `train` wrote: the bundle directory, its metrics.json object and its history."""
 
-
-# --- the run -------------------------------------------------------------------------------
+    out: Path
+    metrics: dict[str, Any]  # as in metrics.json (see training.metrics)
+    history: History
 
 
 @dataclass(frozen=True)
-class TrainResult:
-    out: Path
-    metrics: dict[str, Any]
-    history: list[dict[str, float]]
+class _Run:
+    """The work directory of a run and the state it resumes from (None: from scratch)."""
+
+    work: Path
+    state: RunState | None
+
+    @property
+    def initial_epoch(self) -> int:
+        return 0 if self.state is None else self.state.epoch + 1
+
+    @property
+    def history_path(self) -> Path:
+        return self.work / HISTORY_FILE
 
 
-def _check_resume(
-    run: dict[str, Any], model_config: ModelConfig, train_config: TrainConfig, vocab: Vocab
-) -> None:
-    if run["vocab_hash"] != vocab.hash:
-        raise CorpusError(
-            "the corpus vocabulary differs from the interrupted run's: resume with the same "
-            "inputs, or start over with --force"
-        )
-    if asdict(model_config) != run["model"]:
-        raise ConfigError(f"model options differ from the interrupted run's: {run['model']}")
-    saved = {k: v for k, v in run["train"].items() if k not in RESUMABLE_CHANGES}
-    given = {k: v for k, v in asdict(train_config).items() if k not in RESUMABLE_CHANGES}
-    if saved != given:
-        diff = sorted(k for k in saved if saved[k] != given.get(k))
-        raise ConfigError(f"training options differ from the interrupted run's: {diff}")
+@dataclass(frozen=True)
+class _Data:
+    """The tf.data pipelines of a run and its epoch plan (see dataset.epoch_plan)."""
+
+    train: Any  # tf.data.Dataset, endless: epochs of `steps` batches
+    val: Any | None  # tf.data.Dataset, one pass; None without validation
+    steps: int  # batches per epoch
+    per_execution: int  # batches per compiled call
 
 
 def train(
@@ -138,10 +150,54 @@ def train(
     `extra_config` is merged into config.json (e.g. the corpus hash of the default model).
 
     Raises BundleError if `out` exists without `force`, or an interrupted run is in the
-    way without `resume`/`force`; CorpusError if the corpus is too small for Tx.
+    way without `resume`/`force`; CorpusError if the corpus is too small for Tx;
+    ConfigError for a missing tensorboard package or `extra_config` keys of the bundle's own.
     """
     t_start = time.perf_counter()
     out = Path(out)
+    _check_arguments(out, force=force, tensorboard=tensorboard)
+    split = dataset.split_pieces(
+        pieces, vocab, val_fraction=train_config.val_fraction, tx=model_config.tx,
+        seed=train_config.seed, by=train_config.val_by,
+    )  # fmt: skip
+    config = _bundle_config(pieces, vocab, model_config, train_config, split, encode, extra_config)
+    run = _open_run(out, model_config, train_config, vocab, resume=resume, force=force)
+
+    keras.utils.set_random_seed(train_config.seed)
+    data = _plan_data(split, model_config, train_config, len(vocab), run.initial_epoch)
+    strategy = make_strategy(train_config.strategy)
+    model, build_seconds = _build_model(strategy, config, data.per_execution, run)
+    es = _early_stopping(train_config, has_val=data.val is not None, run=run)
+    timing = Timing()
+    callbacks = _callbacks(run, timing, es, tensorboard)
+    fit_seconds = _fit(model, data, run, train_config, es, callbacks, verbose)
+
+    history = read_history(run.history_path)
+    restored = es is not None and es.best_weights is not None
+    metrics = train_metrics(
+        model, split, history, model_config=model_config, vocab=vocab,
+        restored_best_weights=restored,
+    )  # fmt: skip
+    stats = RunStats(
+        wall_seconds=time.perf_counter() - t_start,
+        build_seconds=build_seconds,
+        fit_seconds=fit_seconds,
+        first_step_seconds=timing.first_step,
+        resumed_from_epoch=run.initial_epoch if run.state is not None else None,
+        steps_per_epoch=data.steps,
+        steps_per_execution=data.per_execution,
+    )
+    report = metrics_json(metrics, stats)
+    _write_bundle(out, model, strategy, config, vocab, run, report, history, force=force)
+    shutil.rmtree(run.work, ignore_errors=True)
+    return TrainResult(out, report, history)
+
+
+# --- the steps of train(), in order --------------------------------------------------------
+
+
+def _check_arguments(out: Path, *, force: bool, tensorboard: str | Path | None) -> None:
+    """Fail before any work: no tensorboard package, an existing bundle without `force`."""
     if tensorboard is not None:
         try:
             import tensorboard as _tensorboard  # noqa: F401  (tf.summary needs it)
@@ -149,22 +205,61 @@ def train(
             raise ConfigError(
                 "--tensorboard needs the tensorboard package (pip install tensorboard)"
             ) from None
-    work = partial_dir(out)
     if out.exists() and not force:
         raise BundleError(f"{out} already exists: use --force to overwrite it")
-    tx, n_values = model_config.tx, len(vocab)
-    split = dataset.split_pieces(
-        pieces,
-        vocab,
-        val_fraction=train_config.val_fraction,
-        tx=tx,
-        seed=train_config.seed,
-        by=train_config.val_by,
+
+
+def _bundle_config(
+    pieces: Sequence[Piece],
+    vocab: Vocab,
+    model_config: ModelConfig,
+    train_config: TrainConfig,
+    split: dataset.Split,
+    encode: dict[str, Any] | None,
+    extra_config: dict[str, Any] | None,
+) -> BundleConfig:
+    """The bundle's config.json as a value, made before training so a clash fails early."""
+    extra = dict(extra_config or {})
+    own = sorted(set(extra) & {f.name for f in fields(BundleConfig)})
+    if own:
+        raise ConfigError(f"extra_config may not set the bundle's own keys, got {own}")
+    summary = corpus_summary(pieces)
+    return BundleConfig(
+        model=model_config,
+        train=train_config,
+        vocab_hash=vocab.hash,
+        n_values=len(vocab),
+        time_signature=summary.time_signature,
+        qpm=summary.qpm,
+        bar_steps=summary.bar_steps,
+        inputs=summary.inputs,
+        progressions=summary.progressions,
+        encode=dict(encode or {}),
+        split=SplitInfo(split.method, split.warnings),
+        extra=extra,
     )
+
+
+def _open_run(
+    out: Path,
+    model_config: ModelConfig,
+    train_config: TrainConfig,
+    vocab: Vocab,
+    *,
+    resume: bool,
+    force: bool,
+) -> _Run:
+    """Create (or, with `resume`, reopen) the work directory and its run.json/vocab.json.
+
+    Resuming checks the configs and vocabulary against the interrupted run's, reads its
+    state and truncates history.csv to it. Otherwise a leftover work directory is refused
+    without `force`, and removed with it.
+    """
+    work = partial_dir(out)
     state = None
     if resume:
-        _mc, _tc, run = load_run(out)
-        _check_resume(run, model_config, train_config, vocab)
+        _model, _train, run_info = load_run(out)
+        _check_resume(run_info, model_config, train_config, vocab)
         state = read_state(work)
     elif work.exists():
         if not force:
@@ -178,14 +273,44 @@ def train(
         "model": asdict(model_config),
         "train": asdict(train_config),
         "vocab_hash": vocab.hash,
-        "n_values": n_values,
+        "n_values": len(vocab),
     }
     write_json(work / "run.json", run_info)
     vocab.save(work / "vocab.json")
+    run = _Run(work, state)
+    if state is None:
+        run.history_path.unlink(missing_ok=True)
+    else:
+        truncate_history(run.history_path, state.epoch)
+    return run
 
-    keras.utils.set_random_seed(train_config.seed)
-    train_flat = dataset.flatten(split.train, tx)
-    val_flat = dataset.flatten(split.val, tx) if split.val else None
+
+def _check_resume(
+    run: dict[str, Any], model_config: ModelConfig, train_config: TrainConfig, vocab: Vocab
+) -> None:
+    if run["vocab_hash"] != vocab.hash:
+        raise CorpusError(
+            "the corpus vocabulary differs from the interrupted run's: resume with the same "
+            "inputs, or start over with --force"
+        )
+    if asdict(model_config) != run["model"]:
+        raise ConfigError(f"model options differ from the interrupted run's: {run['model']}")
+    saved = {k: v for k, v in run["train"].items() if k not in RESUMABLE_CHANGES}
+    given = {k: v for k, v in asdict(train_config).items() if k not in RESUMABLE_CHANGES}
+    if saved != given:
+        diff = sorted(k for k in saved if saved[k] != given.get(k))
+        raise ConfigError(f"training options differ from the interrupted run's: {diff}")
+
+
+def _plan_data(
+    split: dataset.Split,
+    model_config: ModelConfig,
+    train_config: TrainConfig,
+    n_values: int,
+    first_epoch: int,
+) -> _Data:
+    """Batches per epoch and the pipelines; training data starts at `first_epoch`'s order."""
+    train_flat = dataset.flatten(split.train, model_config.tx)
     # Under Mirrored/MultiWorker strategies Keras 3.15 + TF 2.21 fail inside the multi-step
     # loop ("You must feed a value for placeholder tensor", seen on 2 logical CPUs) when
     # steps_per_execution > 1, so those strategies run one step per call.
@@ -198,131 +323,142 @@ def train(
     steps, per_execution = dataset.epoch_plan(
         epoch_windows, train_config.batch_size, max_per_execution
     )
-    initial_epoch = 0 if state is None else state["epoch"] + 1
-    history_path = work / "history.csv"
-    if state is None:
-        history_path.unlink(missing_ok=True)
-    else:
-        truncate_history(history_path, state["epoch"])
+    tx, batch_size, chord_input = model_config.tx, train_config.batch_size, model_config.chord_input
+    train_ds = dataset.make_dataset(
+        train_flat, tx=tx, n_values=n_values, batch_size=batch_size, chord_input=chord_input,
+        steps=steps, shuffle_seed=train_config.seed,
+        first_epoch=first_epoch, epochs=train_config.epochs,
+        windows_per_epoch=train_config.windows_per_epoch or None,
+    )  # fmt: skip
+    val_ds = None
+    if split.val:
+        val_ds = dataset.make_dataset(
+            dataset.flatten(split.val, tx),
+            tx=tx,
+            n_values=n_values,
+            batch_size=batch_size,
+            chord_input=chord_input,
+        )
+    return _Data(train_ds, val_ds, steps, per_execution)
 
-    strategy = make_strategy(train_config.strategy)
+
+def _build_model(
+    strategy: Any, config: BundleConfig, per_execution: int, run: _Run
+) -> tuple[keras.Model, float]:
+    """The compiled model (from the run's checkpoint when resuming) and the seconds it took."""
     t_build = time.perf_counter()
     with strategy.scope():
-        model = build_model(model_config, n_values)
-        compile_model(model, train_config, per_execution)
-        if state is not None:
-            load_checkpoint(model, work / state["checkpoint"])
-    build_seconds = time.perf_counter() - t_build
+        model = build_model(config.model, config.n_values)
+        compile_model(model, config.train, per_execution)
+        if run.state is not None:
+            load_checkpoint(model, run.work / run.state.checkpoint)
+    return model, time.perf_counter() - t_build
 
-    es = None
-    if train_config.patience > 0 and val_flat is not None:
-        initial = None
-        if state is not None and state.get("early_stopping"):
-            initial = dict(state["early_stopping"])
-            if state.get("best_weights"):
-                with np.load(work / state["best_weights"]) as data:
-                    initial["best_weights"] = [data[f"arr_{i}"] for i in range(len(data.files))]
-        es = ResumableEarlyStopping(
-            monitor="val_loss",
-            patience=train_config.patience,
-            restore_best_weights=True,
-            initial=initial,
-        )
-    timing = Timing()
+
+def _early_stopping(
+    train_config: TrainConfig, *, has_val: bool, run: _Run
+) -> ResumableEarlyStopping | None:
+    """EarlyStopping on val_loss keeping the best weights (with the run's progress so far)."""
+    if train_config.patience <= 0 or not has_val:
+        return None
+    state = run.state
+    initial = state.early_stopping if state is not None else None
+    best_weights = None
+    if state is not None and initial is not None and state.best_weights:
+        best_weights = load_weights_list(run.work / state.best_weights)
+    return ResumableEarlyStopping(
+        monitor="val_loss",
+        patience=train_config.patience,
+        restore_best_weights=True,
+        initial=initial,
+        initial_best_weights=best_weights,
+    )
+
+
+def _callbacks(
+    run: _Run,
+    timing: Timing,
+    es: ResumableEarlyStopping | None,
+    tensorboard: str | Path | None,
+) -> list[keras.callbacks.Callback]:
+    """In order: timing, history.csv, EarlyStopping, the checkpoint (reads EarlyStopping)."""
     callbacks: list[keras.callbacks.Callback] = [
         timing,
-        keras.callbacks.CSVLogger(str(history_path), append=True),
+        keras.callbacks.CSVLogger(str(run.history_path), append=True),
     ]
     if es is not None:
         callbacks.append(es)
-    callbacks.append(RunCheckpoint(work, es))
+    callbacks.append(RunCheckpoint(run.work, es))
     if tensorboard is not None:
         callbacks.append(keras.callbacks.TensorBoard(log_dir=str(tensorboard)))
+    return callbacks
 
-    shape = {
-        "tx": tx,
-        "n_values": n_values,
-        "batch_size": train_config.batch_size,
-        "chord_input": model_config.chord_input,
-    }
-    train_ds = dataset.make_dataset(
-        train_flat,
-        **shape,
-        steps=steps,
-        shuffle_seed=train_config.seed,
-        first_epoch=initial_epoch,
-        epochs=train_config.epochs,
-        windows_per_epoch=train_config.windows_per_epoch or None,
-    )
-    val_ds = None
-    if val_flat is not None:
-        val_ds = dataset.make_dataset(val_flat, **shape)
-    done = state is not None and state.get("done")
+
+def _fit(
+    model: keras.Model,
+    data: _Data,
+    run: _Run,
+    train_config: TrainConfig,
+    es: ResumableEarlyStopping | None,
+    callbacks: list[keras.callbacks.Callback],
+    verbose: int | str,
+) -> float:
+    """Fit the epochs left (none when a resumed run had finished: then put the best weights
+    back, as EarlyStopping did), mark the run done and return the seconds fit took."""
     t_fit = time.perf_counter()
-    if not done and initial_epoch < train_config.epochs:
+    done = run.state is not None and run.state.done
+    if not done and run.initial_epoch < train_config.epochs:
         model.fit(
-            train_ds,
+            data.train,
             epochs=train_config.epochs,
-            initial_epoch=initial_epoch,
-            steps_per_epoch=steps,
-            validation_data=val_ds,
+            initial_epoch=run.initial_epoch,
+            steps_per_epoch=data.steps,
+            validation_data=data.val,
             callbacks=callbacks,
             verbose=verbose,
             shuffle=False,  # the pipeline shuffles per (seed, epoch)
         )
-    elif es is not None and es.initial and es.initial.get("best_weights") is not None:
-        model.set_weights(es.initial["best_weights"])
+    elif es is not None and es.initial_best_weights is not None:
+        model.set_weights(es.initial_best_weights)
     fit_seconds = time.perf_counter() - t_fit
-    final = read_state(work) or {}
-    final["done"] = True
-    write_json(work / "state.json", final)
+    final = read_state(run.work)
+    if final is not None:
+        write_state(run.work, replace(final, done=True))
+    return fit_seconds
 
-    history = read_history(history_path)
-    metrics = _metrics(
-        model, split, history, es, model_config, train_config, n_values, vocab, train_flat
-    )
-    metrics.update(
-        {
-            "wall_seconds": time.perf_counter() - t_start,
-            "build_seconds": build_seconds,
-            "fit_seconds": fit_seconds,
-            "first_step_seconds": timing.first_step,
-            "resumed_from_epoch": initial_epoch if state is not None else None,
-            "steps_per_epoch": steps,
-            "steps_per_execution": per_execution,
-        }
-    )
-    config = {
-        "format": BUNDLE_FORMAT,
-        "model": asdict(model_config),
-        "train": asdict(train_config),
-        "vocab_hash": vocab.hash,
-        "n_values": n_values,
-        **_summary(pieces),
-        "encode": encode or {},
-        "split": {"method": split.method, "warnings": list(split.warnings)},
-        **(extra_config or {}),
-    }
+
+def _write_bundle(
+    out: Path,
+    model: keras.Model,
+    strategy: Any,
+    config: BundleConfig,
+    vocab: Vocab,
+    run: _Run,
+    metrics: dict[str, Any],
+    history: History,
+    *,
+    force: bool,
+) -> None:
+    """Write the bundle `out` atomically (see training.bundle for its files)."""
 
     def fill(tmp: Path) -> None:
         # An uncompiled copy: the bundle carries weights, not the optimizer's state
         # (a third of the size; resuming uses the run's own checkpoint instead).
         with strategy.scope():
-            inference = build_model(model_config, n_values)
+            inference = build_model(config.model, config.n_values)
         inference.set_weights(model.get_weights())
         inference.save(tmp / "model.keras")
+        save_weights(inference, config.model.layers, tmp / WEIGHTS_FILE)
         vocab.save(tmp / "vocab.json")
-        write_json(tmp / "config.json", config)
-        shutil.copyfile(history_path, tmp / "history.csv")
+        write_json(tmp / "config.json", config.to_dict())
+        shutil.copyfile(run.history_path, tmp / HISTORY_FILE)
         write_json(tmp / "metrics.json", metrics)
         if history:
             from jazzgen.output.pictures import training_curves_png
 
             try:
-                training_curves_png(history_path, tmp / "curves.png")
+                training_curves_png(run.history_path, tmp / "curves.png")
             except JazzgenError as exc:  # matplotlib missing: the bundle is still complete
                 log.warning("curves.png not written: %s", exc)
 
     write_bundle_atomic(out, fill, force=force)
-    shutil.rmtree(work, ignore_errors=True)
-    return TrainResult(out, metrics, history)

@@ -59,7 +59,8 @@ def weight_arrays(model: keras.Model, layers: int) -> dict[str, np.ndarray]:
 def weights_bytes(arrays: Mapping[str, np.ndarray]) -> bytes:
     """The `.npz` bytes of `arrays` plus the format number."""
     buffer = io.BytesIO()
-    np.savez(buffer, format=np.int64(WEIGHTS_FORMAT), **arrays)
+    named: dict[str, Any] = {"format": np.int64(WEIGHTS_FORMAT), **arrays}
+    np.savez(buffer, **named)
     return buffer.getvalue()
 
 
