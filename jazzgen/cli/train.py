@@ -207,4 +207,8 @@ def _print_result(result: TrainResult) -> None:
         summary += f" (perplexity {m['val_perplexity']:.2f})"
     elif m["train_nll"] is not None:
         summary += f", training NLL {m['train_nll']:.3f} nats/token (no validation)"
+    rates = m.get("epoch_tokens_per_second") or []
+    if rates:  # the first epoch builds the graph: the median of the others when there are
+        steady = sorted(rates[1:] or rates)
+        summary += f", {steady[len(steady) // 2]:,.0f} tokens/s per epoch"
     typer.echo(summary)

@@ -81,15 +81,24 @@ def make_strategy(name: str) -> Any:
 
 
 class Timing(keras.callbacks.Callback):
-    """Wall time from fit start to the first finished train step (graph build + 1 call)."""
+    """Wall time from fit start to the first finished train step (graph build + 1 call),
+    and the wall time of every epoch (training batches and validation)."""
 
     def __init__(self) -> None:
         super().__init__()
         self.begin = 0.0
         self.first_step: float | None = None
+        self.epoch_begin = 0.0
+        self.epoch_seconds: list[float] = []
 
     def on_train_begin(self, logs: dict | None = None) -> None:
         self.begin = time.perf_counter()
+
+    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
+        self.epoch_begin = time.perf_counter()
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        self.epoch_seconds.append(time.perf_counter() - self.epoch_begin)
 
     def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
         if self.first_step is None:
@@ -129,6 +138,7 @@ class _Data:
     val: Any | None  # tf.data.Dataset, one pass; None without validation
     steps: int  # batches per epoch
     per_execution: int  # batches per compiled call
+    windows: int  # training windows per epoch (each of Tx predicted tokens)
 
 
 def train(
@@ -186,6 +196,12 @@ def train(
         resumed_from_epoch=run.initial_epoch if run.state is not None else None,
         steps_per_epoch=data.steps,
         steps_per_execution=data.per_execution,
+        tokens_per_epoch=data.windows * model_config.tx,
+        epoch_tokens_per_second=tuple(
+            round(data.windows * model_config.tx / seconds, 1)
+            for seconds in timing.epoch_seconds
+            if seconds > 0
+        ),
     )
     report = metrics_json(metrics, stats)
     _write_bundle(out, model, strategy, config, vocab, run, report, history, force=force)
@@ -339,7 +355,7 @@ def _plan_data(
             batch_size=batch_size,
             chord_input=chord_input,
         )
-    return _Data(train_ds, val_ds, steps, per_execution)
+    return _Data(train_ds, val_ds, steps, per_execution, epoch_windows)
 
 
 def _build_model(
