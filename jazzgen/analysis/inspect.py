@@ -6,10 +6,11 @@ from pathlib import Path
 from typing import Any
 
 from jazzgen.analysis.leadsheet import read_leadsheet
-from jazzgen.corpus.preprocess import (
-    EncodeOptions,
-)
-from jazzgen.tokens.encode import encode_melody
+from jazzgen.analysis.melody import track_stats
+from jazzgen.core.types import LeadSheet, Score
+from jazzgen.corpus.preprocess import EncodeOptions
+from jazzgen.tokens.encode import EncodedBar, encode_melody
+from jazzgen.tokens.grammar import token_to_text
 
 
 def describe_file(path: str | Path, options: EncodeOptions | None = None) -> dict[str, Any]:
@@ -22,12 +23,34 @@ def describe_file(path: str | Path, options: EncodeOptions | None = None) -> dic
     [quarter notes from the bar start], "tokens": [course text form]}].
     Raises InputFileError for a bad file or bad options.
     """
-    from jazzgen.analysis.melody import track_stats
-    from jazzgen.tokens.grammar import token_to_text
-
     options = options or EncodeOptions()
     score, leadsheet = read_leadsheet(path, options)
     encoded = encode_melody(leadsheet.melody, leadsheet.bars, min_rest_steps=options.min_rest_steps)
+    return {
+        "file": str(path),
+        "time_signature": str(leadsheet.time_signature),
+        "time_signatures": [
+            {"time_signature": str(ts), "start_beat": ts.start_beat} for ts in score.time_signatures
+        ],
+        "qpm": round(score.qpm, 3),
+        "tempo_changes": len(score.tempos) - 1,
+        "key_fifths": score.key_fifths,
+        "length_beats": score.length_beats,
+        "tracks": _describe_tracks(score),
+        "melody": {
+            "track": leadsheet.melody_track,
+            "name": leadsheet.melody_name,
+            "reason": leadsheet.reason,
+            "notes": len(leadsheet.melody),
+            "notes_dropped": leadsheet.notes_dropped,
+        },
+        "chord_source": leadsheet.chord_source,
+        "bars": _describe_bars(leadsheet, encoded),
+    }
+
+
+def _describe_tracks(score: Score) -> list[dict[str, Any]]:
+    """One "tracks" entry per track of `score` (see `describe_file`)."""
     stats = {s.index: s for s in track_stats(score)}
     tracks = []
     for track in score.tracks:
@@ -44,36 +67,19 @@ def describe_file(path: str | Path, options: EncodeOptions | None = None) -> dic
                 "melody_score": None if st.score == float("-inf") else round(st.score, 2),
             }
         )
-    bars = []
-    for bar, enc in zip(leadsheet.bars, encoded, strict=True):
-        bars.append(
-            {
-                "number": bar.number,
-                "start_beat": bar.start_beat,
-                "time_signature": str(bar.time_signature),
-                "chords": [span.chord.symbol for span in bar.chords],
-                "chord_offsets": [span.start_beat - bar.start_beat for span in bar.chords],
-                "tokens": [token_to_text(t) for t in enc.tokens],
-            }
-        )
-    return {
-        "file": str(path),
-        "time_signature": str(leadsheet.time_signature),
-        "time_signatures": [
-            {"time_signature": str(ts), "start_beat": ts.start_beat} for ts in score.time_signatures
-        ],
-        "qpm": round(score.qpm, 3),
-        "tempo_changes": len(score.tempos) - 1,
-        "key_fifths": score.key_fifths,
-        "length_beats": score.length_beats,
-        "tracks": tracks,
-        "melody": {
-            "track": leadsheet.melody_track,
-            "name": leadsheet.melody_name,
-            "reason": leadsheet.reason,
-            "notes": len(leadsheet.melody),
-            "notes_dropped": leadsheet.notes_dropped,
-        },
-        "chord_source": leadsheet.chord_source,
-        "bars": bars,
-    }
+    return tracks
+
+
+def _describe_bars(leadsheet: LeadSheet, encoded: list[EncodedBar]) -> list[dict[str, Any]]:
+    """One "bars" entry per bar of `leadsheet`, with its `encoded` tokens."""
+    return [
+        {
+            "number": bar.number,
+            "start_beat": bar.start_beat,
+            "time_signature": str(bar.time_signature),
+            "chords": [span.chord.symbol for span in bar.chords],
+            "chord_offsets": [span.start_beat - bar.start_beat for span in bar.chords],
+            "tokens": [token_to_text(t) for t in enc.tokens],
+        }
+        for bar, enc in zip(leadsheet.bars, encoded, strict=True)
+    ]

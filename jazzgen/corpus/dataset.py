@@ -30,6 +30,7 @@ import numpy as np
 from jazzgen.core.constants import GRID_STEPS_PER_QUARTER
 from jazzgen.core.errors import CorpusError
 from jazzgen.core.harmony import CHORD_FEATURES, Chord, chord_features
+from jazzgen.core.timeline import Timeline
 from jazzgen.corpus.store import Piece, PieceBar
 from jazzgen.tokens.vocab import Vocab
 
@@ -67,17 +68,16 @@ class Split:
 
 
 def token_chords(bar: PieceBar) -> list[Chord | None]:
-    """The chord sounding at each token's onset (the last chord starting at or before it)."""
+    """The chord sounding at each token's onset (the last chord starting at or before it;
+    the bar's first chord before that); None for every token of a bar without chords."""
+    if not bar.chords:
+        return [None] * len(bar.tokens)
+    chords = Timeline((offset, chord) for chord, offset in bar.chords)
     result: list[Chord | None] = []
     onset_steps = 0
-    for _token in bar.tokens:
-        onset_quarters = onset_steps / GRID_STEPS_PER_QUARTER
-        current = bar.chords[0][0] if bar.chords else None
-        for chord, offset in bar.chords:
-            if offset <= onset_quarters + 1e-9:
-                current = chord
-        result.append(current)
-        onset_steps += _token.duration
+    for token in bar.tokens:
+        result.append(chords.at(onset_steps / GRID_STEPS_PER_QUARTER))
+        onset_steps += token.duration
     return result
 
 
