@@ -5,15 +5,19 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from jazzgen.analysis.leadsheet import read_leadsheet
+from jazzgen.analysis.leadsheet import SheetOptions, read_leadsheet
 from jazzgen.analysis.melody import track_stats
 from jazzgen.core.types import LeadSheet, Score
-from jazzgen.corpus.preprocess import EncodeOptions
 from jazzgen.tokens.encode import EncodedBar, encode_melody
-from jazzgen.tokens.grammar import token_to_text
+from jazzgen.tokens.grammar import DEFAULT_MIN_REST_STEPS, token_to_text
 
 
-def describe_file(path: str | Path, options: EncodeOptions | None = None) -> dict[str, Any]:
+def describe_file(
+    path: str | Path,
+    options: SheetOptions | None = None,
+    *,
+    min_rest_steps: int = DEFAULT_MIN_REST_STEPS,
+) -> dict[str, Any]:
     """Everything `jazzgen inspect` shows, as a JSON-able dict.
 
     Keys: "file", "time_signature" ("4/4"), "qpm", "key_fifths", "tracks" (index, name,
@@ -21,11 +25,11 @@ def describe_file(path: str | Path, options: EncodeOptions | None = None) -> dic
     "melody" {"track", "name", "reason", "notes", "notes_dropped"}, "chord_source",
     "bars": [{"number", "start_beat", "time_signature", "chords": [symbols], "chord_offsets":
     [quarter notes from the bar start], "tokens": [course text form]}].
-    Raises InputFileError for a bad file or bad options.
+    `options` select the melody track, bars and chord span; `min_rest_steps` is the
+    encoding's shortest rest. Raises InputFileError for a bad file or bad options.
     """
-    options = options or EncodeOptions()
-    score, leadsheet = read_leadsheet(path, options)
-    encoded = encode_melody(leadsheet.melody, leadsheet.bars, min_rest_steps=options.min_rest_steps)
+    score, leadsheet = read_leadsheet(path, options or SheetOptions())
+    encoded = encode_melody(leadsheet.melody, leadsheet.bars, min_rest_steps=min_rest_steps)
     return {
         "file": str(path),
         "time_signature": str(leadsheet.time_signature),

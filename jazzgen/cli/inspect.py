@@ -38,7 +38,8 @@ def inspect_command(args: InspectArgs) -> None:
     from jazzgen.analysis.inspect import describe_file
     from jazzgen.corpus.preprocess import EncodeOptions
 
-    info = describe_file(args.file, options_from(EncodeOptions, args))
+    options = options_from(EncodeOptions, args)
+    info = describe_file(args.file, options, min_rest_steps=options.min_rest_steps)
     if args.as_json:
         typer.echo(json.dumps(info))
         return
