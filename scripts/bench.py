@@ -216,7 +216,12 @@ def preprocess_throughput(n_synthetic: int, tmp: Path, seed: int, reduced: bool)
     import numpy as np
     from bench_preprocess import _cpu_seconds, synthetic_midi
 
-    from jazzgen.corpus.preprocess import EncodeOptions, _pool_context, build_corpus, encode_file
+    from jazzgen.corpus.preprocess import (
+        EncodeOptions,
+        build_corpus,
+        encode_file,
+        worker_pool_context,
+    )
     from jazzgen.io.files import collect_inputs
 
     folder = tmp / "preprocess"
@@ -246,7 +251,7 @@ def preprocess_throughput(n_synthetic: int, tmp: Path, seed: int, reduced: bool)
         encode_file_files_per_s=n / single,
         encode_file_files_per_cpu_s=n / single_cpu,
         build_corpus_jobs=jobs,
-        pool_start_method=_pool_context().get_start_method(),
+        pool_start_method=worker_pool_context().get_start_method(),
         build_corpus_files_per_s=n / parallel,
         build_corpus_files_per_s_per_core=n / parallel / jobs,
         build_corpus_files_per_cpu_s=n / parallel_cpu,

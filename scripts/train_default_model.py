@@ -4,8 +4,8 @@ The model learns only from data/midi/ (MIDI renderings of the lead sheets in dat
 scripts/build_corpus.py), through the same MIDI path users use. Training is deterministic
 for a given seed on CPU. The bundle has every file of `jazzgen.training.bundle.BUNDLE_FILES`
 (model.keras for the Keras engine, weights.npz for the numpy engine, vocab, config, history,
-metrics). It records the corpus hash (`config.json` -> "corpus"), and
-tests/test_default_model.py checks it against data/, so the model never silently goes stale:
+metrics). It records the corpus hash (`config.json` -> "corpus"), and the test
+tests/training/test_default_model.py checks it against data/, so the model never goes stale:
 after changing data/, run
 
     python scripts/build_corpus.py && python scripts/train_default_model.py --force

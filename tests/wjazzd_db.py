@@ -14,7 +14,7 @@ The real `wjazzd.db` is never used here.
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 SCHEMA = {
@@ -156,3 +156,66 @@ def _insert(connection, table, drop_columns, names, rows, drop_tables) -> None:
         f"INSERT INTO {table}({columns}) VALUES ({marks})",
         [tuple(row[i] for i in keep) for row in rows],
     )
+
+
+# A ii-V-I in C minor-ish: Cm7 | F7 on beat 3 | Bbmaj7, with a pickup bar 0: triplets, a
+# quintuplet, eighths, a note held over its inter-onset interval.
+PICKUP = TinySolo(
+    1,
+    notes=[
+        (0, 3, 1, 1, 60),
+        (0, 4, 1, 2, 62),
+        (0, 4, 2, 2, 63),
+        (1, 1, 1, 1, 67, 1.0),
+        (1, 2, 1, 3, 65),  # triplets: steps 12, 16, 20 of the bar
+        (1, 2, 2, 3, 63),
+        (1, 2, 3, 3, 62),
+        (1, 3, 1, 1, 60, 2.0),
+        (2, 1, 1, 5, 70),  # a quintuplet: 0, 2.4, 4.8, 7.2, 9.6 -> 0, 2, 5, 7, 10
+        (2, 1, 2, 5, 69),
+        (2, 1, 3, 5, 67),
+        (2, 1, 4, 5, 65),
+        (2, 1, 5, 5, 64),
+        (2, 3, 1, 1, 62, 1.0),
+    ],
+    chords={(0, 1): "NC", (1, 1): "C-7", (1, 3): "F7", (2, 1): "Bbj7"},
+)
+
+
+def blues_solo(
+    melid: int, performer: str, *, meter: str = "4/4", instrument: str = "as"
+) -> TinySolo:
+    """Eight bars of a line over F7 | Bb7 | F7 | C-7 F7 | ..., eighths and triplets."""
+    beats = int(meter.split("/")[0])
+    notes = []
+    for bar in range(1, 9):
+        for beat in range(1, beats + 1):
+            if beat % 2:
+                notes += [(bar, beat, 1, 2, 60 + (bar + beat) % 12), (bar, beat, 2, 2, 62, 0.25)]
+            else:
+                notes += [(bar, beat, t, 3, 64 + t, 0.3) for t in (1, 2, 3)]
+    chords = {(1, 1): "F7", (2, 1): "Bb7", (3, 1): "F7", (4, 1): "C-7", (4, 3): "F7",
+              (5, 1): "Bb7", (6, 1): "Bo7", (7, 1): "F7", (8, 1): "NC"}  # fmt: skip
+    return TinySolo(
+        melid, notes=notes, chords=chords, meters={1: meter}, performer=performer,
+        instrument=instrument, qpm=150.0,
+    )  # fmt: skip
+
+
+def tiny_solos() -> list[TinySolo]:
+    """Four blues solos by three performers (one in 3/4, one on trumpet), a free solo
+    without chords (melid 5, FREE) and the pickup solo (melid 6)."""
+    return [
+        blues_solo(1, "Art Pepper"),
+        blues_solo(2, "Art Pepper", meter="3/4"),
+        blues_solo(3, "Chet Baker", instrument="tp"),
+        blues_solo(4, "Lee Konitz"),
+        TinySolo(
+            5,
+            notes=[(1, 1, 1, 1, 60), (1, 2, 1, 1, 62)],
+            chords={(1, 1): "NC"},
+            performer="Ornette Coleman",
+            style="FREE",
+        ),
+        replace(PICKUP, melid=6),
+    ]

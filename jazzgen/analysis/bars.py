@@ -2,8 +2,8 @@
 
 - `make_bars_layout`: (number, start beat, meter) of every bar, counting from 1; a meter
   change takes effect at the next bar line.
-- `_span_bounds`: the chord spans of each bar (a bar split every `span_beats`).
-- `_bars_from_span_chords` / `_bars_from_symbols`: `Bar`s whose chords come from chord
+- `chord_span_bounds`: the chord spans of each bar (a bar split every `span_beats`).
+- `bars_from_span_chords` / `bars_from_chord_symbols`: `Bar`s whose chords come from chord
   inference per span, or from a lead sheet's chord symbols (clipped to each bar).
 """
 
@@ -15,42 +15,39 @@ import numpy as np
 
 from jazzgen.core.constants import EPS
 from jazzgen.core.harmony import Chord
+from jazzgen.core.timeline import Timeline
 from jazzgen.core.types import (
     Bar,
     ChordSpan,
     TimeSignature,
 )
 
+BarSlot = tuple[int, float, TimeSignature]
+"""(number counting from 1, start beat, time signature) of one bar of a layout."""
 
-def make_bars_layout(
-    time_signatures: Sequence[TimeSignature], end_beat: float
-) -> list[tuple[int, float, TimeSignature]]:
+
+def make_bars_layout(time_signatures: Sequence[TimeSignature], end_beat: float) -> list[BarSlot]:
     """(number, start_beat, time signature) of every bar from beat 0 up to `end_beat`.
 
     Bars count from 1. A time-signature change takes effect at its own beat when that is a
     bar line, else at the next bar line (a mid-bar change would make a bar of no meter).
     """
-    sigs = sorted(time_signatures, key=lambda t: t.start_beat) or [TimeSignature(4, 4)]
-    layout: list[tuple[int, float, TimeSignature]] = []
+    meters = Timeline.of(time_signatures or [TimeSignature(4, 4)], tolerance=EPS)
+    layout: list[BarSlot] = []
     beat = 0.0
-    current = sigs[0]
-    next_sig = 1
     number = 1
     end_beat = max(end_beat, EPS)
     while beat < end_beat - EPS:
-        while next_sig < len(sigs) and sigs[next_sig].start_beat <= beat + EPS:
-            current = sigs[next_sig]
-            next_sig += 1
+        current = meters.at(beat)
         layout.append((number, beat, TimeSignature(current.numerator, current.denominator, beat)))
         beat += current.bar_beats
         number += 1
     return layout
 
 
-def _span_bounds(
-    layout: Sequence[tuple[int, float, TimeSignature]], span_beats: float
-) -> tuple[np.ndarray, list[int]]:
-    """Span boundaries over the bars (each bar split every `span_beats`) and each span's bar."""
+def chord_span_bounds(layout: Sequence[BarSlot], span_beats: float) -> tuple[np.ndarray, list[int]]:
+    """Boundaries `(n_spans + 1,)` of the chord spans over the bars (each bar split every
+    `span_beats` from its start) and, per span, the index in `layout` of its bar."""
     bounds: list[float] = []
     owner: list[int] = []
     for i, (_, start, ts) in enumerate(layout):
@@ -65,12 +62,14 @@ def _span_bounds(
     return np.array(bounds), owner
 
 
-def _bars_from_span_chords(
-    layout: Sequence[tuple[int, float, TimeSignature]],
+def bars_from_span_chords(
+    layout: Sequence[BarSlot],
     bounds: np.ndarray,
     owner: Sequence[int],
     chords: Sequence[Chord],
 ) -> list[Bar]:
+    """Bars whose chords are one chord per span (`bounds`, `owner` as `chord_span_bounds`
+    gives them); equal consecutive chords in a bar merge into one span."""
     per_bar: list[list[ChordSpan]] = [[] for _ in layout]
     for k, chord in enumerate(chords):
         spans = per_bar[owner[k]]
@@ -84,19 +83,15 @@ def _bars_from_span_chords(
     ]
 
 
-def _bars_from_symbols(
-    layout: Sequence[tuple[int, float, TimeSignature]], symbols: Sequence[ChordSpan]
-) -> list[Bar]:
-    """Bars whose chords come from lead-sheet chord symbols (clipped to each bar)."""
-    symbols = sorted(symbols, key=lambda s: s.start_beat)
-    starts = [s.start_beat for s in symbols]
+def bars_from_chord_symbols(layout: Sequence[BarSlot], symbols: Sequence[ChordSpan]) -> list[Bar]:
+    """Bars whose chords come from lead-sheet chord symbols (clipped to each bar): the symbol
+    in force at the bar line, then every change inside the bar."""
+    timeline = Timeline.of(symbols, tolerance=EPS)
     bars = []
     for i, (number, start, ts) in enumerate(layout):
         end = start + ts.bar_beats
-        j = int(np.searchsorted(starts, start + EPS, side="right")) - 1
-        current = symbols[max(j, 0)].chord
-        spans = [ChordSpan(current, start, end)]
-        for sym in symbols[max(j + 1, 0) :]:
+        spans = [ChordSpan(timeline.at(start).chord, start, end)]
+        for sym in timeline.values[timeline.index_at(start) + 1 :]:
             if sym.start_beat >= end - EPS:
                 break
             if sym.start_beat <= start + EPS:

@@ -3,7 +3,8 @@
 Pitch-class template matching (every `ChordQuality` that the templates know x 12 roots),
 weighted by the bass note at the span start (`BassWeights`), with a cost for changing the
 chord inside a bar, solved for the best chord sequence by dynamic programming (`_viterbi`).
-`match_chords` is the entry point; `_span_histograms` turns notes into its inputs.
+`match_chords` is the entry point; `span_histograms` turns notes into its inputs and
+`fill_chord_gaps` gives spans without notes the chord before them.
 """
 
 from __future__ import annotations
@@ -13,16 +14,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from jazzgen.analysis.melody import (
-    BASS_MEAN_PITCH,
-    BASS_PROGRAMS,
-)
 from jazzgen.core.constants import EPS
 from jazzgen.core.harmony import Chord, ChordQuality
-from jazzgen.core.types import (
-    Note,
-    Track,
-)
+from jazzgen.core.types import Note
 
 # The qualities inference can find, in this order (ties go to the earlier one). Exactly the
 # original 14: the altered qualities (7b9, 7alt, maj7#11...) come from chord symbols only;
@@ -132,17 +126,7 @@ BASS_ONSET_TOLERANCE = 0.25  # quarter notes: a bass note starting this late sti
 FALLBACK_BASS_WEIGHT = 0.5  # bass evidence without a note at the span start counts half
 
 
-POLYPHONIC_SHARE = 0.5  # a lone melody track with this many notes under its top line per
-
-
-def _is_bass_track(track: Track) -> bool:
-    """A bass part: a GM bass program or a line whose mean pitch is below E3."""
-    if track.program in BASS_PROGRAMS:
-        return True
-    return bool(track.notes) and float(np.mean([n.pitch for n in track.notes])) < BASS_MEAN_PITCH
-
-
-def _span_histograms(
+def span_histograms(
     notes: Sequence[Note], bounds: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per span: `(n_spans, 12)` duration-weighted pitch-class histograms, `(n_spans,)` bass
@@ -283,7 +267,7 @@ def _viterbi(emission: np.ndarray, penalty: np.ndarray) -> np.ndarray:
     return path
 
 
-def _fill_gaps(chords: list[Chord | None]) -> list[Chord] | None:
+def fill_chord_gaps(chords: list[Chord | None]) -> list[Chord] | None:
     """Empty spans inherit the previous chord (leading empty spans take the first one)."""
     first = next((c for c in chords if c is not None), None)
     if first is None:

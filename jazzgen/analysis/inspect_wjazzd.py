@@ -1,5 +1,7 @@
-"""`jazzgen inspect wjazzd.db` as library calls: the solos of a Weimar Jazz Database file,
-and what jazzgen reads in one of them (JSON-able dicts)."""
+"""`jazzgen inspect wjazzd.db` as library calls: a WJazzD file's solos, one solo in detail.
+
+Both return JSON-able dicts (the CLI prints them as text or `--json`).
+"""
 
 from __future__ import annotations
 

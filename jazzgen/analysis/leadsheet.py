@@ -20,53 +20,41 @@ from pathlib import Path
 import numpy as np
 
 from jazzgen.analysis.bars import (
-    _bars_from_span_chords,
-    _bars_from_symbols,
-    _span_bounds,
+    BarSlot,
+    bars_from_chord_symbols,
+    bars_from_span_chords,
+    chord_span_bounds,
     make_bars_layout,
 )
 from jazzgen.analysis.chord_inference import (
     BASS_LINE_WEIGHT,
     NO_BASS,
-    POLYPHONIC_SHARE,
-    _fill_gaps,
-    _is_bass_track,
-    _span_histograms,
+    fill_chord_gaps,
     match_chords,
+    span_histograms,
 )
-from jazzgen.analysis.melody import (
-    _track_label,
-    choose_melody,
-    monophonic,
-)
+from jazzgen.analysis.melody import choose_melody, is_bass_track, monophonic, track_label
 from jazzgen.core.constants import EPS
 from jazzgen.core.errors import ConfigError, InputFileError
 from jazzgen.core.harmony import Chord, ChordQuality
-from jazzgen.core.timeline import TempoMap
-from jazzgen.core.types import (
-    Bar,
-    LeadSheet,
-    Note,
-    Score,
-)
+from jazzgen.core.timeline import TempoMap, Timeline
+from jazzgen.core.types import Bar, LeadSheet, Note, Score, Track
 from jazzgen.io.scores import read_score
 
-# --- 1. melody choice ----------------------------------------------------------------------------
+POLYPHONIC_SHARE = 0.5
+"""A lone melody track with at least this many notes under its top line per line note is
+a self-accompanied part (e.g. solo piano): those notes give the chords."""
 
 
-# --- 2. monophony ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _Cut:
+    """The bars cut out of a score and the melody-track notes with onsets in them."""
 
-
-# --- 3. bars -----------------------------------------------------------------------------------
-
-
-# --- 4. chords -----------------------------------------------------------------------------------
-
-
-# line note is a self-accompanied part (e.g. solo piano): those notes give the chords.
-
-
-# --- extraction ------------------------------------------------------------------------------
+    layout: list[BarSlot]
+    start_beat: float  # of the first bar
+    end_beat: float  # of the last bar
+    melody: list[Note]  # the monophonic line
+    left_out: list[Note]  # melody-track notes not in the line (lower notes of double stops)
 
 
 def extract_leadsheet(
@@ -105,112 +93,125 @@ def extract_leadsheet(
             score.path, f"chord span must be in 0..64 quarter notes, got {chord_span_beats}"
         )
     is_leadsheet = score.source_format != "midi"
-    if is_leadsheet:
-        track = score.tracks[0]
-        reason = f"the first part of the {score.source_format} lead sheet"
-    else:
-        track, reason = choose_melody(score, melody_track)
-    tempo_map = TempoMap(score.tempos)
-    melody, _ = monophonic(track.notes, tempo_map)
-    if not melody:
-        raise InputFileError(score.path, f"melody track {_track_label(track)} has no notes")
+    track, reason = _melody_track(score, melody_track)
+    line, _ = monophonic(track.notes, TempoMap(score.tempos))
+    if not line:
+        raise InputFileError(score.path, f"melody track {track_label(track)} has no notes")
+    cut = _cut_bars(score, track, line, start_bar, end_bar)
+    bars, chord_source = _bars_with_chords(score, track, cut, chord_span_beats)
+    return LeadSheet(
+        source=score.path,
+        melody=tuple(cut.melody),
+        bars=tuple(replace(bar, index=i) for i, bar in enumerate(bars)),
+        qpm=Timeline.of(score.tempos).at(cut.start_beat).qpm,
+        melody_track=None if is_leadsheet else track.index,
+        melody_name=track.name,
+        reason=reason,
+        chord_source=chord_source,
+        key_fifths=score.key_fifths,
+        notes_dropped=len(cut.left_out),
+    )
 
-    end_of_music = max(score.length_beats, max(n.end_beat for n in melody))
+
+def _melody_track(score: Score, melody_track: int | str | None) -> tuple[Track, str]:
+    """The melody track and why: a lead sheet's first part, else `choose_melody`."""
+    if score.source_format != "midi":
+        return score.tracks[0], f"the first part of the {score.source_format} lead sheet"
+    return choose_melody(score, melody_track)
+
+
+def _cut_bars(
+    score: Score,
+    track: Track,
+    line: list[Note],
+    start_bar: int | None,
+    end_bar: int | None,
+) -> _Cut:
+    """The bars `start_bar`..`end_bar` (default: those in which `line` starts and ends) and
+    the notes of the melody `track` and of its monophonic `line` that start in them."""
+    end_of_music = max(score.length_beats, max(n.end_beat for n in line))
     layout = make_bars_layout(score.time_signatures, end_of_music)
     n_bars = len(layout)
     if start_bar is not None and not 1 <= start_bar <= n_bars:
         raise InputFileError(score.path, f"start bar must be in 1..{n_bars}, got {start_bar}")
     if end_bar is not None and not 1 <= end_bar <= n_bars:
         raise InputFileError(score.path, f"end bar must be in 1..{n_bars}, got {end_bar}")
-    bar_starts = np.array([start for _, start, _ in layout])
-
-    def bar_of(beat: float) -> int:  # 0-based index of the bar holding `beat`
-        return int(np.searchsorted(bar_starts, beat + EPS, side="right")) - 1
-
-    first = start_bar - 1 if start_bar is not None else bar_of(melody[0].start_beat)
-    last = end_bar - 1 if end_bar is not None else bar_of(melody[-1].start_beat)
+    bar_at = Timeline.of(layout, start=lambda slot: slot[1], tolerance=EPS)
+    first = start_bar - 1 if start_bar is not None else bar_at.index_at(line[0].start_beat)
+    last = end_bar - 1 if end_bar is not None else bar_at.index_at(line[-1].start_beat)
     if last < first:
         raise InputFileError(score.path, f"end bar {last + 1} is before start bar {first + 1}")
     layout = layout[first : last + 1]
-    range_start = layout[0][1]
-    range_end = layout[-1][1] + layout[-1][2].bar_beats
+    start_beat = layout[0][1]
+    end_beat = layout[-1][1] + layout[-1][2].bar_beats
 
-    def in_range(note: Note) -> bool:
-        return range_start - EPS <= note.start_beat < range_end - EPS
+    def starts_inside(note: Note) -> bool:
+        return start_beat - EPS <= note.start_beat < end_beat - EPS
 
-    selected = [n for n in melody if in_range(n)]
-    kept = {(n.pitch, n.start_beat) for n in selected}
-    # Notes of the melody track left out of the line (lower notes of double stops).
-    left_out = [n for n in track.notes if in_range(n) and (n.pitch, n.start_beat) not in kept]
-    dropped = len(left_out)
+    melody = [n for n in line if starts_inside(n)]
+    kept = {(n.pitch, n.start_beat) for n in melody}
+    left_out = [n for n in track.notes if starts_inside(n) and (n.pitch, n.start_beat) not in kept]
+    return _Cut(layout, start_beat, end_beat, melody, left_out)
 
-    bounds, owner = _span_bounds(layout, chord_span_beats)
-    bars: list[Bar] | None = None
-    chord_source = ""
+
+def _bars_with_chords(
+    score: Score, track: Track, cut: _Cut, chord_span_beats: float
+) -> tuple[list[Bar], str]:
+    """The bars of `cut` with their chords, and where the chords came from: the score's
+    chord symbols, else the accompaniment, else the melody."""
     if score.chords:
-        bars = _bars_from_symbols(layout, score.chords)
-        chord_source = "leadsheet"
-    if bars is None:
-        accompaniment = [
-            n
-            for t in score.tracks
-            if not t.is_drum and t.index != track.index
-            for n in t.notes
-            if n.end_beat > range_start and n.start_beat < range_end
-        ]
-        if not accompaniment and len(left_out) >= POLYPHONIC_SHARE * len(selected):
-            # A polyphonic melody track alone (solo piano, guitar chords under the line):
-            # the notes under the top line are its accompaniment.
-            accompaniment = left_out
-        hist, bass, bass_weight = _span_histograms(accompaniment, bounds)
-        bass_line = [
-            n
-            for t in score.tracks
-            if not t.is_drum and t.index != track.index and _is_bass_track(t)
-            for n in t.notes
-            if n.end_beat > range_start and n.start_beat < range_end
-        ]
-        upper = None  # the pitch classes above the bass line (None: no bass track)
-        if bass_line:  # passing and approach tones of a bass line must not outvote the comping
-            line = _span_histograms(bass_line, bounds)[0]
-            upper = np.maximum(hist - line, 0.0)  # max: float rounding
-            hist = np.maximum(hist - (1.0 - BASS_LINE_WEIGHT) * line, 0.0)
-        bar_start = np.isin(bounds[:-1], [start for _, start, _ in layout])
-        chords = _fill_gaps(match_chords(hist, bass, bass_weight, bar_start=bar_start, upper=upper))
-        if chords is not None:
-            bars = _bars_from_span_chords(layout, bounds, owner, chords)
-            chord_source = "accompaniment"
-    if bars is None:
-        # One chord per bar from the melody: fewer notes per span make shorter spans noisy.
-        bar_bounds = np.array([start for _, start, _ in layout] + [range_end])
-        hist, bass, _ = _span_histograms(selected, bar_bounds)
-        chords = _fill_gaps(match_chords(hist, bass, weights=NO_BASS))
-        if chords is None:
-            chords = [Chord(0, ChordQuality.MAJOR)] * len(layout)  # silent range: C
-        bars = _bars_from_span_chords(layout, bar_bounds, list(range(len(layout))), chords)
-        chord_source = "melody"
-    bars = [replace(bar, index=i) for i, bar in enumerate(bars)]
-    return LeadSheet(
-        source=score.path,
-        melody=tuple(selected),
-        bars=tuple(bars),
-        qpm=_qpm_at(score, range_start),
-        melody_track=None if is_leadsheet else track.index,
-        melody_name=track.name,
-        reason=reason,
-        chord_source=chord_source,
-        key_fifths=score.key_fifths,
-        notes_dropped=dropped,
+        return bars_from_chord_symbols(cut.layout, score.chords), "leadsheet"
+    bars = _bars_from_accompaniment(score, track, cut, chord_span_beats)
+    if bars is not None:
+        return bars, "accompaniment"
+    return _bars_from_melody(cut), "melody"
+
+
+def _sounding(tracks: list[Track], start_beat: float, end_beat: float) -> list[Note]:
+    """The notes of `tracks` sounding between `start_beat` and `end_beat`, track by track."""
+    return [
+        n for t in tracks for n in t.notes if n.end_beat > start_beat and n.start_beat < end_beat
+    ]
+
+
+def _bars_from_accompaniment(
+    score: Score, track: Track, cut: _Cut, chord_span_beats: float
+) -> list[Bar] | None:
+    """Chords per span from the non-drum tracks other than the melody `track` (None when
+    nothing sounds there): a bass track counts `BASS_LINE_WEIGHT`, and the upper voices
+    alone decide whether a chord changes inside a bar."""
+    bounds, owner = chord_span_bounds(cut.layout, chord_span_beats)
+    backing = [t for t in score.tracks if not t.is_drum and t.index != track.index]
+    accompaniment = _sounding(backing, cut.start_beat, cut.end_beat)
+    if not accompaniment and len(cut.left_out) >= POLYPHONIC_SHARE * len(cut.melody):
+        # A polyphonic melody track alone (solo piano, guitar chords under the line):
+        # the notes under the top line are its accompaniment.
+        accompaniment = cut.left_out
+    hist, bass, bass_weight = span_histograms(accompaniment, bounds)
+    bass_line = _sounding([t for t in backing if is_bass_track(t)], cut.start_beat, cut.end_beat)
+    upper = None  # the pitch classes above the bass line (None: no bass track)
+    if bass_line:  # passing and approach tones of a bass line must not outvote the comping
+        line = span_histograms(bass_line, bounds)[0]
+        upper = np.maximum(hist - line, 0.0)  # max: float rounding
+        hist = np.maximum(hist - (1.0 - BASS_LINE_WEIGHT) * line, 0.0)
+    bar_start = np.isin(bounds[:-1], [start for _, start, _ in cut.layout])
+    chords = fill_chord_gaps(
+        match_chords(hist, bass, bass_weight, bar_start=bar_start, upper=upper)
     )
+    if chords is None:
+        return None
+    return bars_from_span_chords(cut.layout, bounds, owner, chords)
 
 
-def _qpm_at(score: Score, beat: float) -> float:
-    """The tempo in force at `beat` (the last change at or before it)."""
-    qpm = score.tempos[0].qpm
-    for tempo in score.tempos:
-        if tempo.start_beat <= beat + 1e-9:
-            qpm = tempo.qpm
-    return qpm
+def _bars_from_melody(cut: _Cut) -> list[Bar]:
+    """One chord per bar from the melody notes (fewer notes per span make shorter spans
+    noisy); C major for a range without notes."""
+    bar_bounds = np.array([start for _, start, _ in cut.layout] + [cut.end_beat])
+    hist, bass, _ = span_histograms(cut.melody, bar_bounds)
+    chords = fill_chord_gaps(match_chords(hist, bass, weights=NO_BASS))
+    if chords is None:
+        chords = [Chord(0, ChordQuality.MAJOR)] * len(cut.layout)  # silent range: C
+    return bars_from_span_chords(cut.layout, bar_bounds, list(range(len(cut.layout))), chords)
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,9 @@
-"""Choosing the melody track and making it monophonic.
+"""The roles of tracks: choosing the melody track, making it monophonic, finding the bass.
 
 - `track_stats` / `choose_melody`: the non-drum track that is most monophonic, busiest,
   highest and most melodic by General MIDI program, with a one-line reason;
-- `monophonic`: the top note of double stops, each note cut at the next onset.
+- `monophonic`: the top note of double stops, each note cut at the next onset;
+- `is_bass_track`: a bass part (by program or register); `track_label`: a track in messages.
 """
 
 from __future__ import annotations
@@ -13,14 +14,10 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from jazzgen.core.constants import GRID_STEPS_PER_QUARTER
 from jazzgen.core.errors import InputFileError
 from jazzgen.core.timeline import TempoMap
-from jazzgen.core.types import (
-    GRID_STEPS_PER_QUARTER,
-    Note,
-    Score,
-    Track,
-)
+from jazzgen.core.types import Note, Score, Track
 
 # General MIDI program families (0-based programs).
 _MELODIC_FAMILIES = {
@@ -49,7 +46,8 @@ BASS_PROGRAMS = range(32, 40)
 BASS_MEAN_PITCH = 52  # mean pitch below E3: a bass line, not a melody
 
 
-OVERLAP_TOLERANCE_BEATS = 1 / 12  # legato overlaps shorter than a grid step are not polyphony
+# Legato overlaps shorter than a grid step are not polyphony.
+OVERLAP_TOLERANCE_BEATS = 1 / GRID_STEPS_PER_QUARTER
 
 
 def program_family(program: int) -> str:
@@ -61,6 +59,13 @@ def program_family(program: int) -> str:
             if program in programs:
                 return name
     return "other"
+
+
+def is_bass_track(track: Track) -> bool:
+    """A bass part: a GM bass program or a line whose mean pitch is below E3."""
+    if track.program in BASS_PROGRAMS:
+        return True
+    return bool(track.notes) and float(np.mean([n.pitch for n in track.notes])) < BASS_MEAN_PITCH
 
 
 @dataclass(frozen=True)
@@ -144,7 +149,8 @@ def track_stats(score: Score) -> list[TrackStats]:
     return result
 
 
-def _track_label(track: Track | TrackStats) -> str:
+def track_label(track: Track | TrackStats) -> str:
+    """How messages name a track: `2 'Tenor Sax'`, or just `2` when it has no name."""
     return f"{track.index} {track.name!r}" if track.name else str(track.index)
 
 
@@ -156,7 +162,7 @@ def choose_melody(score: Score, melody_track: int | str | None = None) -> tuple[
     automatically; a file with only drums raises InputFileError.
     """
     tracks = score.tracks
-    available = ", ".join(_track_label(t) for t in tracks)
+    available = ", ".join(track_label(t) for t in tracks)
     if melody_track is not None:
         chosen: Track | None = None
         text = str(melody_track).strip()
@@ -174,8 +180,8 @@ def choose_melody(score: Score, melody_track: int | str | None = None) -> tuple[
                 score.path, f"no track {melody_track!r}; available tracks: {available}"
             )
         if not chosen.notes:
-            raise InputFileError(score.path, f"track {_track_label(chosen)} has no notes")
-        return chosen, f"track {_track_label(chosen)} chosen by the user"
+            raise InputFileError(score.path, f"track {track_label(chosen)} has no notes")
+        return chosen, f"track {track_label(chosen)} chosen by the user"
     stats = [s for s in track_stats(score) if s.score > -math.inf]
     if not stats:
         raise InputFileError(score.path, "no melodic track: the file has only drum tracks")

@@ -54,9 +54,12 @@ def export_command(args: ExportArgs) -> None:
       jazzgen generate --leadsheet parker.mid --out mine.mid
     """
     from jazzgen.analysis.solo_sheet import solo_leadsheet
+    from jazzgen.io.outputs import write_atomic
     from jazzgen.io.wjazzd import read_solos
     from jazzgen.output.solo_export import solo_midi
 
+    if Path(args.out).suffix.lower() not in (".mid", ".midi"):
+        fail(f"--out must end with .mid or .midi, got {args.out}")
     for out in (args.out, args.wav, args.png):
         if out is not None and Path(out).exists() and not args.force:
             fail(f"{out} exists: pass --force to overwrite it")
@@ -71,7 +74,10 @@ def export_command(args: ExportArgs) -> None:
         seed=args.seed,
         title=title,
     )
-    Path(args.out).write_bytes(data)
+    try:
+        write_atomic(args.out, data)
+    except OSError as exc:
+        fail(f"cannot write {args.out}: {exc}")
     leadsheet = sheet.leadsheet
     typer.echo(
         f"wrote {args.out}: solo {info.melid} ({info.performer}, {info.title}), "

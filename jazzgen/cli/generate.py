@@ -150,12 +150,13 @@ def generate_command(args: GenerateArgs) -> None:
     _check_outputs(args)
     soundfont = _find_renderer(args.soundfont) if args.wav is not None else None
     from jazzgen.generation.generate import generate
+    from jazzgen.io.outputs import write_atomic
 
     result = generate(generate_options(args))
     out_path = Path(args.out)
     if out_path.parent != Path():
         out_path.parent.mkdir(parents=True, exist_ok=True)
-    out_path.write_bytes(result.midi)
+    write_atomic(out_path, result.midi)
     outputs: dict[str, object] = {"out": str(out_path)}
     lines = [result.summary(out_path)]
     if args.wav is not None:

@@ -67,13 +67,14 @@ def inspect_command(args: InspectArgs) -> None:
     from jazzgen.analysis.inspect import describe_file
     from jazzgen.corpus.preprocess import EncodeOptions
 
+    options = options_from(EncodeOptions, args)
     database, solo_filter = wjazzd_input([args.file], args)
     if database is not None:
-        if options_from(EncodeOptions, args) != EncodeOptions():
+        if options != EncodeOptions():
             fail("--melody-track/--start-bar/--end-bar do not apply to a WJazzD database")
         _inspect_wjazzd(database, solo_filter, args.as_json)
         return
-    info = describe_file(args.file, options_from(EncodeOptions, args))
+    info = describe_file(args.file, options, min_rest_steps=options.min_rest_steps)
     if args.as_json:
         typer.echo(json.dumps(info))
         return

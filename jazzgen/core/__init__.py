@@ -1,0 +1,1 @@
+"""Values every stage shares: types, constants, errors, harmony, chord symbols, timelines."""

@@ -17,3 +17,10 @@ DEFAULT_PITCH_RANGE = (48, 84)
 
 EPS = 1e-6
 """Tolerance (quarter notes) when comparing positions in time."""
+
+ROUNDING_EPS = 1e-9
+"""Slack for float rounding alone, when a computed position (quarter notes, or bars) is
+compared with a change or a boundary: the chord or tempo in force "at or before" a beat,
+the beat or bar a position falls in. Stricter than `EPS`; the two are kept apart because
+outputs are pinned byte for byte (merging them would be a deliberate change of behaviour).
+"""

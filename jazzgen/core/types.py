@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from jazzgen.core.constants import DRUM_CHANNEL, GRID_STEPS_PER_QUARTER
+from jazzgen.core.constants import DEFAULT_QPM, DRUM_CHANNEL, GRID_STEPS_PER_QUARTER
 from jazzgen.core.errors import ConfigError
 from jazzgen.core.harmony import Chord
+from jazzgen.core.timeline import Timeline
 
 
 @dataclass(frozen=True)
@@ -115,7 +116,7 @@ class Score:
     path: str
     tracks: tuple[Track, ...]
     ticks_per_quarter: int
-    tempos: tuple[Tempo, ...] = (Tempo(120.0),)
+    tempos: tuple[Tempo, ...] = (Tempo(DEFAULT_QPM),)
     time_signatures: tuple[TimeSignature, ...] = (TimeSignature(4, 4),)
     chords: tuple[ChordSpan, ...] = ()
     key_fifths: int | None = None  # key signature if the file has one (-7..7 sharps)
@@ -150,13 +151,21 @@ class Bar:
     def end_beat(self) -> float:
         return self.start_beat + self.length_beats
 
+    @property
+    def chord_timeline(self) -> Timeline[ChordSpan]:
+        """The bar's chord spans by start beat (built on first use, then kept)."""
+        # Kept in the instance dict by hand: functools.cached_property takes a lock on
+        # every first use (Python < 3.12), which costs more than the lookup itself.
+        timeline = self.__dict__.get("_chord_timeline")
+        if timeline is None:
+            timeline = Timeline.of(self.chords)
+            object.__setattr__(self, "_chord_timeline", timeline)
+        return timeline
+
     def chord_at(self, beat: float) -> Chord:
-        """The chord sounding at absolute `beat` (the last span starting at or before it)."""
-        current = self.chords[0].chord
-        for span in self.chords:
-            if span.start_beat <= beat + 1e-9:
-                current = span.chord
-        return current
+        """The chord sounding at absolute `beat` (the last span starting at or before it;
+        the first span before the bar's first chord)."""
+        return self.chord_timeline.at(beat).chord
 
 
 @dataclass(frozen=True)

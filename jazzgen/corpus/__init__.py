@@ -1,0 +1,1 @@
+"""Many files into training data: preprocessing, the corpus on disk, training windows."""

@@ -30,6 +30,7 @@ import numpy as np
 from jazzgen.core.constants import GRID_STEPS_PER_QUARTER
 from jazzgen.core.errors import ConfigError, CorpusError
 from jazzgen.core.harmony import CHORD_FEATURES, Chord, chord_features
+from jazzgen.core.timeline import Timeline
 from jazzgen.corpus.store import Piece, PieceBar
 from jazzgen.tokens.vocab import Vocab
 
@@ -67,17 +68,16 @@ class Split:
 
 
 def token_chords(bar: PieceBar) -> list[Chord | None]:
-    """The chord sounding at each token's onset (the last chord starting at or before it)."""
+    """The chord sounding at each token's onset (the last chord starting at or before it;
+    the bar's first chord before that); None for every token of a bar without chords."""
+    if not bar.chords:
+        return [None] * len(bar.tokens)
+    chords = Timeline((offset, chord) for chord, offset in bar.chords)
     result: list[Chord | None] = []
     onset_steps = 0
-    for _token in bar.tokens:
-        onset_quarters = onset_steps / GRID_STEPS_PER_QUARTER
-        current = bar.chords[0][0] if bar.chords else None
-        for chord, offset in bar.chords:
-            if offset <= onset_quarters + 1e-9:
-                current = chord
-        result.append(current)
-        onset_steps += _token.duration
+    for token in bar.tokens:
+        result.append(chords.at(onset_steps / GRID_STEPS_PER_QUARTER))
+        onset_steps += token.duration
     return result
 
 
@@ -153,28 +153,8 @@ def split_pieces(
         raise CorpusError("corpus has no pieces: nothing to train on")
     if by not in SPLIT_BY:
         raise ConfigError(f"split by must be one of {', '.join(SPLIT_BY)}, got {by!r}")
-    total = sum(p.token_count for p in pieces)
-    warnings: list[str] = []
     whole = tuple(encode_segment(p.bars, vocab, p.source) for p in pieces)
-    train: tuple[Segment, ...]
-    val: tuple[Segment, ...]
-    if val_fraction <= 0:
-        train, val, method = whole, (), "none"
-    elif len(pieces) >= 2:
-        val_index, method, warnings = _held_out_pieces(pieces, val_fraction, seed, by)
-        train = tuple(s for i, s in enumerate(whole) if i not in val_index)
-        val = tuple(s for i, s in enumerate(whole) if i in val_index)
-    else:
-        piece = pieces[0]
-        n_bars = len(piece.bars)
-        n_val = max(1, round(n_bars * val_fraction))
-        if n_bars < 2:
-            train, val, method = whole, (), "none"
-            warnings.append("one piece of one bar: no validation split possible")
-        else:
-            train = (encode_segment(piece.bars[: n_bars - n_val], vocab, piece.source),)
-            val = (encode_segment(piece.bars[n_bars - n_val :], vocab, piece.source),)
-            method = "bars"
+    train, val, method, warnings = _held_out(pieces, whole, vocab, val_fraction, seed, by)
     if val and not any(len(s) >= tx + 1 for s in val):
         val_tokens = sum(len(s) for s in val)
         warnings.append(
@@ -186,6 +166,7 @@ def split_pieces(
     if not any(len(s) >= tx + 1 for s in train):
         longest = max((len(s) for s in train), default=0)
         detail = "" if longest == train_tokens else f" (longest piece {longest})"
+        total = sum(p.token_count for p in pieces)
         raise CorpusError(
             f"corpus has {total} tokens; Tx={tx} needs at least {tx + 1} in the training "
             f"part{detail}, which has {train_tokens}: use a smaller --tx or more music"
@@ -193,6 +174,32 @@ def split_pieces(
     for w in warnings:
         log.info(w)  # also returned in Split.warnings (metrics.json, CLI)
     return Split(train, val, method, tuple(warnings))
+
+
+def _held_out(
+    pieces: Sequence[Piece],
+    whole: tuple[Segment, ...],
+    vocab: Vocab,
+    val_fraction: float,
+    seed: int,
+    by: str,
+) -> tuple[tuple[Segment, ...], tuple[Segment, ...], str, list[str]]:
+    """(train segments, validation segments, method, warnings) before the window check."""
+    if val_fraction <= 0:
+        return whole, (), "none", []
+    if len(pieces) >= 2:
+        val_index, method, warnings = _held_out_pieces(pieces, val_fraction, seed, by)
+        train = tuple(s for i, s in enumerate(whole) if i not in val_index)
+        val = tuple(s for i, s in enumerate(whole) if i in val_index)
+        return train, val, method, warnings
+    piece = pieces[0]
+    n_bars = len(piece.bars)
+    if n_bars < 2:
+        return whole, (), "none", ["one piece of one bar: no validation split possible"]
+    n_val = max(1, round(n_bars * val_fraction))
+    train = (encode_segment(piece.bars[: n_bars - n_val], vocab, piece.source),)
+    val = (encode_segment(piece.bars[n_bars - n_val :], vocab, piece.source),)
+    return train, val, "bars", []
 
 
 @dataclass(frozen=True)

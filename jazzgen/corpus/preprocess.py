@@ -26,8 +26,9 @@ from typing import Any
 
 from jazzgen.analysis.leadsheet import SheetOptions, read_leadsheet
 from jazzgen.core.errors import ConfigError, CorpusError, InputFileError, JazzgenError
+from jazzgen.core.types import LeadSheet
 from jazzgen.corpus.store import Piece, PieceBar, piece_from_dict, piece_to_dict
-from jazzgen.io.files import _file_sha256, collect_inputs
+from jazzgen.io.files import collect_inputs, file_sha256
 from jazzgen.tokens.encode import encode_melody
 from jazzgen.tokens.grammar import DEFAULT_MIN_REST_STEPS
 from jazzgen.tokens.vocab import Vocab
@@ -57,7 +58,7 @@ class EncodeOptions(SheetOptions):
         return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
 
 
-def encode_leadsheet_bars(leadsheet: Any, min_rest_steps: int) -> tuple[PieceBar, ...]:
+def encode_leadsheet_bars(leadsheet: LeadSheet, min_rest_steps: int) -> tuple[PieceBar, ...]:
     """Token bars of a LeadSheet, chords as (chord, offset from the bar start)."""
     encoded = encode_melody(leadsheet.melody, leadsheet.bars, min_rest_steps=min_rest_steps)
     first_ts = leadsheet.bars[0].time_signature
@@ -81,7 +82,7 @@ def encode_file(
     options = options or EncodeOptions()
     path = Path(path)
     if sha256 is None:
-        sha256 = _file_sha256(path)
+        sha256 = file_sha256(path)
     _score, leadsheet = read_leadsheet(path, options)
     if len(leadsheet.melody) < MIN_MELODY_NOTES:
         raise InputFileError(
@@ -119,7 +120,7 @@ def _process_one(path_text: str, options: EncodeOptions, cache_dir: str | None) 
         "piece": None,
     }
     try:
-        sha = _file_sha256(path)
+        sha = file_sha256(path)
     except InputFileError as exc:
         record["reason"] = exc.reason
         return record
@@ -165,7 +166,7 @@ def _process_chunk(
     return [_process_one(p, options, cache_dir) for p in paths]
 
 
-def _pool_context() -> multiprocessing.context.BaseContext:
+def worker_pool_context() -> multiprocessing.context.BaseContext:
     """'fork' (fast worker start) unless TensorFlow is loaded: forking a process that runs
     TensorFlow's thread pools can deadlock, so then 'forkserver' (clean workers)."""
     methods = multiprocessing.get_all_start_methods()
@@ -200,25 +201,58 @@ def build_corpus(
     if cache_dir is not None:
         Path(cache_dir).mkdir(parents=True, exist_ok=True)
         cache_text = str(cache_dir)
-    records: list[dict[str, Any]] = []
     if jobs == 1 or len(texts) <= 1:
-        for text in texts:
-            records.append(_process_one(text, options, cache_text))
-            if progress:
-                progress(1)
+        records = _encode_here(texts, options, cache_text, progress)
     else:
-        # Chunks amortise inter-process overhead; small enough to keep both cores busy.
-        size = max(1, min(32, len(texts) // (jobs * 4) or 1))
-        chunks = [texts[i : i + size] for i in range(0, len(texts), size)]
-        with ProcessPoolExecutor(
-            max_workers=min(jobs, len(chunks)), mp_context=_pool_context()
-        ) as pool:
-            futures = [pool.submit(_process_chunk, c, options, cache_text) for c in chunks]
-            for future in futures:
-                chunk_records = future.result()
-                records.extend(chunk_records)
-                if progress:
-                    progress(len(chunk_records))
+        records = _encode_in_workers(texts, jobs, options, cache_text, progress)
+    return _pieces_and_report(records, options)
+
+
+def _encode_here(
+    texts: Sequence[str],
+    options: EncodeOptions,
+    cache_dir: str | None,
+    progress: Callable[[int], None] | None,
+) -> list[dict[str, Any]]:
+    """Result records of `_process_one` for every file, in this process."""
+    records = []
+    for text in texts:
+        records.append(_process_one(text, options, cache_dir))
+        if progress:
+            progress(1)
+    return records
+
+
+def _encode_in_workers(
+    texts: Sequence[str],
+    jobs: int,
+    options: EncodeOptions,
+    cache_dir: str | None,
+    progress: Callable[[int], None] | None,
+) -> list[dict[str, Any]]:
+    """Result records of `_process_one` for every file (input order), in `jobs` worker
+    processes that take the files in chunks."""
+    # Chunks amortise inter-process overhead; small enough to keep both cores busy.
+    size = max(1, min(32, len(texts) // (jobs * 4) or 1))
+    chunks = [texts[i : i + size] for i in range(0, len(texts), size)]
+    records: list[dict[str, Any]] = []
+    with ProcessPoolExecutor(
+        max_workers=min(jobs, len(chunks)), mp_context=worker_pool_context()
+    ) as pool:
+        futures = [pool.submit(_process_chunk, c, options, cache_dir) for c in chunks]
+        for future in futures:
+            chunk_records = future.result()
+            records.extend(chunk_records)
+            if progress:
+                progress(len(chunk_records))
+    return records
+
+
+def _pieces_and_report(
+    records: list[dict[str, Any]], options: EncodeOptions
+) -> tuple[list[Piece], dict[str, Any]]:
+    """The pieces of the usable records and the report (see `build_corpus`); a record whose
+    piece does not load (a damaged cache entry) is reported as skipped."""
     pieces: list[Piece] = []
     files = []
     for record in records:
@@ -239,9 +273,6 @@ def build_corpus(
         "settings": asdict(options),
     }
     return pieces, report
-
-
-# --- inspect ----------------------------------------------------------------------------------
 
 
 # --- training inputs ---------------------------------------------------------------------

@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from jazzgen.core.chord_symbols import parse_chord_symbol
-from jazzgen.core.errors import CorpusError, JazzgenError
+from jazzgen.core.errors import ConfigError, CorpusError, JazzgenError
 from jazzgen.core.harmony import Chord
 from jazzgen.core.types import TimeSignature
 from jazzgen.tokens.grammar import Token, token_from_text, token_to_text
@@ -75,12 +75,12 @@ class Piece:
 # --- on-disk form ----------------------------------------------------------------------------
 
 
-def _time_signature_from_text(text: str) -> TimeSignature:
+def _corpus_time_signature(text: object) -> TimeSignature:
+    """The meter of a corpus entry ('3/4'); CorpusError with `TimeSignature.parse`'s reason."""
     try:
-        numerator, denominator = (int(x) for x in str(text).split("/"))
-        return TimeSignature(numerator, denominator)
-    except ValueError:
-        raise CorpusError(f"bad time signature {text!r}: expected e.g. '4/4'") from None
+        return TimeSignature.parse(text)
+    except ConfigError as exc:
+        raise CorpusError(str(exc)) from None
 
 
 # Corpora repeat a few hundred distinct token texts many times: parse each text once.
@@ -118,11 +118,11 @@ def piece_from_dict(data: dict[str, Any]) -> Piece:
             chords = tuple((parse_chord_symbol(sym), float(off)) for sym, off in bar["chords"])
             tokens = tuple(_token_from_text(t) for t in bar["tokens"])
             ts = bar.get("time_signature")
-            bars.append(PieceBar(chords, tokens, _time_signature_from_text(ts) if ts else None))
+            bars.append(PieceBar(chords, tokens, _corpus_time_signature(ts) if ts else None))
         return Piece(
             source=str(data["source"]),
             sha256=str(data["sha256"]),
-            time_signature=_time_signature_from_text(data["time_signature"]),
+            time_signature=_corpus_time_signature(data["time_signature"]),
             qpm=float(data["qpm"]),
             bars=tuple(bars),
             performer=str(data.get("performer") or ""),

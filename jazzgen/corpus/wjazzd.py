@@ -33,8 +33,8 @@ from jazzgen.core.errors import ConfigError, CorpusError, InputFileError, Jazzge
 from jazzgen.corpus.preprocess import (
     MIN_MELODY_NOTES,
     EncodeOptions,
-    _pool_context,
     encode_leadsheet_bars,
+    worker_pool_context,
 )
 from jazzgen.corpus.store import Piece, PieceBar
 from jazzgen.io.wjazzd import Solo, SoloFilter, list_solos, read_solos
@@ -138,7 +138,7 @@ def _encode_all(
     shares = [melids[i : i + size] for i in range(0, len(melids), size)]
     results = []
     with ProcessPoolExecutor(
-        max_workers=min(jobs, len(shares)), mp_context=_pool_context()
+        max_workers=min(jobs, len(shares)), mp_context=worker_pool_context()
     ) as pool:
         futures = [pool.submit(_encode_share, path, share, options) for share in shares]
         for future in futures:

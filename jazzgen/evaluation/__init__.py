@@ -1,0 +1,1 @@
+"""Measuring melodies against reference solos: metrics, set comparison, report."""

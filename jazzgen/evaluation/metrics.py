@@ -30,8 +30,9 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from jazzgen.core.constants import GRID_STEPS_PER_QUARTER
+from jazzgen.core.constants import GRID_STEPS_PER_QUARTER, ROUNDING_EPS
 from jazzgen.core.harmony import chord_pitch_classes
+from jazzgen.core.timeline import Timeline
 from jazzgen.core.types import LeadSheet
 
 SEGMENT_BARS = 4  # samples for the set comparison when a set has a single piece
@@ -153,8 +154,8 @@ def empty_beat_rate(
     A note occupies beats floor(start) .. floor(end) inclusive. The piece has `n_beats`
     beats (default, as MusPy: floor(last note end) + 1). NaN for zero length.
     """
-    starts = np.floor(np.asarray(starts_beat, dtype=float) + 1e-9).astype(int)
-    ends = np.floor(np.asarray(ends_beat, dtype=float) + 1e-9).astype(int)
+    starts = np.floor(np.asarray(starts_beat, dtype=float) + ROUNDING_EPS).astype(int)
+    ends = np.floor(np.asarray(ends_beat, dtype=float) + ROUNDING_EPS).astype(int)
     if n_beats is None:
         n_beats = int(ends.max()) + 1 if ends.size else 0
     if n_beats <= 0:
@@ -281,11 +282,11 @@ def melody_arrays(sheet: LeadSheet) -> MelodyArrays:
     """Arrays of the melody notes whose onsets fall inside the lead sheet's bars."""
     bars = sheet.bars
     origin = bars[0].start_beat
-    bar_starts = np.array([b.start_beat for b in bars])
+    bar_at = Timeline.of(bars)
     pitches, starts, ends, indices, steps, strong, chords = [], [], [], [], [], [], []
     for note in sorted(sheet.melody, key=lambda n: (n.start_beat, n.pitch)):
-        i = int(np.searchsorted(bar_starts, note.start_beat + 1e-9, side="right")) - 1
-        if i < 0 or note.start_beat >= bars[i].end_beat - 1e-9:
+        i = bar_at.index_at(note.start_beat)
+        if i < 0 or note.start_beat >= bars[i].end_beat - ROUNDING_EPS:
             continue
         bar = bars[i]
         step = round((note.start_beat - bar.start_beat) * GRID_STEPS_PER_QUARTER)
@@ -317,7 +318,7 @@ def piece_metrics(sheet: LeadSheet) -> dict[str, float]:
     grid = np.zeros((m.n_bars, m.bar_steps), dtype=bool)
     grid[m.bar_index, m.onset_step_in_bar] = True
     strong_pcs = [pcs for pcs, s in zip(m.chord_pcs, m.strong, strict=True) if s]
-    n_beats = max(math.ceil(m.length_beats - 1e-9), 1)
+    n_beats = max(math.ceil(m.length_beats - ROUNDING_EPS), 1)
     return {
         "pitch_range": float(pitch_range(p)) if p.size else math.nan,
         "n_pitches_used": float(n_pitches_used(p)),
@@ -347,7 +348,9 @@ def segment_leadsheet(sheet: LeadSheet, bars_per_segment: int = SEGMENT_BARS) ->
     for first in range(0, len(sheet.bars), bars_per_segment):
         bars = sheet.bars[first : first + bars_per_segment]
         start, end = bars[0].start_beat, bars[-1].end_beat
-        notes = tuple(n for n in sheet.melody if start - 1e-9 <= n.start_beat < end - 1e-9)
+        notes = tuple(
+            n for n in sheet.melody if start - ROUNDING_EPS <= n.start_beat < end - ROUNDING_EPS
+        )
         if notes:
             segments.append(replace(sheet, melody=notes, bars=bars, extra={}))
     return segments

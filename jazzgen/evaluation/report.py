@@ -19,9 +19,7 @@ import numpy as np
 
 from jazzgen.core.errors import InputFileError, JazzgenError
 from jazzgen.core.types import LeadSheet
-from jazzgen.evaluation.comparison import (
-    compare_feature,
-)
+from jazzgen.evaluation.comparison import compare_feature
 from jazzgen.evaluation.metrics import (
     FEATURES,
     SEGMENT_BARS,
@@ -35,27 +33,14 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 
-# --- pure metrics ---------------------------------------------------------------------------
-
-
-# --- from a lead sheet to numbers -------------------------------------------------------------
-
-
-# --- set comparison (Yang & Lerch 2018) -------------------------------------------------------
-
-
-# --- files ------------------------------------------------------------------------------------
-
-
 def load_leadsheets(
     paths: Iterable[str | Path], *, melody_track: int | str | None = None
 ) -> tuple[list[LeadSheet], list[dict[str, str]]]:
     """Read and cut every file; returns (lead sheets, skipped [{"path", "reason"}])."""
-    from jazzgen.analysis.leadsheet import read_leadsheet
-    from jazzgen.corpus.preprocess import EncodeOptions
+    from jazzgen.analysis.leadsheet import SheetOptions, read_leadsheet
     from jazzgen.io.files import collect_inputs
 
-    options = EncodeOptions(melody_track=melody_track)
+    options = SheetOptions(melody_track=melody_track)
     sheets, skipped = [], []
     for path in collect_inputs(paths):
         try:

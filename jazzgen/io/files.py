@@ -48,7 +48,8 @@ def collect_inputs(inputs: Iterable[str | Path]) -> list[Path]:
     return result
 
 
-def _file_sha256(path: Path) -> str:
+def file_sha256(path: Path) -> str:
+    """Hex sha256 of the file's content; InputFileError when it cannot be read."""
     try:
         return hashlib.sha256(path.read_bytes()).hexdigest()
     except FileNotFoundError:
@@ -63,8 +64,6 @@ def source_files_hash(directory: str | Path) -> str:
     The bundled default model records this for `data/`, and a test recomputes it, so the
     model never silently goes stale when the corpus changes.
     """
-    import hashlib
-
     root = Path(directory)
     digest = hashlib.sha256()
     for path in collect_inputs([root]):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 from jazzgen.core.chord_symbols import parse_chord_symbol, quality_from_pitch_classes
 from jazzgen.core.constants import DEFAULT_QPM
@@ -15,10 +16,11 @@ from jazzgen.core.errors import ChordSymbolError, InputFileError
 from jazzgen.core.harmony import Chord
 from jazzgen.core.timeline import TempoMap
 from jazzgen.core.types import ChordSpan, Note, Score, Tempo, TimeSignature, Track
-from jazzgen.io.midi_reader import QPM_RANGE
+from jazzgen.io.conductor import QPM_RANGE, meter_changes
 
 
-def _read_leadsheet(path: Path) -> Score:
+def read_leadsheet_score(path: Path) -> Score:
+    """Read a MusicXML or ABC file into a `Score` (InputFileError for any unusable file)."""
     try:
         import music21
     except ImportError:  # pragma: no cover - music21 is a hard dependency
@@ -38,17 +40,39 @@ def _read_leadsheet(path: Path) -> Score:
         raise InputFileError(path, f"cannot read lead sheet: {type(exc).__name__}: {exc}") from None
 
 
-def _score_from_music21(path: Path, parsed: object) -> Score:
+def _score_from_music21(path: Path, parsed: Any) -> Score:
     """Score from a parsed music21 stream: first part = melody, chord symbols = chords."""
-    import music21
-    from music21 import harmony, key, meter, tempo
-
     parts = list(getattr(parsed, "parts", [])) or [parsed]
     part = parts[0].stripTies()
-    flat = part.flatten()
-    whole = parsed.flatten()
+    flat = part.flatten()  # the melody part's elements
+    whole = parsed.flatten()  # the elements of every part
+    tempos = _tempo_changes(path, parsed, whole)
+    time_signatures = meter_changes(_time_signatures(part, flat))
+    key_fifths = _key_fifths(whole)
+    notes = _melody_notes(part, flat, TempoMap(tempos))
+    if not notes:
+        raise InputFileError(path, "lead sheet has no melody notes in its first part")
+    length = max(max(n.end_beat for n in notes), float(part.highestTime))
+    name = str(getattr(parts[0], "partName", "") or "Melody")
+    return Score(
+        path=str(path),
+        tracks=(Track(0, name, 0, 0, tuple(notes)),),
+        ticks_per_quarter=0,  # no ticks in a lead sheet
+        tempos=tuple(tempos),
+        time_signatures=tuple(time_signatures),
+        chords=tuple(_chord_spans(parsed, whole, length)),
+        key_fifths=key_fifths,
+        length_beats=length,
+        source_format="abc" if path.suffix.lower() == ".abc" else "musicxml",
+    )
 
-    tempo_list: list[Tempo] = []
+
+def _tempo_changes(path: Path, parsed: Any, whole: Any) -> list[Tempo]:
+    """The metronome marks of the whole document (checked against `QPM_RANGE`; a repeat of
+    the tempo in force is dropped); the first also holds from beat 0 (`DEFAULT_QPM` if none)."""
+    from music21 import tempo
+
+    changes: list[Tempo] = []
     for mark in whole.getElementsByClass(tempo.MetronomeMark):
         qpm = mark.getQuarterBPM()
         if qpm is None:
@@ -56,28 +80,37 @@ def _score_from_music21(path: Path, parsed: object) -> Score:
         if not QPM_RANGE[0] <= qpm <= QPM_RANGE[1]:
             raise InputFileError(path, f"absurd tempo {qpm:.1f} qpm")
         beat = float(mark.getOffsetInHierarchy(parsed))
-        if not tempo_list or tempo_list[-1].qpm != qpm:
-            tempo_list.append(Tempo(float(qpm), beat))
-    if not tempo_list or tempo_list[0].start_beat > 0:
-        tempo_list.insert(0, Tempo(tempo_list[0].qpm if tempo_list else DEFAULT_QPM, 0.0))
-    tempo_map = TempoMap(tempo_list)
+        if not changes or changes[-1].qpm != qpm:
+            changes.append(Tempo(float(qpm), beat))
+    if not changes or changes[0].start_beat > 0:
+        changes.insert(0, Tempo(changes[0].qpm if changes else DEFAULT_QPM, 0.0))
+    return changes
 
-    ts_list: list[TimeSignature] = []
-    for ts in flat.getElementsByClass(meter.TimeSignature):
-        beat = float(ts.getOffsetInHierarchy(part))
-        value = TimeSignature(int(ts.numerator), int(ts.denominator), beat)
-        if ts_list and ts_list[-1].start_beat == beat:
-            ts_list[-1] = value
-        elif not ts_list or str(ts_list[-1]) != str(value):
-            ts_list.append(value)
-    if not ts_list or ts_list[0].start_beat > 0:
-        first = ts_list[0] if ts_list else TimeSignature(4, 4)
-        ts_list.insert(0, TimeSignature(first.numerator, first.denominator, 0.0))
 
-    key_fifths = None
-    for ks in whole.getElementsByClass(key.KeySignature):
-        key_fifths = int(ks.sharps)
-        break
+def _time_signatures(part: Any, flat: Any) -> list[TimeSignature]:
+    """The time signatures of the melody `part` (`flat`: its elements), in order."""
+    from music21 import meter
+
+    return [
+        TimeSignature(int(ts.numerator), int(ts.denominator), float(ts.getOffsetInHierarchy(part)))
+        for ts in flat.getElementsByClass(meter.TimeSignature)
+    ]
+
+
+def _key_fifths(whole: Any) -> int | None:
+    """Sharps (+) or flats (-) of the document's first key signature; None without one."""
+    from music21 import key
+
+    for signature in whole.getElementsByClass(key.KeySignature):
+        return int(signature.sharps)
+    return None
+
+
+def _melody_notes(part: Any, flat: Any, tempo_map: TempoMap) -> list[Note]:
+    """Every pitch of the notes and chords of `part` (`flat`: its elements; grace notes
+    left out), sorted by onset and pitch; seconds through `tempo_map`."""
+    import music21
+    from music21 import harmony
 
     notes: list[Note] = []
     for element in flat.notes:
@@ -101,10 +134,13 @@ def _score_from_music21(path: Path, parsed: object) -> Score:
                 )
             )
     notes.sort(key=lambda n: (n.start_beat, n.pitch))
-    if not notes:
-        raise InputFileError(path, "lead sheet has no melody notes in its first part")
-    length = max(n.end_beat for n in notes)
-    length = max(length, float(part.highestTime))
+    return notes
+
+
+def _chord_spans(parsed: Any, whole: Any, length_beats: float) -> list[ChordSpan]:
+    """The document's chord symbols, each lasting until the next one (the last until
+    `length_beats`); of two symbols at the same beat the later one wins."""
+    from music21 import harmony
 
     symbols: list[tuple[float, Chord]] = []
     for cs in whole.getElementsByClass(harmony.ChordSymbol):
@@ -115,31 +151,18 @@ def _score_from_music21(path: Path, parsed: object) -> Score:
     symbols.sort(key=lambda s: s[0])
     chords: list[ChordSpan] = []
     for i, (beat, chord) in enumerate(symbols):
-        end = symbols[i + 1][0] if i + 1 < len(symbols) else max(length, beat)
+        end = symbols[i + 1][0] if i + 1 < len(symbols) else max(length_beats, beat)
         if end <= beat and i + 1 < len(symbols):
             continue  # two symbols at the same offset: the later one wins
         chords.append(ChordSpan(chord, beat, max(end, beat)))
-
-    name = str(getattr(parts[0], "partName", "") or "Melody")
-    track = Track(0, name, 0, 0, tuple(notes))
-    return Score(
-        path=str(path),
-        tracks=(track,),
-        ticks_per_quarter=0,  # no ticks in a lead sheet
-        tempos=tuple(tempo_list),
-        time_signatures=tuple(ts_list),
-        chords=tuple(chords),
-        key_fifths=key_fifths,
-        length_beats=length,
-        source_format="abc" if path.suffix.lower() == ".abc" else "musicxml",
-    )
+    return chords
 
 
 _M21_ROOT_FLATS_RE = re.compile(r"^([A-G])(-+)")
 _M21_BASS_FLATS_RE = re.compile(r"/([A-G])(-+)$")
 
 
-def _chord_of(cs: object) -> Chord:
+def _chord_of(cs: Any) -> Chord:
     """Our `Chord` for a music21 ChordSymbol: its text (`figure`) read by our parser, so
     G7b9 stays G7b9 and F/A keeps its bass; where our parser cannot read the figure, or
     reads another root, the quality nearest music21's pitch classes (and its bass)."""

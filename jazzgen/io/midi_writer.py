@@ -31,6 +31,7 @@ from pathlib import Path
 import mido
 import numpy as np
 
+from jazzgen.core.constants import EPS, ROUNDING_EPS
 from jazzgen.core.errors import ConfigError
 from jazzgen.core.types import Note, TimeSignature
 
@@ -77,8 +78,8 @@ def swing_beat(beat: float, ratio: float) -> float:
     the beat, as the grammar keeps them) and the comping's triplet off-beats are not swung
     twice. Note ends on an off-beat move with it, so the note before it stays legato.
     """
-    whole = np.floor(beat + 1e-9)
-    if abs(beat - whole - 0.5) < 1e-6:
+    whole = np.floor(beat + ROUNDING_EPS)
+    if abs(beat - whole - 0.5) < EPS:
         return float(whole + ratio)
     return float(beat)
 

@@ -11,10 +11,8 @@ from pathlib import Path
 from jazzgen.core.errors import InputFileError
 from jazzgen.core.types import Score
 from jazzgen.io.files import MIDI_EXTENSIONS, SUPPORTED_EXTENSIONS
-from jazzgen.io.leadsheet_reader import _read_leadsheet
-from jazzgen.io.midi_reader import (
-    parse_midi_bytes,
-)
+from jazzgen.io.leadsheet_reader import read_leadsheet_score
+from jazzgen.io.midi_reader import parse_midi_bytes
 
 
 def read_score(path: str | Path) -> Score:
@@ -41,4 +39,4 @@ def read_score(path: str | Path) -> Score:
         except OSError as exc:
             raise InputFileError(path, f"cannot read file: {exc.strerror or exc}") from None
         return parse_midi_bytes(data, path)
-    return _read_leadsheet(path)
+    return read_leadsheet_score(path)

@@ -57,12 +57,6 @@ SOUNDFONT_HINT = (
     "'apt-get install fluid-soundfont-gm' (or 'brew install fluid-synth' plus a .sf2), "
     f"or pass --soundfont FILE.sf2 / set ${SOUNDFONT_ENV}"
 )
-MATPLOTLIB_HINT = (
-    "matplotlib is needed for PNG output: pip install 'jazzgen[audio]' (or pip install matplotlib)"
-)
-
-
-# --- WAV --------------------------------------------------------------------------------------
 
 
 def find_fluidsynth() -> str:
@@ -106,7 +100,7 @@ def midi_length_seconds(midi_path: str | os.PathLike[str]) -> float:
     from jazzgen.core.timeline import TempoMap
     from jazzgen.io.scores import read_score
 
-    score = read_score(midi_path)
+    score = read_score(Path(midi_path))
     return TempoMap(score.tempos).seconds(score.length_beats)
 
 
@@ -218,33 +212,14 @@ def render_wav(
     fd, raw_name = tempfile.mkstemp(suffix=".wav", prefix=".render-", dir=out_dir)
     os.close(fd)
     raw_path = Path(raw_name)
-    command = [
-        program, "-ni", "-q",
-        "-F", str(raw_path),
-        "-T", "wav", "-O", "s16",
-        "-r", str(sample_rate),
-        "-g", f"{gain:g}",
-        str(sf2), str(midi_path),
-    ]  # fmt: skip
     try:
-        logger.info("running %s", " ".join(command))
-        try:
-            proc = subprocess.run(command, capture_output=True, text=True, timeout=600)
-        except (OSError, subprocess.TimeoutExpired) as exc:
-            raise RenderError(f"FluidSynth could not run: {exc}") from None
-        if proc.returncode != 0 or raw_path.stat().st_size <= 44:
-            detail = (proc.stderr or proc.stdout).strip().splitlines()
-            last = detail[-1] if detail else f"exit code {proc.returncode}"
-            raise RenderError(f"FluidSynth failed on {midi_path}: {last}")
+        _run_fluidsynth(program, sf2, midi_path, raw_path, sample_rate, gain)
         samples, rate = read_wav(raw_path)
         audio = postprocess_audio(
             samples, rate, midi_seconds, peak_dbfs=peak_dbfs, tail_seconds=tail_seconds
         )
         write_wav(raw_path, audio, rate)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(raw_path, 0o666 & ~umask)  # mkstemp made it private; a WAV is not a secret
-        os.replace(raw_path, wav_path)
+        _publish(raw_path, wav_path)
     finally:
         if raw_path.exists():
             raw_path.unlink()
@@ -262,4 +237,33 @@ def render_wav(
     )
 
 
-# --- pictures ---------------------------------------------------------------------------------
+def _run_fluidsynth(
+    program: str, sf2: Path, midi_path: Path, raw_path: Path, sample_rate: int, gain: float
+) -> None:
+    """Render `midi_path` with FluidSynth `program` and SoundFont `sf2` into the WAV
+    `raw_path` (16-bit, `sample_rate`, master `gain`); RenderError when it fails."""
+    command = [
+        program, "-ni", "-q",
+        "-F", str(raw_path),
+        "-T", "wav", "-O", "s16",
+        "-r", str(sample_rate),
+        "-g", f"{gain:g}",
+        str(sf2), str(midi_path),
+    ]  # fmt: skip
+    logger.info("running %s", " ".join(command))
+    try:
+        proc = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise RenderError(f"FluidSynth could not run: {exc}") from None
+    if proc.returncode != 0 or raw_path.stat().st_size <= 44:  # 44 bytes: a bare WAV header
+        detail = (proc.stderr or proc.stdout).strip().splitlines()
+        last = detail[-1] if detail else f"exit code {proc.returncode}"
+        raise RenderError(f"FluidSynth failed on {midi_path}: {last}")
+
+
+def _publish(raw_path: Path, wav_path: Path) -> None:
+    """Move the finished temporary WAV to `wav_path`, readable as the umask allows."""
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(raw_path, 0o666 & ~umask)  # mkstemp made it private; a WAV is not a secret
+    os.replace(raw_path, wav_path)

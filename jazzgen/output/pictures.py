@@ -11,6 +11,7 @@ without it they raise `RenderError` saying what to install.
 
 from __future__ import annotations
 
+import logging
 import math
 import os
 from collections.abc import Sequence
@@ -19,15 +20,17 @@ from pathlib import Path
 
 import numpy as np
 
-from jazzgen.core.constants import DRUM_CHANNEL
+from jazzgen.core.constants import DRUM_CHANNEL, EPS, ROUNDING_EPS
 from jazzgen.core.errors import JazzgenError, RenderError
 from jazzgen.core.harmony import PITCH_CLASS_NAMES
 from jazzgen.core.types import ChordSpan, Note, Score
-from jazzgen.output.audio import (
-    MATPLOTLIB_HINT,
-    logger,
-)
 from jazzgen.training.history import read_history
+
+logger = logging.getLogger(__name__)
+
+MATPLOTLIB_HINT = (
+    "matplotlib is needed for PNG output: pip install 'jazzgen[audio]' (or pip install matplotlib)"
+)
 
 
 @dataclass(frozen=True)
@@ -52,7 +55,7 @@ def _import_pyplot():
 
 
 def _parts_from_score(
-    score: Score, melody_track: int | None
+    score: Score, melody_track: int | str | None
 ) -> tuple[list[RollPart], tuple[ChordSpan, ...]]:
     """Roll parts, chord spans and a melody note from a Score via lead-sheet extraction."""
     chords: tuple[ChordSpan, ...] = tuple(score.chords)
@@ -130,7 +133,7 @@ def _label_positions(
     next_free = -math.inf
     for start_beat, symbol in labels:
         x = start_beat / bar_beats
-        if x >= next_free - 1e-9:
+        if x >= next_free - ROUNDING_EPS:
             shown.append((x, symbol))
             next_free = x + (0.085 * len(symbol) + 0.1) / inches_per_bar  # ~9 pt bold glyphs
     return shown
@@ -214,32 +217,99 @@ def piano_roll_png(
     if bars_per_row < 1:
         raise RenderError(f"bars_per_row must be >= 1, got {bars_per_row}")
     plt = _import_pyplot()
+    roll = _roll_content(score_or_parts, melody_track, bar_beats, chords)
+    page = _roll_page(roll, bars_per_row)
+    fig, axes = plt.subplots(
+        page.rows,
+        1,
+        figsize=(page.width, 0.6 + page.row_height * page.rows),
+        dpi=dpi,
+        squeeze=False,
+    )
+    try:
+        labels = _label_positions(
+            _merge_chord_labels(roll.chords), roll.bar_beats, (page.width - 2.5) / page.row_bars
+        )
+        handles: list[object] = []
+        for row, ax in enumerate(axes[:, 0]):
+            first, last = row * page.row_bars, min(page.n_bars, (row + 1) * page.row_bars)
+            handles = _draw_rolls(ax, roll.parts, roll.bar_beats, first, last)
+            _draw_row_frame(ax, page, labels, first, last, is_last_row=row == page.rows - 1)
+        _title_and_legend(axes[0, 0], roll, page, title, handles)
+        return _save(fig, png_path, dpi)
+    finally:
+        plt.close(fig)
 
+
+@dataclass(frozen=True)
+class _RollContent:
+    """What a piano roll shows, taken from a `Score` or from writer parts."""
+
+    parts: list[RollPart]  # those with notes
+    chords: tuple[ChordSpan, ...]
+    bar_beats: float
+    meter: str  # "4/4"; "" when unknown
+    qpm: float | None
+    default_title: str
+    length_beats: float
+
+
+def _roll_content(
+    score_or_parts: Score | Sequence[object],
+    melody_track: int | str | None,
+    bar_beats: float | None,
+    chords: Sequence[ChordSpan] | None,
+) -> _RollContent:
+    """The parts, chords and bar length of a roll (see `piano_roll_png` for the arguments)."""
     if isinstance(score_or_parts, Score):
         score = score_or_parts
         parts, found_chords = _parts_from_score(score, melody_track)
-        bar_beats = bar_beats or score.time_signatures[0].bar_beats
-        meter = str(score.time_signatures[0])
-        qpm = score.qpm
-        default_title = Path(score.path).name if score.path else "piano roll"
-        length_beats = score.length_beats
-    else:
-        parts = _parts_from_writer_parts(score_or_parts)
-        found_chords = ()
-        bar_beats = bar_beats or 4.0
-        meter, qpm, default_title, length_beats = "", None, "piano roll", 0.0
-    spans = tuple(chords) if chords is not None else found_chords
-    parts = [p for p in parts if p.notes]
-    ends = [n.end_beat for p in parts for n in p.notes] + [s.end_beat for s in spans]
-    total_beats = max([length_beats, *ends, bar_beats])
-    n_bars = max(1, math.ceil(total_beats / bar_beats - 1e-6))
-    pitches = [n.pitch for p in parts if not p.is_drum for n in p.notes]
+        return _RollContent(
+            parts=[p for p in parts if p.notes],
+            chords=tuple(chords) if chords is not None else found_chords,
+            bar_beats=bar_beats or score.time_signatures[0].bar_beats,
+            meter=str(score.time_signatures[0]),
+            qpm=score.qpm,
+            default_title=Path(score.path).name if score.path else "piano roll",
+            length_beats=score.length_beats,
+        )
+    parts = _parts_from_writer_parts(score_or_parts)
+    return _RollContent(
+        parts=[p for p in parts if p.notes],
+        chords=tuple(chords) if chords is not None else (),
+        bar_beats=bar_beats or 4.0,
+        meter="",
+        qpm=None,
+        default_title="piano roll",
+        length_beats=0.0,
+    )
+
+
+@dataclass(frozen=True)
+class _RollPage:
+    """How a roll is laid out: bars, rows of bars, figure size (inches), pitch range."""
+
+    n_bars: int
+    rows: int
+    row_bars: int
+    width: float
+    row_height: float
+    low: float  # lowest pitch shown
+    high: float  # highest pitch shown
+
+
+def _roll_page(roll: _RollContent, bars_per_row: int) -> _RollPage:
+    """Bars up to the last note, chord or the file's end; pitches of the non-drum notes with
+    a margin, at least two octaves (so a short line is not stretched)."""
+    ends = [n.end_beat for p in roll.parts for n in p.notes] + [s.end_beat for s in roll.chords]
+    total_beats = max([roll.length_beats, *ends, roll.bar_beats])
+    n_bars = max(1, math.ceil(total_beats / roll.bar_beats - EPS))
+    pitches = [n.pitch for p in roll.parts if not p.is_drum for n in p.notes]
     low = min(pitches, default=60) - 2
     high = max(pitches, default=72) + 2
-    if high - low < 24:  # at least two octaves so a short line is not stretched
+    if high - low < 24:
         middle = (low + high) / 2
         low, high = math.floor(middle - 12), math.ceil(middle + 12)
-
     if n_bars <= 1.5 * bars_per_row:
         rows, row_bars = 1, n_bars
         width = max(8.0, 2.5 + 0.75 * n_bars)
@@ -247,51 +317,57 @@ def piano_roll_png(
         rows, row_bars = math.ceil(n_bars / bars_per_row), bars_per_row
         width = 2.5 + 0.75 * bars_per_row
     row_height = 4.6 if rows == 1 else 2.8
-    fig, axes = plt.subplots(
-        rows, 1, figsize=(width, 0.6 + row_height * rows), dpi=dpi, squeeze=False
-    )
-    try:
-        labels = _label_positions(_merge_chord_labels(spans), bar_beats, (width - 2.5) / row_bars)
-        handles: list[object] = []
-        for row, ax in enumerate(axes[:, 0]):
-            first, last = row * row_bars, min(n_bars, (row + 1) * row_bars)
-            handles = _draw_rolls(ax, parts, bar_beats, first, last)
-            for bar in range(first, last + 1):
-                ax.axvline(bar, color="#444444", linewidth=0.9 if bar % 4 == 0 else 0.4, zorder=0)
-            for x, symbol in labels:
-                if first - 1e-9 <= x < last - 1e-9:
-                    ax.text(
-                        x + 0.03, 1.01, symbol, transform=ax.get_xaxis_transform(),
-                        ha="left", va="bottom", fontsize=9, fontweight="bold",
-                        color="#222222", clip_on=False,
-                    )  # fmt: skip
-            ax.set_xlim(first, first + row_bars)
-            ax.set_ylim(low, high)
-            step = 1 if row_bars <= 16 else (2 if row_bars <= 32 else 4)
-            ticks = range(first, last, step)
-            ax.set_xticks([b + 0.5 for b in ticks])
-            ax.set_xticklabels([str(b + 1) for b in ticks])
-            ax.tick_params(axis="x", length=0)
-            c_pitches = [p for p in range(math.ceil(low), math.floor(high) + 1) if p % 12 == 0]
-            ax.set_yticks(c_pitches)
-            ax.set_yticklabels([_pitch_label(p) for p in c_pitches])
-            for p in c_pitches:
-                ax.axhline(p, color="#dddddd", linewidth=0.5, zorder=0)
-            if row == rows - 1:
-                ax.set_xlabel("bar")
-            ax.set_ylabel("pitch")
-        details = [x for x in (meter, f"{qpm:g} qpm" if qpm else "", f"{n_bars} bars") if x]
-        axes[0, 0].set_title(
-            f"{title or default_title}  ({', '.join(details)})", loc="left", pad=18, fontsize=11
-        )
-        if handles:
-            axes[0, 0].legend(
-                handles=handles, loc="upper left", bbox_to_anchor=(1.005, 1.0),
-                fontsize=8, frameon=False,
+    return _RollPage(n_bars, rows, row_bars, width, row_height, low, high)
+
+
+def _title_and_legend(
+    ax, roll: _RollContent, page: _RollPage, title: str | None, handles: list[object]
+) -> None:
+    """The title (with meter, tempo and bars) above the first row; the legend beside it."""
+    facts = (roll.meter, f"{roll.qpm:g} qpm" if roll.qpm else "", f"{page.n_bars} bars")
+    details = ", ".join(x for x in facts if x)
+    ax.set_title(f"{title or roll.default_title}  ({details})", loc="left", pad=18, fontsize=11)
+    if handles:
+        ax.legend(
+            handles=handles, loc="upper left", bbox_to_anchor=(1.005, 1.0),
+            fontsize=8, frameon=False,
+        )  # fmt: skip
+
+
+def _draw_row_frame(
+    ax,
+    page: _RollPage,
+    labels: Sequence[tuple[float, str]],
+    first: int,
+    last: int,
+    *,
+    is_last_row: bool,
+) -> None:
+    """Bar lines, the chord labels of bars `first`..`last` - 1, axes and C-pitch lines."""
+    for bar in range(first, last + 1):
+        ax.axvline(bar, color="#444444", linewidth=0.9 if bar % 4 == 0 else 0.4, zorder=0)
+    for x, symbol in labels:
+        if first - ROUNDING_EPS <= x < last - ROUNDING_EPS:
+            ax.text(
+                x + 0.03, 1.01, symbol, transform=ax.get_xaxis_transform(),
+                ha="left", va="bottom", fontsize=9, fontweight="bold",
+                color="#222222", clip_on=False,
             )  # fmt: skip
-        return _save(fig, png_path, dpi)
-    finally:
-        plt.close(fig)
+    ax.set_xlim(first, first + page.row_bars)
+    ax.set_ylim(page.low, page.high)
+    step = 1 if page.row_bars <= 16 else (2 if page.row_bars <= 32 else 4)
+    ticks = range(first, last, step)
+    ax.set_xticks([b + 0.5 for b in ticks])
+    ax.set_xticklabels([str(b + 1) for b in ticks])
+    ax.tick_params(axis="x", length=0)
+    c_pitches = [p for p in range(math.ceil(page.low), math.floor(page.high) + 1) if p % 12 == 0]
+    ax.set_yticks(c_pitches)
+    ax.set_yticklabels([_pitch_label(p) for p in c_pitches])
+    for p in c_pitches:
+        ax.axhline(p, color="#dddddd", linewidth=0.5, zorder=0)
+    if is_last_row:
+        ax.set_xlabel("bar")
+    ax.set_ylabel("pitch")
 
 
 def _save(fig, png_path: str | os.PathLike[str], dpi: int) -> Path:

@@ -1,5 +1,6 @@
-"""A real solo's lead sheet as our DAW-ready MIDI file, so that a generated solo and the
-transcribed one can be heard and compared over the same changes.
+"""A transcribed solo's lead sheet as our DAW-ready MIDI file (`jazzgen export`).
+
+So a generated solo and the transcribed one can be heard and compared over the same changes.
 
 `solo_midi(leadsheet, instrument=..., backing=..., seed=...)` -> MIDI bytes:
 - **Melody**: the transcribed notes at their (grid) onsets with their transcribed sounding

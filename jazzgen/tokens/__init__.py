@@ -1,0 +1,1 @@
+"""The melody grammar: tokens, encoding a melody, realizing tokens, the vocabulary."""

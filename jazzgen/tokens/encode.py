@@ -53,44 +53,67 @@ def encode_melody(
     note_index = 0
     for bar in bars:
         bar_start = _step(bar.start_beat)
-        bar_steps = bar.steps
-        # (onset step relative to bar, end step relative to bar (clipped), pitch)
-        events: dict[int, tuple[int, int]] = {}
         while note_index < len(notes) and _step(notes[note_index].start_beat) < bar_start:
             note_index += 1
-        scan = note_index
-        while scan < len(notes) and _step(notes[scan].start_beat) < bar_start + bar_steps:
-            note = notes[scan]
-            onset = _step(note.start_beat) - bar_start
-            end = min(max(_step(note.end_beat) - bar_start, onset + 1), bar_steps)
-            events[onset] = (end, note.pitch)  # a later note on the same step replaces
-            scan += 1
-        onsets = sorted(events)
-        tokens: list[Token] = []
-        pitches: list[int | None] = []
-        # Leading silence (including a note held over from the previous bar) is a rest.
-        first = onsets[0] if onsets else bar_steps
-        if first > 0:
-            tokens.append(Token(NoteType.REST, first))
-            pitches.append(None)
-        for i, onset in enumerate(onsets):
-            end, pitch = events[onset]
-            next_onset = onsets[i + 1] if i + 1 < len(onsets) else bar_steps
-            silence = next_onset - end
-            note_steps = next_onset - onset
-            if silence >= min_rest_steps and end > onset:
-                note_steps = end - onset
-            chord = bar.chord_at((bar_start + onset) / GRID_STEPS_PER_QUARTER)
-            note_type = classify_pitch(pitch, chord)
-            window = None
-            if prev_pitch is not None:
-                interval = pitch - prev_pitch
-                window = (interval - WINDOW_HALF_WIDTH, interval + WINDOW_HALF_WIDTH)
-            tokens.append(Token(note_type, note_steps, window))
-            pitches.append(pitch)
-            if note_steps < next_onset - onset:
-                tokens.append(Token(NoteType.REST, next_onset - onset - note_steps))
-                pitches.append(None)
-            prev_pitch = pitch
-        result.append(EncodedBar(tuple(tokens), tuple(pitches)))
+        events = _bar_events(notes, note_index, bar_start, bar.steps)
+        encoded, prev_pitch = _encode_bar(bar, bar_start, events, min_rest_steps, prev_pitch)
+        result.append(encoded)
     return result
+
+
+def _bar_events(
+    notes: Sequence[Note], first: int, bar_start: int, bar_steps: int
+) -> dict[int, tuple[int, int]]:
+    """Onset step -> (end step, pitch) of the sorted `notes` from index `first` on that
+    start in the bar, steps relative to the bar start; ends are clipped to the bar and are
+    at least one step after the onset. A later note on the same step replaces."""
+    events: dict[int, tuple[int, int]] = {}
+    for index in range(first, len(notes)):
+        note = notes[index]
+        onset = _step(note.start_beat) - bar_start
+        if onset >= bar_steps:
+            break
+        end = min(max(_step(note.end_beat) - bar_start, onset + 1), bar_steps)
+        events[onset] = (end, note.pitch)
+    return events
+
+
+def _encode_bar(
+    bar: Bar,
+    bar_start: int,
+    events: dict[int, tuple[int, int]],
+    min_rest_steps: int,
+    prev_pitch: int | None,
+) -> tuple[EncodedBar, int | None]:
+    """The tokens of one bar from its `events` (see `_bar_events`), and the sounding pitch
+    after it. `prev_pitch` is the one before the bar (None: the first note is unwindowed)."""
+    bar_steps = bar.steps
+    chords = bar.chord_timeline
+    onsets = sorted(events)
+    tokens: list[Token] = []
+    pitches: list[int | None] = []
+    # Leading silence (including a note held over from the previous bar) is a rest.
+    first = onsets[0] if onsets else bar_steps
+    if first > 0:
+        tokens.append(Token(NoteType.REST, first))
+        pitches.append(None)
+    for i, onset in enumerate(onsets):
+        end, pitch = events[onset]
+        next_onset = onsets[i + 1] if i + 1 < len(onsets) else bar_steps
+        silence = next_onset - end
+        note_steps = next_onset - onset
+        if silence >= min_rest_steps and end > onset:
+            note_steps = end - onset
+        chord = chords.at((bar_start + onset) / GRID_STEPS_PER_QUARTER).chord
+        note_type = classify_pitch(pitch, chord)
+        window = None
+        if prev_pitch is not None:
+            interval = pitch - prev_pitch
+            window = (interval - WINDOW_HALF_WIDTH, interval + WINDOW_HALF_WIDTH)
+        tokens.append(Token(note_type, note_steps, window))
+        pitches.append(pitch)
+        if note_steps < next_onset - onset:
+            tokens.append(Token(NoteType.REST, next_onset - onset - note_steps))
+            pitches.append(None)
+        prev_pitch = pitch
+    return EncodedBar(tuple(tokens), tuple(pitches)), prev_pitch

@@ -147,9 +147,3 @@ def token_from_text(text: str) -> Token:
     if note_type is NoteType.REST and window is not None:
         raise VocabError(f"bad token {text!r}: a rest has no interval window")
     return Token(note_type, steps, window)
-
-
-# --- encoding ------------------------------------------------------------------------------
-
-
-# --- realization ---------------------------------------------------------------------------

@@ -188,7 +188,25 @@ def train(
         model, split, history, model_config=model_config, vocab=vocab,
         restored_best_weights=restored,
     )  # fmt: skip
-    stats = RunStats(
+    stats = _run_stats(t_start, build_seconds, fit_seconds, timing, run, data, model_config.tx)
+    report = metrics_json(metrics, stats)
+    _write_bundle(out, model, strategy, config, vocab, run, report, history, force=force)
+    shutil.rmtree(run.work, ignore_errors=True)
+    return TrainResult(out, report, history)
+
+
+def _run_stats(
+    t_start: float,
+    build_seconds: float,
+    fit_seconds: float,
+    timing: Timing,
+    run: _Run,
+    data: _Data,
+    tx: int,
+) -> RunStats:
+    """How the run went (metrics.json), with the tokens per second of every epoch."""
+    tokens = data.windows * tx
+    return RunStats(
         wall_seconds=time.perf_counter() - t_start,
         build_seconds=build_seconds,
         fit_seconds=fit_seconds,
@@ -196,17 +214,11 @@ def train(
         resumed_from_epoch=run.initial_epoch if run.state is not None else None,
         steps_per_epoch=data.steps,
         steps_per_execution=data.per_execution,
-        tokens_per_epoch=data.windows * model_config.tx,
+        tokens_per_epoch=tokens,
         epoch_tokens_per_second=tuple(
-            round(data.windows * model_config.tx / seconds, 1)
-            for seconds in timing.epoch_seconds
-            if seconds > 0
+            round(tokens / seconds, 1) for seconds in timing.epoch_seconds if seconds > 0
         ),
     )
-    report = metrics_json(metrics, stats)
-    _write_bundle(out, model, strategy, config, vocab, run, report, history, force=force)
-    shutil.rmtree(run.work, ignore_errors=True)
-    return TrainResult(out, report, history)
 
 
 # --- the steps of train(), in order --------------------------------------------------------

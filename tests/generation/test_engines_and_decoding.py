@@ -36,7 +36,7 @@ from jazzgen.tokens.vocab import Vocab
 from jazzgen.training.bundle import load_bundle
 from jazzgen.training.weights import WEIGHTS_FILE, load_weights, save_weights, weight_arrays
 
-DEFAULT_BUNDLE = Path(__file__).resolve().parents[1] / "models" / "default"
+DEFAULT_BUNDLE = Path(__file__).resolve().parents[2] / "models" / "default"
 
 
 @pytest.fixture(scope="module")

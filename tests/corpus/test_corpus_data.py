@@ -13,7 +13,7 @@ from pathlib import Path
 import mido
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 DATA = REPO / "data"
 
 

@@ -10,7 +10,7 @@ import pytest
 from jazzgen.io.files import source_files_hash
 from jazzgen.training.bundle import BUNDLE_FILES, check_bundle
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 BUNDLE = ROOT / "models" / "default"
 
 

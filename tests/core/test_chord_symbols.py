@@ -24,7 +24,7 @@ from jazzgen.core.errors import ChordSymbolError
 from jazzgen.core.harmony import PITCH_CLASS_NAMES, Chord, ChordQuality
 
 Q = ChordQuality
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 # Pitch classes of written note names, independent of the parser.
 _LETTER = {"C": 0, "D": 2, "E": 4, "F": 5, "G": 7, "A": 9, "B": 11}

@@ -26,7 +26,7 @@ from jazzgen.training.bundle import BUNDLE_FILES, check_bundle, load_bundle_conf
 from jazzgen.training.config import ModelConfig, TrainConfig
 
 TINY = ["--tx", "8", "--units", "8", "--batch-size", "16", "--quiet"]
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,7 @@ import pytest
 
 pytest.importorskip("symusic")
 
-SCRIPTS = Path(__file__).resolve().parents[1] / "scripts"
+SCRIPTS = Path(__file__).resolve().parents[2] / "scripts"
 
 
 def _load_script():

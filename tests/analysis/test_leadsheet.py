@@ -226,7 +226,7 @@ def test_invariants_on_random_files() -> None:
             )
 
 
-DATA = Path(__file__).resolve().parents[1] / "data"
+DATA = Path(__file__).resolve().parents[2] / "data"
 CORPUS = sorted(p.stem for p in (DATA / "midi").glob("*.mid") if (DATA / f"{p.stem}.abc").is_file())
 
 
