@@ -52,8 +52,10 @@ def solo_source(path: str | Path, melid: int) -> str:
 
 def solo_sha256(solo: Solo) -> str:
     """Hash of the solo's rows as read (its identity in the corpus)."""
-    text = repr((solo.info.melid, solo.notes, solo.beats))
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    digest = hashlib.sha256(repr(solo.info.melid).encode("utf-8"))
+    for rows in (solo.notes, solo.beats):  # tuple's own repr: fast, and the same text
+        digest.update("".join(map(tuple.__repr__, rows)).encode("utf-8"))
+    return digest.hexdigest()
 
 
 def encode_solo(solo: Solo, source: str, options: EncodeOptions) -> tuple[Piece, SoloStats]:
@@ -97,11 +99,19 @@ def _record(solo: Solo, path: str, options: EncodeOptions) -> tuple[dict[str, An
 
 def _interned(piece: Piece, canonical: dict[Any, Any]) -> Piece:
     """`piece` with equal tokens and chords as one object each, so that sending pieces
-    between processes pickles each distinct token once (4x less to pickle and unpickle)."""
+    between processes pickles each distinct token once (4x less to pickle and unpickle).
+    Keys are plain tuples: hashing them is much cheaper than hashing a Token."""
+
+    def one(key: tuple, value: Any) -> Any:
+        found = canonical.get(key)
+        if found is None:
+            canonical[key] = found = value
+        return found
+
     bars = tuple(
         PieceBar(
-            tuple((canonical.setdefault(chord, chord), offset) for chord, offset in bar.chords),
-            tuple(canonical.setdefault(token, token) for token in bar.tokens),
+            tuple((one((c.root, c.quality.name, c.bass), c), offset) for c, offset in bar.chords),
+            tuple(one((t.type.value, t.duration, t.window), t) for t in bar.tokens),
             bar.time_signature,
         )
         for bar in piece.bars
@@ -195,7 +205,7 @@ def build_wjazzd_corpus(
     if jobs < 1:
         raise ConfigError(f"jobs must be >= 1, got {jobs}")
     text = str(path)
-    melids = [info.melid for info in solo_filter.select(list_solos(text))]
+    melids = [info.melid for info in solo_filter.select(list_solos(text, counts=False))]
     results = _encode_all(text, melids, jobs, options, progress)
     records = [record for record, _ in results]
     pieces = [piece for _, piece in results if piece is not None]

@@ -204,19 +204,21 @@ def _info(row: tuple, notes: int, bars: int) -> SoloInfo:
     )
 
 
-def list_solos(path: str | Path) -> list[SoloInfo]:
-    """Every solo of the file, by melid, with its bar and note counts (from `melody`)."""
+def list_solos(path: str | Path, *, counts: bool = True) -> list[SoloInfo]:
+    """Every solo of the file, by melid, with its bar and note counts (from `melody`;
+    `counts=False` leaves them 0 and skips reading the melody table)."""
     with open_database(path) as connection:
-        counts = {
-            melid: (notes, (high - low + 1) if notes else 0)
-            for melid, notes, low, high in connection.execute(
-                "SELECT melid, COUNT(*), MIN(bar), MAX(bar) FROM melody WHERE onset IS NOT NULL "
-                "AND pitch IS NOT NULL AND bar IS NOT NULL AND beat IS NOT NULL "
-                "AND tatum IS NOT NULL AND division IS NOT NULL GROUP BY melid"
-            )
-        }
+        found: dict[int, tuple[int, int]] = {}
+        if counts:
+            found = {
+                melid: (notes, (high - low + 1) if notes else 0)
+                for melid, notes, low, high in connection.execute(
+                    "SELECT melid, COUNT(*), MIN(bar), MAX(bar) FROM melody "
+                    f"WHERE {_not_null(_MELODY_NEEDED)} GROUP BY melid"
+                )
+            }
         rows = connection.execute(_INFO_SELECT + " WHERE melid IS NOT NULL ORDER BY melid")
-        return [_info(row, *counts.get(row[0], (0, 0))) for row in rows]
+        return [_info(row, *found.get(row[0], (0, 0))) for row in rows]
 
 
 # --- melody and beats --------------------------------------------------------------------------

@@ -8,11 +8,12 @@ previous sounding pitch.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from jazzgen.core.constants import GRID_STEPS_PER_QUARTER
-from jazzgen.core.harmony import NoteType, classify_pitch
+from jazzgen.core.harmony import Chord, NoteType, classify_pitch
 from jazzgen.core.types import Bar, Note
 from jazzgen.tokens.grammar import (
     DEFAULT_MIN_REST_STEPS,
@@ -33,6 +34,12 @@ def _step(beat: float) -> int:
     return round(beat * GRID_STEPS_PER_QUARTER)
 
 
+@functools.lru_cache(maxsize=4096)
+def type_table(chord: Chord) -> tuple[NoteType, ...]:
+    """`classify_pitch` over `chord` as a table: the grammar type of pitch classes 0..11."""
+    return tuple(classify_pitch(pc, chord) for pc in range(12))
+
+
 def encode_melody(
     melody: Sequence[Note],
     bars: Sequence[Bar],
@@ -49,32 +56,34 @@ def encode_melody(
     if not bars:
         return []
     notes = sorted(melody, key=lambda n: (n.start_beat, n.end_beat))
+    # (onset step, end step, pitch) of every note, computed once
+    steps = [(_step(n.start_beat), _step(n.end_beat), n.pitch) for n in notes]
     result: list[EncodedBar] = []
     note_index = 0
     for bar in bars:
         bar_start = _step(bar.start_beat)
-        while note_index < len(notes) and _step(notes[note_index].start_beat) < bar_start:
+        while note_index < len(steps) and steps[note_index][0] < bar_start:
             note_index += 1
-        events = _bar_events(notes, note_index, bar_start, bar.steps)
+        events = _bar_events(steps, note_index, bar_start, bar.steps)
         encoded, prev_pitch = _encode_bar(bar, bar_start, events, min_rest_steps, prev_pitch)
         result.append(encoded)
     return result
 
 
 def _bar_events(
-    notes: Sequence[Note], first: int, bar_start: int, bar_steps: int
+    steps: Sequence[tuple[int, int, int]], first: int, bar_start: int, bar_steps: int
 ) -> dict[int, tuple[int, int]]:
-    """Onset step -> (end step, pitch) of the sorted `notes` from index `first` on that
-    start in the bar, steps relative to the bar start; ends are clipped to the bar and are
-    at least one step after the onset. A later note on the same step replaces."""
+    """Onset step -> (end step, pitch) of the sorted notes' `steps` (onset step, end step,
+    pitch) from index `first` on that start in the bar, steps relative to the bar start;
+    ends are clipped to the bar and are at least one step after the onset. A later note on
+    the same step replaces."""
     events: dict[int, tuple[int, int]] = {}
-    for index in range(first, len(notes)):
-        note = notes[index]
-        onset = _step(note.start_beat) - bar_start
+    for index in range(first, len(steps)):
+        start, end, pitch = steps[index]
+        onset = start - bar_start
         if onset >= bar_steps:
             break
-        end = min(max(_step(note.end_beat) - bar_start, onset + 1), bar_steps)
-        events[onset] = (end, note.pitch)
+        events[onset] = (min(max(end - bar_start, onset + 1), bar_steps), pitch)
     return events
 
 
@@ -105,7 +114,7 @@ def _encode_bar(
         if silence >= min_rest_steps and end > onset:
             note_steps = end - onset
         chord = chords.at((bar_start + onset) / GRID_STEPS_PER_QUARTER).chord
-        note_type = classify_pitch(pitch, chord)
+        note_type = type_table(chord)[pitch % 12]
         window = None
         if prev_pitch is not None:
             interval = pitch - prev_pitch
