@@ -45,6 +45,8 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import NamedTuple
 
+import numpy as np
+
 from jazzgen.core.constants import DEFAULT_QPM, GRID_STEPS_PER_QUARTER
 from jazzgen.core.errors import ChordSymbolError, ConfigError, InputFileError
 from jazzgen.core.harmony import Chord
@@ -112,16 +114,40 @@ class _LayoutBar(NamedTuple):
     denominator: int
 
 
-class _Placed(NamedTuple):
-    """A note at its metric position: exact (steps, as a fraction) and on the grid."""
+class _Columns(NamedTuple):
+    """The solo's notes as columns, one entry per melody row (NULL durations are NaN)."""
 
-    exact: float  # exact onset in steps (sort key)
-    onset: float  # seconds (sort key for equal positions)
-    exact_numerator: int  # exact onset = exact_numerator / exact_denominator steps
-    exact_denominator: int
-    step: int  # rounded onset, steps from the first bar
-    beat_quarters: float  # length of the note's beat in quarter notes (4 / denom)
-    event: MelodyEvent
+    onset: np.ndarray  # seconds, float64
+    pitch: np.ndarray  # int64
+    duration: np.ndarray  # seconds, float64, NaN when NULL
+    bar: np.ndarray  # int64, and beat, tatum, division alike
+    beat: np.ndarray
+    tatum: np.ndarray
+    division: np.ndarray
+    num: np.ndarray  # float64 (NaN when NULL), and denom alike
+    denom: np.ndarray
+    beatdur: np.ndarray  # seconds, float64, NaN when NULL
+
+    @classmethod
+    def of(cls, notes: Sequence[MelodyEvent]) -> _Columns:
+        columns = list(zip(*notes, strict=True)) if notes else [()] * len(cls._fields)
+        kinds = (float, np.int64, float, np.int64, np.int64, np.int64, np.int64, float, float,
+                 float)  # fmt: skip
+        return cls(*(np.array(c, dtype=k) for c, k in zip(columns, kinds, strict=True)))
+
+
+class _Grid(NamedTuple):
+    """Notes at their metric positions, in metric order: the exact onset is
+    `exact_num / exact_den` grid steps, `step` the onset rounded to the grid."""
+
+    rows: np.ndarray  # index of each note in the solo's columns
+    exact_num: np.ndarray  # int64
+    exact_den: np.ndarray  # int64
+    step: np.ndarray  # int64, steps from the first bar of the solo
+    beat_quarters: np.ndarray  # length of the note's beat in quarter notes (4 / denom)
+
+    def take(self, which: np.ndarray) -> _Grid:
+        return _Grid(*(column[which] for column in self))
 
 
 # --- meter and bar layout ----------------------------------------------------------------------
@@ -137,22 +163,28 @@ def _meter(text: str | None) -> tuple[int, int] | None:
     return meter.numerator, meter.denominator
 
 
-def _bar_meters(solo: Solo) -> dict[int, tuple[int, int]]:
+def _bar_meters(solo: Solo, notes: _Columns) -> dict[int, tuple[int, int]]:
     """The meter of every WJazzD bar from the solo's first to its last bar (notes or beats):
     the notes' num/denom, else the beats table's signature in force (its first signature
     for the bars before it), else solo_info.signature, else 4/4."""
-    from_notes: dict[int, tuple[int, int]] = {}
-    for note in solo.notes:
-        if note.num and note.denom and note.bar not in from_notes:
-            from_notes[note.bar] = (note.num, note.denom)
+    known = (notes.num > 0) & (notes.denom > 0)  # False for NaN
+    bars, first = np.unique(notes.bar[known], return_index=True)
+    meters_of_notes = zip(
+        notes.num[known][first].astype(int).tolist(),
+        notes.denom[known][first].astype(int).tolist(),
+        strict=True,
+    )
+    from_notes = dict(zip(bars.tolist(), meters_of_notes, strict=True))
     changes = [(b.bar, m) for b in solo.beats if (m := _meter(b.signature)) is not None]
     default = _meter(solo.info.signature) or (4, 4)
-    bars = [n.bar for n in solo.notes] + [b.bar for b in solo.beats]
-    if not bars:
+    ends = [b.bar for b in solo.beats[:1] + solo.beats[-1:]]
+    if len(notes.bar):
+        ends += [int(notes.bar.min()), int(notes.bar.max())]
+    if not ends:
         return {}
     current = changes[0][1] if changes else default
     meters, k = {}, 0
-    for bar in range(min(bars), max(bars) + 1):
+    for bar in range(min(ends), max(ends) + 1):
         while k < len(changes) and changes[k][0] <= bar:
             current = changes[k][1]
             k += 1
@@ -212,56 +244,40 @@ def _layout(meters: dict[int, tuple[int, int]]) -> _Layout:
 # --- notes on the grid -------------------------------------------------------------------------
 
 
-def _place_notes(solo: Solo, layout: _Layout) -> tuple[list[_Placed], int]:
-    """Every note at its exact metric position and its grid step (metric order), and how
-    many notes lie outside their bar (beat > numerator, tatum > division: left out)."""
-    steps_per_whole = 4 * GRID_STEPS_PER_QUARTER
-    # WJazzD bar -> (its first step, numerator, denominator)
-    bases = {
-        number: (layout.bars[index].start_step + offset, numerator, denominator)
-        for number, (index, offset, (numerator, denominator)) in layout.where.items()
-    }
-    placed, bad = [], 0
-    for note in solo.notes:
-        base, numerator, denominator = bases[note.bar]
-        division = note.division
-        if not (0 < note.beat <= numerator and 0 < note.tatum <= division):
-            bad += 1
-            continue
-        exact_den = division * denominator
-        within = ((note.beat - 1) * division + note.tatum - 1) * steps_per_whole
-        exact_num = base * exact_den + within
-        step = (2 * exact_num + exact_den) // (2 * exact_den)  # round half up
-        exact = exact_num / exact_den
-        placed.append(
-            _Placed(exact, note.onset, exact_num, exact_den, step, 4.0 / denominator, note)
-        )
-    placed.sort()  # metric order (then onset): the same as onset order but for odd data
-    return placed, bad
+def _place_notes(notes: _Columns, layout: _Layout) -> tuple[_Grid, int]:
+    """Every note at its exact metric position and its grid step (metric order, then
+    onset), and how many notes lie outside their bar (beat > numerator, tatum > division:
+    left out)."""
+    lowest = min(layout.where)
+    per_bar = np.zeros((max(layout.where) - lowest + 1, 3), dtype=np.int64)
+    for number, (index, offset, (numerator, denominator)) in layout.where.items():
+        per_bar[number - lowest] = (layout.bars[index].start_step + offset, numerator, denominator)
+    base, numerator, denominator = per_bar[notes.bar - lowest].T
+    division = notes.division
+    inside = (notes.beat >= 1) & (notes.beat <= numerator)
+    inside &= (notes.tatum >= 1) & (notes.tatum <= division)
+    rows = np.flatnonzero(inside)
+    exact_den = division[rows] * denominator[rows]
+    within = (notes.beat[rows] - 1) * division[rows] + notes.tatum[rows] - 1
+    exact_num = base[rows] * exact_den + within * 4 * GRID_STEPS_PER_QUARTER
+    step = (2 * exact_num + exact_den) // (2 * exact_den)  # round half up
+    grid = _Grid(rows, exact_num, exact_den, step, 4.0 / denominator[rows])
+    order = np.lexsort((notes.onset[rows], exact_num / exact_den))
+    return grid.take(order), len(notes.onset) - len(rows)
 
 
-def _merge_same_step(placed: Sequence[_Placed]) -> tuple[list[_Placed], int]:
+def _merge_same_step(grid: _Grid) -> tuple[_Grid, int]:
     """One note per grid step, the later one kept; and how many were left out."""
-    kept: list[_Placed] = []
-    merged = 0
-    for item in placed:
-        if kept and kept[-1].step == item.step:
-            kept[-1] = item
-            merged += 1
-        else:
-            kept.append(item)
-    return kept, merged
+    keep = np.ones(len(grid.step), dtype=bool)
+    keep[:-1] = grid.step[1:] != grid.step[:-1]
+    return grid.take(keep), int(len(keep) - keep.sum())
 
 
-def _displacement(placed: Sequence[_Placed]) -> tuple[int, float]:
+def _displacement(grid: _Grid) -> tuple[int, float]:
     """(notes moved onto the grid, largest move in quarter notes)."""
-    moves = [
-        abs(p.step * p.exact_denominator - p.exact_numerator) / p.exact_denominator
-        for p in placed
-        if p.exact_numerator % p.exact_denominator
-    ]
-    largest = max(moves, default=0.0) / GRID_STEPS_PER_QUARTER
-    return len(moves), min(largest, _HALF_STEP)
+    moves = np.abs(grid.step * grid.exact_den - grid.exact_num) / grid.exact_den
+    largest = float(moves.max(initial=0.0)) / GRID_STEPS_PER_QUARTER
+    return int(np.count_nonzero(moves)), min(largest, _HALF_STEP)
 
 
 # --- chords ----------------------------------------------------------------------------------
@@ -390,15 +406,13 @@ class _Timing(NamedTuple):
     qpm: float
 
 
-def _timing(solo: Solo, beat_quarters: float) -> _Timing:
+def _timing(solo: Solo, notes: _Columns, beat_quarters: float) -> _Timing:
     """Beat durations from the beats table and the tempo (module doc)."""
     local: dict[tuple[int, int], float] = {}
     for beat, following in zip(solo.beats, solo.beats[1:], strict=False):
         if following.onset > beat.onset:
             local[(beat.bar, beat.beat)] = following.onset - beat.onset
-    durations = list(local.values()) or [
-        n.beatdur for n in solo.notes if n.beatdur is not None and n.beatdur > 0
-    ]
+    durations = list(local.values()) or notes.beatdur[notes.beatdur > 0].tolist()
     median = statistics.median(durations) if durations else None
     if median is not None:
         qpm = 60.0 * beat_quarters / median
@@ -409,36 +423,42 @@ def _timing(solo: Solo, beat_quarters: float) -> _Timing:
     return _Timing(local, median, round(qpm, 3))
 
 
+def _beat_seconds(notes: _Columns, rows: np.ndarray, timing: _Timing) -> np.ndarray:
+    """Seconds of each note's beat: melody.beatdur, else the beats table, else the median
+    (NaN when there is none)."""
+    seconds = notes.beatdur[rows]
+    for i in np.flatnonzero(~(seconds > 0)).tolist():
+        key = (int(notes.bar[rows[i]]), int(notes.beat[rows[i]]))
+        seconds[i] = timing.beat_seconds.get(key) or timing.median_seconds or np.nan
+    return seconds
+
+
 def _melody(
-    placed: Sequence[_Placed], origin: int, timing: _Timing
+    notes: _Columns, grid: _Grid, origin: int, timing: _Timing
 ) -> tuple[tuple[Note, ...], tuple[float | None, ...]]:
     """Notes (grid onsets, sounding ends) and their articulation (module doc)."""
-    notes: list[Note] = []
-    articulation: list[float | None] = []
-    local, median = timing.beat_seconds, timing.median_seconds
-    for item, following in zip(placed, [*placed[1:], None], strict=True):
-        event = item.event
-        duration = event.duration
-        start_beat = (item.step - origin) / GRID_STEPS_PER_QUARTER
-        beat_seconds = event.beatdur or local.get((event.bar, event.beat)) or median
-        if duration is None or not beat_seconds:
-            end_beat = start_beat + item.beat_quarters
-        else:
-            end_beat = start_beat + duration / beat_seconds * item.beat_quarters
-        ratio = None
-        if following is not None:
-            next_beat = (following.step - origin) / GRID_STEPS_PER_QUARTER
-            if duration is None or end_beat > next_beat:
-                end_beat = next_beat  # monophonic; a NULL duration is legato
-            ioi = following.event.onset - event.onset
-            if duration is not None and ioi > 0:
-                ratio = round(duration / ioi, 4)
-        end_beat = max(end_beat, start_beat + MIN_NOTE_BEATS)
-        end_beat = round(end_beat * END_TICKS_PER_QUARTER) / END_TICKS_PER_QUARTER
-        end = event.onset + (duration or 0.0)
-        notes.append(Note(event.pitch, start_beat, end_beat, start=event.onset, end=end))
-        articulation.append(ratio)
-    return tuple(notes), tuple(articulation)
+    rows = grid.rows
+    start = (grid.step - origin) / GRID_STEPS_PER_QUARTER
+    duration, onset = notes.duration[rows], notes.onset[rows]
+    sounding = duration / _beat_seconds(notes, rows, timing) * grid.beat_quarters
+    end = start + np.where(np.isnan(sounding), grid.beat_quarters, sounding)
+    following = np.append(start[1:], np.inf)
+    # monophonic: cut at the next onset; a NULL duration is legato
+    end = np.where((end > following) | np.isnan(duration), np.minimum(following, end), end)
+    end = np.where(np.isnan(duration) & np.isfinite(following), following, end)
+    end = np.maximum(end, start + MIN_NOTE_BEATS)
+    end = np.round(end * END_TICKS_PER_QUARTER) / END_TICKS_PER_QUARTER
+    ioi = np.append(onset[1:] - onset[:-1], np.nan)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio = np.where(ioi > 0, duration / ioi, np.nan)
+    end_seconds = onset + np.nan_to_num(duration)
+    columns = (notes.pitch[rows], start, end, onset, end_seconds)
+    melody = tuple(
+        Note(pitch, a, b, start=c, end=d)
+        for pitch, a, b, c, d in zip(*(column.tolist() for column in columns), strict=True)
+    )
+    articulation = tuple(None if r != r else round(r, 4) for r in ratio.tolist())
+    return melody, articulation
 
 
 # --- key -----------------------------------------------------------------------------------------
@@ -474,15 +494,12 @@ def _beat_quarters(meters: dict[int, tuple[int, int]]) -> float:
     return 4.0 / max(set(denominators), key=denominators.count) if denominators else 1.0
 
 
-def _in_region(
-    placed: Sequence[_Placed], layout: _Layout, first: int, last: int
-) -> tuple[Sequence[_Placed], int, int]:
+def _in_region(grid: _Grid, layout: _Layout, first: int, last: int) -> tuple[_Grid, int, int]:
     """Notes whose bar is in first..last; and the notes and bars left out."""
-    steps = [item.step for item in placed]
-    low = bisect.bisect_left(steps, layout.starts[first])
-    high = bisect.bisect_left(steps, _bar_end(layout.bars, last))
-    outside = [*steps[:low], *steps[high:]]
-    return placed[low:high], len(outside), len({layout.bar_of(step) for step in outside})
+    inside = (grid.step >= layout.starts[first]) & (grid.step < _bar_end(layout.bars, last))
+    outside = grid.step[~inside]
+    bars = np.searchsorted(layout.starts, outside, side="right") - 1
+    return grid.take(inside), len(outside), len(np.unique(bars))
 
 
 def solo_leadsheet(solo: Solo, source: str) -> SoloSheet:
@@ -491,23 +508,24 @@ def solo_leadsheet(solo: Solo, source: str) -> SoloSheet:
 
     Raises InputFileError (one-line reason) for a solo without notes or without chords.
     """
-    meters = _bar_meters(solo)
+    notes = _Columns.of(solo.notes)
+    meters = _bar_meters(solo, notes)
     if not solo.notes or not meters:
         raise InputFileError(source, "no notes")
     layout = _layout(meters)
-    placed, bad = _place_notes(solo, layout)
+    placed, bad = _place_notes(notes, layout)
     harmony = _harmony(_chord_changes(solo, layout, source), source)
     first_allowed, last_allowed = _allowed_bars(layout, harmony)
     inside, dropped_notes, dropped_bars = _in_region(placed, layout, first_allowed, last_allowed)
-    if not inside:
+    if not len(inside.step):
         raise InputFileError(source, "no notes in the bars with chords")
     moved, largest = _displacement(inside)
     kept, merged = _merge_same_step(inside)
-    first, last = layout.bar_of(kept[0].step), layout.bar_of(kept[-1].step)
+    first, last = layout.bar_of(int(kept.step[0])), layout.bar_of(int(kept.step[-1]))
     bars, pickups = _sheet_bars(layout, first, last, harmony)
     origin = layout.bars[first].start_step
-    timing = _timing(solo, _beat_quarters(meters))
-    melody, articulation = _melody(kept, origin, timing)
+    timing = _timing(solo, notes, _beat_quarters(meters))
+    melody, articulation = _melody(notes, kept, origin, timing)
     stats = SoloStats(
         notes=len(melody),
         moved=moved,

@@ -24,7 +24,7 @@ import os
 from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import asdict, replace
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +36,7 @@ from jazzgen.corpus.preprocess import (
     encode_leadsheet_bars,
     worker_pool_context,
 )
-from jazzgen.corpus.store import Piece, PieceBar
+from jazzgen.corpus.store import Piece
 from jazzgen.io.wjazzd import Solo, SoloFilter, list_solos, read_solos
 from jazzgen.tokens.vocab import Vocab
 
@@ -97,38 +97,13 @@ def _record(solo: Solo, path: str, options: EncodeOptions) -> tuple[dict[str, An
     return record, piece
 
 
-def _interned(piece: Piece, canonical: dict[Any, Any]) -> Piece:
-    """`piece` with equal tokens and chords as one object each, so that sending pieces
-    between processes pickles each distinct token once (4x less to pickle and unpickle).
-    Keys are plain tuples: hashing them is much cheaper than hashing a Token."""
-
-    def one(key: tuple, value: Any) -> Any:
-        found = canonical.get(key)
-        if found is None:
-            canonical[key] = found = value
-        return found
-
-    bars = tuple(
-        PieceBar(
-            tuple((one((c.root, c.quality.name, c.bass), c), offset) for c, offset in bar.chords),
-            tuple(one((t.type.value, t.duration, t.window), t) for t in bar.tokens),
-            bar.time_signature,
-        )
-        for bar in piece.bars
-    )
-    return replace(piece, bars=bars)
-
-
 def _encode_share(
     path: str, melids: Sequence[int], options: EncodeOptions
 ) -> list[tuple[dict[str, Any], Piece | None]]:
-    """Worker: read solos `melids` from the file and encode them."""
-    canonical: dict[Any, Any] = {}
-    results = []
-    for solo in read_solos(path, melids):
-        record, piece = _record(solo, path, options)
-        results.append((record, None if piece is None else _interned(piece, canonical)))
-    return results
+    """Worker: read solos `melids` from the file and encode them. (Equal tokens and chords
+    are one object each, `tokens.encode` and `io.wjazzd.wjazzd_chord` make them so: the
+    pieces pickle small.)"""
+    return [_record(solo, path, options) for solo in read_solos(path, melids)]
 
 
 def _encode_all(

@@ -34,6 +34,11 @@ def _step(beat: float) -> int:
     return round(beat * GRID_STEPS_PER_QUARTER)
 
 
+# Tokens are immutable values and a corpus has a few thousand distinct ones: equal tokens
+# are one object (cheaper to make than a new Token, and to pickle between processes).
+_token = functools.lru_cache(maxsize=65536)(Token)
+
+
 @functools.lru_cache(maxsize=4096)
 def type_table(chord: Chord) -> tuple[NoteType, ...]:
     """`classify_pitch` over `chord` as a table: the grammar type of pitch classes 0..11."""
@@ -104,7 +109,7 @@ def _encode_bar(
     # Leading silence (including a note held over from the previous bar) is a rest.
     first = onsets[0] if onsets else bar_steps
     if first > 0:
-        tokens.append(Token(NoteType.REST, first))
+        tokens.append(_token(NoteType.REST, first))
         pitches.append(None)
     for i, onset in enumerate(onsets):
         end, pitch = events[onset]
@@ -119,10 +124,10 @@ def _encode_bar(
         if prev_pitch is not None:
             interval = pitch - prev_pitch
             window = (interval - WINDOW_HALF_WIDTH, interval + WINDOW_HALF_WIDTH)
-        tokens.append(Token(note_type, note_steps, window))
+        tokens.append(_token(note_type, note_steps, window))
         pitches.append(pitch)
         if note_steps < next_onset - onset:
-            tokens.append(Token(NoteType.REST, next_onset - onset - note_steps))
+            tokens.append(_token(NoteType.REST, next_onset - onset - note_steps))
             pitches.append(None)
         prev_pitch = pitch
     return EncodedBar(tuple(tokens), tuple(pitches)), prev_pitch
