@@ -29,7 +29,7 @@ from __future__ import annotations
 import functools
 import json
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -87,32 +87,26 @@ def _corpus_time_signature(text: object) -> TimeSignature:
 _token_from_text = functools.lru_cache(maxsize=65536)(token_from_text)
 
 
-class _TokenTexts:
-    """`token_to_text` memoised by object identity: a corpus (and pieces sent back by worker
-    processes, whose equal tokens are one object) repeats few token objects many times, and
-    hashing a Token costs more than formatting it. Keeps the tokens alive, so ids stay valid."""
-
-    def __init__(self) -> None:
-        self._texts: dict[int, str] = {}
-        self._tokens: list[Token] = []
-
-    def __call__(self, token: Token) -> str:
-        text = self._texts.get(id(token))
-        if text is None:
-            text = self._texts[id(token)] = token_to_text(token)
-            self._tokens.append(token)
-        return text
+def _token_texts(pieces: Sequence[Piece]) -> dict[int, str]:
+    """The text of every token object of `pieces`, by object id: a corpus repeats few token
+    objects many times (`tokens.encode` makes equal tokens one object), and looking a text
+    up by id costs less than hashing a Token. Valid while `pieces` are alive."""
+    tokens = {id(t): t for p in pieces for b in p.bars for t in b.tokens}
+    return {key: token_to_text(token) for key, token in tokens.items()}
 
 
-def piece_to_dict(
-    piece: Piece, token_text: Callable[[Token], str] = token_to_text
-) -> dict[str, Any]:
-    """The JSON object of one `corpus.jsonl` line (`token_text` gives a token's text)."""
+def piece_to_dict(piece: Piece, texts: Mapping[int, str] | None = None) -> dict[str, Any]:
+    """The JSON object of one `corpus.jsonl` line (`texts`: token texts by object id, see
+    `_token_texts`; else each token's text is made)."""
     bars = []
     for bar in piece.bars:
+        if texts is None:
+            tokens = [token_to_text(t) for t in bar.tokens]
+        else:
+            tokens = [texts[id(t)] for t in bar.tokens]
         item: dict[str, Any] = {
             "chords": [[chord.symbol, round(offset, 6)] for chord, offset in bar.chords],
-            "tokens": [token_text(t) for t in bar.tokens],
+            "tokens": tokens,
         }
         if bar.time_signature is not None:
             item["time_signature"] = str(bar.time_signature)
@@ -164,10 +158,10 @@ def save_corpus(directory: str | Path, pieces: Sequence[Piece], report: dict[str
     """
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
-    token_text = _TokenTexts()
-    vocab = Vocab(tuple(sorted({token_text(t) for p in pieces for b in p.bars for t in b.tokens})))
+    texts = _token_texts(pieces)
+    vocab = Vocab(tuple(sorted(set(texts.values()))))
     _write_atomic(directory / VOCAB_FILE, vocab.to_json() + "\n")
-    lines = [json.dumps(piece_to_dict(p, token_text), separators=(",", ":")) for p in pieces]
+    lines = [json.dumps(piece_to_dict(p, texts), separators=(",", ":")) for p in pieces]
     _write_atomic(directory / CORPUS_FILE, "".join(line + "\n" for line in lines))
     _write_atomic(directory / REPORT_FILE, json.dumps(report, indent=1) + "\n")
     return vocab

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import pickle
 from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -52,10 +53,8 @@ def solo_source(path: str | Path, melid: int) -> str:
 
 def solo_sha256(solo: Solo) -> str:
     """Hash of the solo's rows as read (its identity in the corpus)."""
-    digest = hashlib.sha256(repr(solo.info.melid).encode("utf-8"))
-    for rows in (solo.notes, solo.beats):  # tuple's own repr: fast, and the same text
-        digest.update("".join(map(tuple.__repr__, rows)).encode("utf-8"))
-    return digest.hexdigest()
+    rows = (solo.info.melid, list(map(tuple, solo.notes)), list(map(tuple, solo.beats)))
+    return hashlib.sha256(pickle.dumps(rows, protocol=5)).hexdigest()
 
 
 def encode_solo(solo: Solo, source: str, options: EncodeOptions) -> tuple[Piece, SoloStats]:

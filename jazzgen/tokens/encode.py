@@ -34,15 +34,22 @@ def _step(beat: float) -> int:
     return round(beat * GRID_STEPS_PER_QUARTER)
 
 
-# Tokens are immutable values and a corpus has a few thousand distinct ones: equal tokens
-# are one object (cheaper to make than a new Token, and to pickle between processes).
-_token = functools.lru_cache(maxsize=65536)(Token)
+_TYPES = {note_type.value: note_type for note_type in NoteType}
+
+
+@functools.lru_cache(maxsize=65536)
+def _token(code: str, steps: int, window: tuple[int, int] | None = None) -> Token:
+    """The token of type `code` ('C', 'S', 'A', 'X', 'R'). Tokens are immutable and a corpus
+    has a few thousand distinct ones, so equal tokens are one object: cheaper to make than
+    a new Token, and to pickle between processes (keys of plain values hash fast)."""
+    return Token(_TYPES[code], steps, window)
 
 
 @functools.lru_cache(maxsize=4096)
-def type_table(chord: Chord) -> tuple[NoteType, ...]:
-    """`classify_pitch` over `chord` as a table: the grammar type of pitch classes 0..11."""
-    return tuple(classify_pitch(pc, chord) for pc in range(12))
+def type_table(chord: Chord) -> tuple[str, ...]:
+    """`classify_pitch` over `chord` as a table: the type code ('C', 'S', 'A' or 'X') of
+    pitch classes 0..11."""
+    return tuple(classify_pitch(pc, chord).value for pc in range(12))
 
 
 def encode_melody(
@@ -103,13 +110,14 @@ def _encode_bar(
     after it. `prev_pitch` is the one before the bar (None: the first note is unwindowed)."""
     bar_steps = bar.steps
     chords = bar.chord_timeline
+    tables: dict[int, tuple[str, ...]] = {}  # type table of each chord span, by id
     onsets = sorted(events)
     tokens: list[Token] = []
     pitches: list[int | None] = []
     # Leading silence (including a note held over from the previous bar) is a rest.
     first = onsets[0] if onsets else bar_steps
     if first > 0:
-        tokens.append(_token(NoteType.REST, first))
+        tokens.append(_token("R", first))
         pitches.append(None)
     for i, onset in enumerate(onsets):
         end, pitch = events[onset]
@@ -118,16 +126,18 @@ def _encode_bar(
         note_steps = next_onset - onset
         if silence >= min_rest_steps and end > onset:
             note_steps = end - onset
-        chord = chords.at((bar_start + onset) / GRID_STEPS_PER_QUARTER).chord
-        note_type = type_table(chord)[pitch % 12]
+        span = chords.at((bar_start + onset) / GRID_STEPS_PER_QUARTER)
+        table = tables.get(id(span))
+        if table is None:
+            table = tables[id(span)] = type_table(span.chord)
         window = None
         if prev_pitch is not None:
             interval = pitch - prev_pitch
             window = (interval - WINDOW_HALF_WIDTH, interval + WINDOW_HALF_WIDTH)
-        tokens.append(_token(note_type, note_steps, window))
+        tokens.append(_token(table[pitch % 12], note_steps, window))
         pitches.append(pitch)
         if note_steps < next_onset - onset:
-            tokens.append(_token(NoteType.REST, next_onset - onset - note_steps))
+            tokens.append(_token("R", next_onset - onset - note_steps))
             pitches.append(None)
         prev_pitch = pitch
     return EncodedBar(tuple(tokens), tuple(pitches)), prev_pitch
