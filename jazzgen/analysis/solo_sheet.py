@@ -2,7 +2,8 @@
 
 `solo_leadsheet(solo, source)` -> `SoloSheet(leadsheet, stats)`; raises InputFileError
 with a one-line reason for a solo that cannot become a lead sheet (no chords, no notes).
-Every choice below is counted in `SoloStats`:
+The bar layout and the notes' grid positions come from `analysis.solo_grid`; the chords,
+the tempo and the articulation are made here. Every choice below is counted in `SoloStats`:
 
 - **Positions are metric**, never from seconds: a note at bar b, beat k, tatum t of
   `division` tatums lies at bar b's start + (k - 1 + (t - 1) / division) beats. Onsets
@@ -47,20 +48,27 @@ from typing import NamedTuple
 
 import numpy as np
 
+from jazzgen.analysis.solo_grid import (
+    Grid,
+    Layout,
+    NoteColumns,
+    bar_end,
+    bar_layout,
+    bar_meters,
+    beat_quarters,
+    displacement,
+    in_region,
+    merge_same_step,
+    place_notes,
+)
 from jazzgen.core.constants import DEFAULT_QPM, GRID_STEPS_PER_QUARTER
-from jazzgen.core.errors import ChordSymbolError, ConfigError, InputFileError
+from jazzgen.core.errors import ChordSymbolError, InputFileError
 from jazzgen.core.harmony import Chord
 from jazzgen.core.types import Bar, ChordSpan, LeadSheet, Note, TimeSignature
-from jazzgen.io.wjazzd import MelodyEvent, Solo, wjazzd_chord
+from jazzgen.io.wjazzd import Solo, wjazzd_chord
 
 MAX_EDGE_BARS = 4
 """Bars kept before the first chord (pickups) and after a final NC (the ending)."""
-
-FREE_METER = (1, 4)
-"""The meter WJazzD gives solos in free rhythm; runs of it are regrouped into 4/4."""
-
-FREE_GROUP_BARS = 4
-"""1/4 bars per regrouped bar."""
 
 MIN_NOTE_BEATS = 1.0 / 48.0
 """Shortest sounding length of a note (a quarter of a grid step), in quarter notes."""
@@ -70,8 +78,6 @@ END_TICKS_PER_QUARTER = 480
 (io.midi_writer.DEFAULT_TICKS_PER_QUARTER), so that a solo written by `jazzgen export` reads
 back with the same ends, hence the same tokens (an end half a grid step from a rest
 threshold would otherwise round either way)."""
-
-_HALF_STEP = 0.5 / GRID_STEPS_PER_QUARTER  # the largest move rounding to the grid can make
 
 
 @dataclass(frozen=True)
@@ -107,179 +113,6 @@ class SoloSheet:
     stats: SoloStats
 
 
-class _LayoutBar(NamedTuple):
-    number: int  # WJazzD bar number (the first one of a regrouped bar)
-    start_step: int  # grid steps from the first bar of the solo
-    numerator: int
-    denominator: int
-
-
-class _Columns(NamedTuple):
-    """The solo's notes as columns, one entry per melody row (NULL durations are NaN)."""
-
-    onset: np.ndarray  # seconds, float64
-    pitch: np.ndarray  # int64
-    duration: np.ndarray  # seconds, float64, NaN when NULL
-    bar: np.ndarray  # int64, and beat, tatum, division alike
-    beat: np.ndarray
-    tatum: np.ndarray
-    division: np.ndarray
-    num: np.ndarray  # float64 (NaN when NULL), and denom alike
-    denom: np.ndarray
-    beatdur: np.ndarray  # seconds, float64, NaN when NULL
-
-    @classmethod
-    def of(cls, notes: Sequence[MelodyEvent]) -> _Columns:
-        columns = list(zip(*notes, strict=True)) if notes else [()] * len(cls._fields)
-        kinds = (float, np.int64, float, np.int64, np.int64, np.int64, np.int64, float, float,
-                 float)  # fmt: skip
-        return cls(*(np.array(c, dtype=k) for c, k in zip(columns, kinds, strict=True)))
-
-
-class _Grid(NamedTuple):
-    """Notes at their metric positions, in metric order: the exact onset is
-    `exact_num / exact_den` grid steps, `step` the onset rounded to the grid."""
-
-    rows: np.ndarray  # index of each note in the solo's columns
-    exact_num: np.ndarray  # int64
-    exact_den: np.ndarray  # int64
-    step: np.ndarray  # int64, steps from the first bar of the solo
-    beat_quarters: np.ndarray  # length of the note's beat in quarter notes (4 / denom)
-
-    def take(self, which: np.ndarray) -> _Grid:
-        return _Grid(*(column[which] for column in self))
-
-
-# --- meter and bar layout ----------------------------------------------------------------------
-
-
-def _meter(text: str | None) -> tuple[int, int] | None:
-    if not text:
-        return None
-    try:
-        meter = TimeSignature.parse(text)
-    except ConfigError:
-        return None
-    return meter.numerator, meter.denominator
-
-
-def _bar_meters(solo: Solo, notes: _Columns) -> dict[int, tuple[int, int]]:
-    """The meter of every WJazzD bar from the solo's first to its last bar (notes or beats):
-    the notes' num/denom, else the beats table's signature in force (its first signature
-    for the bars before it), else solo_info.signature, else 4/4."""
-    known = (notes.num > 0) & (notes.denom > 0)  # False for NaN
-    bars, first = np.unique(notes.bar[known], return_index=True)
-    meters_of_notes = zip(
-        notes.num[known][first].astype(int).tolist(),
-        notes.denom[known][first].astype(int).tolist(),
-        strict=True,
-    )
-    from_notes = dict(zip(bars.tolist(), meters_of_notes, strict=True))
-    changes = [(b.bar, m) for b in solo.beats if (m := _meter(b.signature)) is not None]
-    default = _meter(solo.info.signature) or (4, 4)
-    ends = [b.bar for b in solo.beats[:1] + solo.beats[-1:]]
-    if len(notes.bar):
-        ends += [int(notes.bar.min()), int(notes.bar.max())]
-    if not ends:
-        return {}
-    current = changes[0][1] if changes else default
-    meters, k = {}, 0
-    for bar in range(min(ends), max(ends) + 1):
-        while k < len(changes) and changes[k][0] <= bar:
-            current = changes[k][1]
-            k += 1
-        meters[bar] = from_notes.get(bar, current)
-    return meters
-
-
-def _bar_steps(numerator: int, denominator: int) -> int:
-    """Grid steps of a bar (TimeSignature.bar_steps without making one)."""
-    return round(numerator * 4 * GRID_STEPS_PER_QUARTER / denominator)
-
-
-class _Layout(NamedTuple):
-    bars: list[_LayoutBar]
-    # WJazzD bar number -> (index of its layout bar, steps from that bar's start, its meter)
-    where: dict[int, tuple[int, int, tuple[int, int]]]
-    regrouped: int  # 1/4 bars that became part of a longer bar
-    starts: list[int]  # start step of every bar (for bisection)
-
-    def bar_of(self, step: int) -> int:
-        """Index of the bar holding grid step `step` (the last one starting at or before)."""
-        return max(bisect.bisect_right(self.starts, step) - 1, 0)
-
-
-def _layout(meters: dict[int, tuple[int, int]]) -> _Layout:
-    """The lead sheet's bars from the WJazzD bars' meters; runs of 1/4 bars are regrouped
-    (module doc)."""
-    numbers = sorted(meters)
-    bars: list[_LayoutBar] = []
-    where: dict[int, tuple[int, int, tuple[int, int]]] = {}
-    step = i = regrouped = 0
-    while i < len(numbers):
-        run = 1
-        while (
-            meters[numbers[i]] == FREE_METER
-            and run < FREE_GROUP_BARS
-            and i + run < len(numbers)
-            and meters[numbers[i + run]] == FREE_METER
-        ):
-            run += 1
-        group = numbers[i : i + run]
-        offset = 0
-        for number in group:
-            where[number] = (len(bars), offset, meters[number])
-            offset += _bar_steps(*meters[number])
-        numerator = sum(meters[n][0] for n in group)
-        bars.append(_LayoutBar(group[0], step, numerator, meters[group[0]][1]))
-        regrouped += run if run > 1 else 0
-        step += offset
-        i += run
-    # one more bar, for an onset rounded onto the end of the last bar
-    last_meter = meters[numbers[-1]]
-    bars.append(_LayoutBar(numbers[-1] + 1, step, *last_meter))
-    return _Layout(bars, where, regrouped, [bar.start_step for bar in bars])
-
-
-# --- notes on the grid -------------------------------------------------------------------------
-
-
-def _place_notes(notes: _Columns, layout: _Layout) -> tuple[_Grid, int]:
-    """Every note at its exact metric position and its grid step (metric order, then
-    onset), and how many notes lie outside their bar (beat > numerator, tatum > division:
-    left out)."""
-    lowest = min(layout.where)
-    per_bar = np.zeros((max(layout.where) - lowest + 1, 3), dtype=np.int64)
-    for number, (index, offset, (numerator, denominator)) in layout.where.items():
-        per_bar[number - lowest] = (layout.bars[index].start_step + offset, numerator, denominator)
-    base, numerator, denominator = per_bar[notes.bar - lowest].T
-    division = notes.division
-    inside = (notes.beat >= 1) & (notes.beat <= numerator)
-    inside &= (notes.tatum >= 1) & (notes.tatum <= division)
-    rows = np.flatnonzero(inside)
-    exact_den = division[rows] * denominator[rows]
-    within = (notes.beat[rows] - 1) * division[rows] + notes.tatum[rows] - 1
-    exact_num = base[rows] * exact_den + within * 4 * GRID_STEPS_PER_QUARTER
-    step = (2 * exact_num + exact_den) // (2 * exact_den)  # round half up
-    grid = _Grid(rows, exact_num, exact_den, step, 4.0 / denominator[rows])
-    order = np.lexsort((notes.onset[rows], exact_num / exact_den))
-    return grid.take(order), len(notes.onset) - len(rows)
-
-
-def _merge_same_step(grid: _Grid) -> tuple[_Grid, int]:
-    """One note per grid step, the later one kept; and how many were left out."""
-    keep = np.ones(len(grid.step), dtype=bool)
-    keep[:-1] = grid.step[1:] != grid.step[:-1]
-    return grid.take(keep), int(len(keep) - keep.sum())
-
-
-def _displacement(grid: _Grid) -> tuple[int, float]:
-    """(notes moved onto the grid, largest move in quarter notes)."""
-    moves = np.abs(grid.step * grid.exact_den - grid.exact_num) / grid.exact_den
-    largest = float(moves.max(initial=0.0)) / GRID_STEPS_PER_QUARTER
-    return int(np.count_nonzero(moves)), min(largest, _HALF_STEP)
-
-
 # --- chords ----------------------------------------------------------------------------------
 
 
@@ -289,7 +122,7 @@ class _Change(NamedTuple):
     chord: Chord | None  # None: NC
 
 
-def _chord_changes(solo: Solo, layout: _Layout, source: str) -> list[_Change]:
+def _chord_changes(solo: Solo, layout: Layout, source: str) -> list[_Change]:
     """The chord labels of the beats table at their grid steps (repeats dropped)."""
     changes: list[_Change] = []
     for beat in solo.beats:
@@ -345,7 +178,7 @@ def _chord_at(harmony: _Harmony, step: int) -> Chord:
 # --- the region with chords ------------------------------------------------------------------
 
 
-def _allowed_bars(layout: _Layout, harmony: _Harmony) -> tuple[int, int]:
+def _allowed_bars(layout: Layout, harmony: _Harmony) -> tuple[int, int]:
     """First and last layout bar index kept: up to MAX_EDGE_BARS bars wholly before the
     first chord, and wholly after a final NC (module doc)."""
     first = layout.bar_of(harmony.first_step) - MAX_EDGE_BARS
@@ -357,12 +190,7 @@ def _allowed_bars(layout: _Layout, harmony: _Harmony) -> tuple[int, int]:
     return max(first, 0), last
 
 
-def _bar_end(bars: Sequence[_LayoutBar], index: int) -> int:
-    bar = bars[index]
-    return bar.start_step + _bar_steps(bar.numerator, bar.denominator)
-
-
-def _sheet_bars(layout: _Layout, first: int, last: int, harmony: _Harmony) -> tuple[list[Bar], int]:
+def _sheet_bars(layout: Layout, first: int, last: int, harmony: _Harmony) -> tuple[list[Bar], int]:
     """`Bar`s for layout bars first..last (beats from the first bar's start), and how many
     of them lie wholly before the first chord (pickups)."""
     origin = layout.bars[first].start_step
@@ -370,7 +198,7 @@ def _sheet_bars(layout: _Layout, first: int, last: int, harmony: _Harmony) -> tu
     pickups = 0
     for index in range(first, last + 1):
         bar = layout.bars[index]
-        start, end = bar.start_step, _bar_end(layout.bars, index)
+        start, end = bar.start_step, bar_end(layout.bars, index)
         pickups += end <= harmony.first_step
         cuts = [(start, _chord_at(harmony, start))]
         k = bisect.bisect_right(harmony.steps, start)
@@ -406,7 +234,7 @@ class _Timing(NamedTuple):
     qpm: float
 
 
-def _timing(solo: Solo, notes: _Columns, beat_quarters: float) -> _Timing:
+def _timing(solo: Solo, notes: NoteColumns, quarters_per_beat: float) -> _Timing:
     """Beat durations from the beats table and the tempo (module doc)."""
     local: dict[tuple[int, int], float] = {}
     for beat, following in zip(solo.beats, solo.beats[1:], strict=False):
@@ -415,15 +243,15 @@ def _timing(solo: Solo, notes: _Columns, beat_quarters: float) -> _Timing:
     durations = list(local.values()) or notes.beatdur[notes.beatdur > 0].tolist()
     median = statistics.median(durations) if durations else None
     if median is not None:
-        qpm = 60.0 * beat_quarters / median
+        qpm = 60.0 * quarters_per_beat / median
     elif solo.info.avgtempo and solo.info.avgtempo > 0:
-        qpm = float(solo.info.avgtempo) * beat_quarters
+        qpm = float(solo.info.avgtempo) * quarters_per_beat
     else:
         qpm = DEFAULT_QPM
     return _Timing(local, median, round(qpm, 3))
 
 
-def _beat_seconds(notes: _Columns, rows: np.ndarray, timing: _Timing) -> np.ndarray:
+def _beat_seconds(notes: NoteColumns, rows: np.ndarray, timing: _Timing) -> np.ndarray:
     """Seconds of each note's beat: melody.beatdur, else the beats table, else the median
     (NaN when there is none)."""
     seconds = notes.beatdur[rows]
@@ -434,7 +262,7 @@ def _beat_seconds(notes: _Columns, rows: np.ndarray, timing: _Timing) -> np.ndar
 
 
 def _melody(
-    notes: _Columns, grid: _Grid, origin: int, timing: _Timing
+    notes: NoteColumns, grid: Grid, origin: int, timing: _Timing
 ) -> tuple[tuple[Note, ...], tuple[float | None, ...]]:
     """Notes (grid onsets, sounding ends) and their articulation (module doc)."""
     rows = grid.rows
@@ -488,43 +316,29 @@ def key_fifths(key: str) -> int | None:
 # --- the solo --------------------------------------------------------------------------------
 
 
-def _beat_quarters(meters: dict[int, tuple[int, int]]) -> float:
-    """Quarter notes per beat of the solo's most common meter denominator (1.0 in x/4)."""
-    denominators = [denominator for _, denominator in meters.values()]
-    return 4.0 / max(set(denominators), key=denominators.count) if denominators else 1.0
-
-
-def _in_region(grid: _Grid, layout: _Layout, first: int, last: int) -> tuple[_Grid, int, int]:
-    """Notes whose bar is in first..last; and the notes and bars left out."""
-    inside = (grid.step >= layout.starts[first]) & (grid.step < _bar_end(layout.bars, last))
-    outside = grid.step[~inside]
-    bars = np.searchsorted(layout.starts, outside, side="right") - 1
-    return grid.take(inside), len(outside), len(np.unique(bars))
-
-
 def solo_leadsheet(solo: Solo, source: str) -> SoloSheet:
     """The lead sheet of a WJazzD solo and its counts (module doc). `source` names it in
     the lead sheet and in errors (e.g. 'wjazzd.db#12').
 
     Raises InputFileError (one-line reason) for a solo without notes or without chords.
     """
-    notes = _Columns.of(solo.notes)
-    meters = _bar_meters(solo, notes)
+    notes = NoteColumns.of(solo.notes)
+    meters = bar_meters(solo, notes)
     if not solo.notes or not meters:
         raise InputFileError(source, "no notes")
-    layout = _layout(meters)
-    placed, bad = _place_notes(notes, layout)
+    layout = bar_layout(meters)
+    placed, bad = place_notes(notes, layout)
     harmony = _harmony(_chord_changes(solo, layout, source), source)
     first_allowed, last_allowed = _allowed_bars(layout, harmony)
-    inside, dropped_notes, dropped_bars = _in_region(placed, layout, first_allowed, last_allowed)
+    inside, dropped_notes, dropped_bars = in_region(placed, layout, first_allowed, last_allowed)
     if not len(inside.step):
         raise InputFileError(source, "no notes in the bars with chords")
-    moved, largest = _displacement(inside)
-    kept, merged = _merge_same_step(inside)
+    moved, largest = displacement(inside)
+    kept, merged = merge_same_step(inside)
     first, last = layout.bar_of(int(kept.step[0])), layout.bar_of(int(kept.step[-1]))
     bars, pickups = _sheet_bars(layout, first, last, harmony)
     origin = layout.bars[first].start_step
-    timing = _timing(solo, notes, _beat_quarters(meters))
+    timing = _timing(solo, notes, beat_quarters(meters))
     melody, articulation = _melody(notes, kept, origin, timing)
     stats = SoloStats(
         notes=len(melody),
@@ -536,7 +350,7 @@ def solo_leadsheet(solo: Solo, source: str) -> SoloSheet:
         dropped_notes=dropped_notes,
         null_notes=solo.null_notes,
         bad_notes=bad,
-        nc_beats=_nc_beats(harmony, origin, _bar_end(layout.bars, last)),
+        nc_beats=_nc_beats(harmony, origin, bar_end(layout.bars, last)),
         regrouped_bars=layout.regrouped,
         chord_labels=tuple(sorted({b.chord for b in solo.beats if b.chord})),
     )
