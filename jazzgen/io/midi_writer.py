@@ -6,7 +6,7 @@
     midi_bytes(parts, ...) -> bytes
 
 File layout: track 0 is the conductor track (name, tempo, time signature and key signature
-at tick 0); then one track per part with its name, program change and volume (CC 7) at
+at tick 0; later meter changes and chord markers when given); then one track per part with its name, program change and volume (CC 7) at
 tick 0 and its notes. Guarantees: every note-on has a note-off, no zero-length notes (a
 note shorter than a tick lasts one tick), no overlapping notes of one pitch on a channel
 (the earlier note ends where the next one starts), note-offs sort before note-ons on the
