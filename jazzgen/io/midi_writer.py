@@ -6,11 +6,12 @@
     midi_bytes(parts, ...) -> bytes
 
 File layout: track 0 is the conductor track (name, tempo, time signature and key signature
-at tick 0; later meter changes and chord markers when given); then one track per part with its name, program change and volume (CC 7) at
-tick 0 and its notes. Guarantees: every note-on has a note-off, no zero-length notes (a
-note shorter than a tick lasts one tick), no overlapping notes of one pitch on a channel
-(the earlier note ends where the next one starts), note-offs sort before note-ons on the
-same tick, every track ends with end_of_track. Output bytes depend only on the arguments.
+at tick 0; later meter changes and chord markers when given); then one track per part with
+its name, program change and volume (CC 7) at tick 0 and its notes. Guarantees: every
+note-on has a note-off, no zero-length notes (a note shorter than a tick lasts one tick),
+no overlapping notes of one pitch on a channel (the earlier note ends where the next one
+starts), note-offs sort before note-ons on the same tick, every track ends with
+end_of_track. Output bytes depend only on the arguments.
 
 `swing` (0.5..0.75, None = off): off-beat eighths that sit exactly on the straight "and"
 (x.5 beats) move to `x + swing` (0.6 = the first eighth takes 60% of the beat); times in

@@ -234,8 +234,8 @@ class RunStats:
     steps_per_epoch: int
     steps_per_execution: int
     tokens_per_epoch: int = 0  # training windows per epoch x Tx (the tokens predicted)
-    # per epoch run by this call: tokens_per_epoch / the epoch's wall time (the first epoch
-    # includes building the graph; validation included)
+    # per epoch run by this call: tokens_per_epoch / the epoch's training wall time (the
+    # first epoch includes building the graph; validation excluded)
     epoch_tokens_per_second: tuple[float, ...] = ()
 
 

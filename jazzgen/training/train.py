@@ -82,13 +82,14 @@ def make_strategy(name: str) -> Any:
 
 class Timing(keras.callbacks.Callback):
     """Wall time from fit start to the first finished train step (graph build + 1 call),
-    and the wall time of every epoch (training batches and validation)."""
+    and the training wall time of every epoch (its batches, validation excluded)."""
 
     def __init__(self) -> None:
         super().__init__()
         self.begin = 0.0
         self.first_step: float | None = None
         self.epoch_begin = 0.0
+        self.train_end: float | None = None  # when the epoch's validation started
         self.epoch_seconds: list[float] = []
 
     def on_train_begin(self, logs: dict | None = None) -> None:
@@ -96,9 +97,15 @@ class Timing(keras.callbacks.Callback):
 
     def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
         self.epoch_begin = time.perf_counter()
+        self.train_end = None
+
+    def on_test_begin(self, logs: dict | None = None) -> None:
+        if self.train_end is None:  # fit runs validation with the same callbacks
+            self.train_end = time.perf_counter()
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
-        self.epoch_seconds.append(time.perf_counter() - self.epoch_begin)
+        end = self.train_end if self.train_end is not None else time.perf_counter()
+        self.epoch_seconds.append(end - self.epoch_begin)
 
     def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
         if self.first_step is None:
