@@ -68,8 +68,9 @@ def encode_melody(
     if not bars:
         return []
     notes = sorted(melody, key=lambda n: (n.start_beat, n.end_beat))
-    # (onset step, end step, pitch) of every note, computed once
-    steps = [(_step(n.start_beat), _step(n.end_beat), n.pitch) for n in notes]
+    # (onset step, end step, pitch) of every note, computed once (`_step` inlined)
+    grid = GRID_STEPS_PER_QUARTER
+    steps = [(round(n.start_beat * grid), round(n.end_beat * grid), n.pitch) for n in notes]
     result: list[EncodedBar] = []
     note_index = 0
     for bar in bars:
@@ -109,7 +110,8 @@ def _encode_bar(
     """The tokens of one bar from its `events` (see `_bar_events`), and the sounding pitch
     after it. `prev_pitch` is the one before the bar (None: the first note is unwindowed)."""
     bar_steps = bar.steps
-    chords = bar.chord_timeline
+    # one chord in the bar (most bars): no lookup per note
+    only = bar.chords[0] if len(bar.chords) == 1 else None
     tables: dict[int, tuple[str, ...]] = {}  # type table of each chord span, by id
     onsets = sorted(events)
     tokens: list[Token] = []
@@ -126,7 +128,7 @@ def _encode_bar(
         note_steps = next_onset - onset
         if silence >= min_rest_steps and end > onset:
             note_steps = end - onset
-        span = chords.at((bar_start + onset) / GRID_STEPS_PER_QUARTER)
+        span = only or bar.chord_timeline.at((bar_start + onset) / GRID_STEPS_PER_QUARTER)
         table = tables.get(id(span))
         if table is None:
             table = tables[id(span)] = type_table(span.chord)
