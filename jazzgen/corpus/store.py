@@ -31,6 +31,7 @@ import json
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -91,8 +92,9 @@ def _token_texts(pieces: Sequence[Piece]) -> dict[int, str]:
     """The text of every token object of `pieces`, by object id: a corpus repeats few token
     objects many times (`tokens.encode` makes equal tokens one object), and looking a text
     up by id costs less than hashing a Token. Valid while `pieces` are alive."""
-    tokens = {id(t): t for p in pieces for b in p.bars for t in b.tokens}
-    return {key: token_to_text(token) for key, token in tokens.items()}
+    tokens = chain.from_iterable(bar.tokens for piece in pieces for bar in piece.bars)
+    distinct = {id(token): token for token in tokens}
+    return {key: token_to_text(token) for key, token in distinct.items()}
 
 
 def piece_to_dict(piece: Piece, texts: Mapping[int, str] | None = None) -> dict[str, Any]:
@@ -103,7 +105,7 @@ def piece_to_dict(piece: Piece, texts: Mapping[int, str] | None = None) -> dict[
         if texts is None:
             tokens = [token_to_text(t) for t in bar.tokens]
         else:
-            tokens = [texts[id(t)] for t in bar.tokens]
+            tokens = list(map(texts.__getitem__, map(id, bar.tokens)))
         item: dict[str, Any] = {
             "chords": [[chord.symbol, round(offset, 6)] for chord, offset in bar.chords],
             "tokens": tokens,

@@ -24,7 +24,7 @@ import os
 import pickle
 from collections import Counter
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -44,6 +44,9 @@ from jazzgen.tokens.vocab import Vocab
 STAT_TOTALS = ("notes", "moved", "merged", "pickup_bars", "dropped_bars", "dropped_notes",
                "null_notes", "bad_notes", "nc_beats", "regrouped_bars")  # fmt: skip
 """SoloStats fields summed over the ok solos in the report."""
+
+SHARES_PER_JOB = 4
+"""Shares of the solos per worker process (more: better balance, more start-up per share)."""
 
 
 def solo_source(path: str | Path, melid: int) -> str:
@@ -118,19 +121,20 @@ def _encode_all(
         if progress:
             progress(len(results))
         return results
-    size = max(1, -(-len(melids) // (jobs * 4)))  # 4 shares per process balance the load
-    shares = [melids[i : i + size] for i in range(0, len(melids), size)]
+    # Solos differ in length (up to 30x) and neighbouring melids share a performer: shares
+    # take every n-th solo, so each is a mix, and several per process even out the rest.
+    n_shares = min(len(melids), jobs * SHARES_PER_JOB)
+    shares = [melids[k::n_shares] for k in range(n_shares)]
     results = []
     with ProcessPoolExecutor(
         max_workers=min(jobs, len(shares)), mp_context=worker_pool_context()
     ) as pool:
-        futures = [pool.submit(_encode_share, path, share, options) for share in shares]
-        for future in futures:
+        for future in as_completed(pool.submit(_encode_share, path, s, options) for s in shares):
             done = future.result()
             results.extend(done)
             if progress:
                 progress(len(done))
-    return results
+    return sorted(results, key=lambda result: result[0]["melid"])
 
 
 def _summary(
