@@ -113,20 +113,18 @@ def _preprocess_wjazzd(
 ) -> None:
     """`jazzgen preprocess wjazzd.db --out DIR`: one piece per selected solo."""
     from jazzgen.corpus.preprocess import EncodeOptions
-    from jazzgen.corpus.store import save_corpus
-    from jazzgen.corpus.wjazzd import build_wjazzd_corpus
+    from jazzgen.corpus.wjazzd import save_wjazzd_corpus
 
     if options != EncodeOptions(min_rest_steps=options.min_rest_steps):
         fail("--melody-track/--start-bar/--end-bar do not apply to a WJazzD database")
-    pieces, report = build_wjazzd_corpus(
-        database, solo_filter=solo_filter, jobs=args.jobs, options=options
+    pieces, report, vocab = save_wjazzd_corpus(
+        database, args.out, solo_filter=solo_filter, jobs=args.jobs, options=options
     )
     for entry in report["files"]:
         if entry["status"] != "ok":
             typer.echo(f"skipped solo {entry['melid']}: {entry['reason']}", err=True)
     if not pieces:
         fail(f"no usable solo ({report['skipped']} skipped)")
-    vocab = save_corpus(args.out, pieces, report)
     typer.echo(_wjazzd_summary(report, pieces, len(vocab), args.out))
 
 

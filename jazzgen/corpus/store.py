@@ -152,18 +152,36 @@ def _write_atomic(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
-def save_corpus(directory: str | Path, pieces: Sequence[Piece], report: dict[str, Any]) -> Vocab:
+def corpus_line(piece: Piece, texts: Mapping[int, str] | None = None) -> str:
+    """The `corpus.jsonl` line of `piece` (without the newline); `texts` as in
+    `piece_to_dict` (made for the piece's own tokens when not given)."""
+    texts = _token_texts([piece]) if texts is None else texts
+    return json.dumps(piece_to_dict(piece, texts), separators=(",", ":"))
+
+
+def save_corpus(
+    directory: str | Path,
+    pieces: Sequence[Piece],
+    report: dict[str, Any],
+    *,
+    lines: Sequence[str] | None = None,
+) -> Vocab:
     """Write DIR/vocab.json, DIR/corpus.jsonl and DIR/report.json; return the vocabulary.
 
-    The vocabulary is every token of `pieces`, sorted. Each file is written to a temporary
-    name and renamed, so a crash never leaves half a file.
+    The vocabulary is every token of `pieces`, sorted. `lines` are the pieces' corpus lines
+    when they were already made (`corpus_line`, e.g. in the worker processes that encoded
+    the pieces); else they are made here. Each file is written to a temporary name and
+    renamed, so a crash never leaves half a file.
     """
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     texts = _token_texts(pieces)
     vocab = Vocab(tuple(sorted(set(texts.values()))))
     _write_atomic(directory / VOCAB_FILE, vocab.to_json() + "\n")
-    lines = [json.dumps(piece_to_dict(p, texts), separators=(",", ":")) for p in pieces]
+    if lines is None:
+        lines = [corpus_line(p, texts) for p in pieces]
+    elif len(lines) != len(pieces):
+        raise CorpusError(f"{len(lines)} corpus lines for {len(pieces)} pieces")
     _write_atomic(directory / CORPUS_FILE, "".join(line + "\n" for line in lines))
     _write_atomic(directory / REPORT_FILE, json.dumps(report, indent=1) + "\n")
     return vocab

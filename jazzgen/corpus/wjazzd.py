@@ -1,6 +1,7 @@
 """A Weimar Jazz Database file into encoded `Piece`s: one piece per solo, in parallel.
 
     build_wjazzd_corpus(path, solo_filter=..., jobs=..., options=...) -> (pieces, report)
+    save_wjazzd_corpus(path, out, ...) -> (pieces, report, vocab), and writes the corpus
 
 Each solo becomes a lead sheet (`analysis.solo_sheet`) and then tokens
 (`corpus.preprocess.encode_leadsheet_bars`), like a MIDI file. Worker processes each read
@@ -27,7 +28,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from jazzgen.analysis.solo_sheet import SoloStats, solo_leadsheet
 from jazzgen.core.errors import ConfigError, CorpusError, InputFileError, JazzgenError
@@ -37,7 +38,7 @@ from jazzgen.corpus.preprocess import (
     encode_leadsheet_bars,
     worker_pool_context,
 )
-from jazzgen.corpus.store import Piece
+from jazzgen.corpus.store import Piece, corpus_line, save_corpus
 from jazzgen.io.wjazzd import Solo, SoloFilter, list_solos, read_solos
 from jazzgen.tokens.vocab import Vocab
 
@@ -80,8 +81,13 @@ def encode_solo(solo: Solo, source: str, options: EncodeOptions) -> tuple[Piece,
     return piece, sheet.stats
 
 
-def _record(solo: Solo, path: str, options: EncodeOptions) -> tuple[dict[str, Any], Piece | None]:
-    """A report entry for one solo, and its piece (None when skipped)."""
+_Result = tuple[dict[str, Any], Piece | None, str | None]
+"""What a worker returns per solo: its report entry, its piece and its corpus line (None
+when skipped, or when lines were not asked for)."""
+
+
+def _record(solo: Solo, path: str, options: EncodeOptions, line: bool) -> _Result:
+    """A report entry for one solo, its piece and (with `line`) its corpus line."""
     info = solo.info
     source = solo_source(path, info.melid)
     record: dict[str, Any] = {
@@ -93,19 +99,19 @@ def _record(solo: Solo, path: str, options: EncodeOptions) -> tuple[dict[str, An
         piece, stats = encode_solo(solo, source, options)
     except JazzgenError as exc:
         record["reason"] = exc.reason if isinstance(exc, InputFileError) else str(exc)
-        return record, None
+        return record, None, None
     record.update(status="ok", bars=len(piece.bars), tokens=piece.token_count)
     record["stats"] = stats.to_dict()
-    return record, piece
+    return record, piece, corpus_line(piece) if line else None
 
 
 def _encode_share(
-    path: str, melids: Sequence[int], options: EncodeOptions
-) -> list[tuple[dict[str, Any], Piece | None]]:
+    path: str, melids: Sequence[int], options: EncodeOptions, lines: bool
+) -> list[_Result]:
     """Worker: read solos `melids` from the file and encode them. (Equal tokens and chords
     are one object each, `tokens.encode` and `io.wjazzd.wjazzd_chord` make them so: the
     pieces pickle small.)"""
-    return [_record(solo, path, options) for solo in read_solos(path, melids)]
+    return [_record(solo, path, options, lines) for solo in read_solos(path, melids)]
 
 
 def _encode_all(
@@ -114,10 +120,11 @@ def _encode_all(
     jobs: int,
     options: EncodeOptions,
     progress: Callable[[int], None] | None,
-) -> list[tuple[dict[str, Any], Piece | None]]:
-    """Every solo's (record, piece), in melid order, in `jobs` processes."""
+    lines: bool,
+) -> list[_Result]:
+    """Every solo's (record, piece, line), in melid order, in `jobs` processes."""
     if jobs == 1 or len(melids) <= 1:
-        results = _encode_share(path, melids, options)
+        results = _encode_share(path, melids, options, lines)
         if progress:
             progress(len(results))
         return results
@@ -129,7 +136,8 @@ def _encode_all(
     with ProcessPoolExecutor(
         max_workers=min(jobs, len(shares)), mp_context=worker_pool_context()
     ) as pool:
-        for future in as_completed(pool.submit(_encode_share, path, s, options) for s in shares):
+        submitted = [pool.submit(_encode_share, path, s, options, lines) for s in shares]
+        for future in as_completed(submitted):
             done = future.result()
             results.extend(done)
             if progress:
@@ -162,20 +170,29 @@ def _summary(
     }
 
 
-def build_wjazzd_corpus(
+class WjazzdCorpus(NamedTuple):
+    """The usable pieces (melid order), the report, and (when asked for) their corpus lines."""
+
+    pieces: list[Piece]
+    report: dict[str, Any]
+    lines: list[str]
+
+
+def encode_wjazzd(
     path: str | Path,
     *,
     solo_filter: SoloFilter | None = None,
     jobs: int | None = None,
     options: EncodeOptions | None = None,
     progress: Callable[[int], None] | None = None,
-) -> tuple[list[Piece], dict[str, Any]]:
+    lines: bool = False,
+) -> WjazzdCorpus:
     """Encode the solos of a WJazzD file that `solo_filter` selects (default: all).
 
-    Returns the usable pieces (melid order) and the report (module doc). `jobs` worker
-    processes (default os.cpu_count(); 1 = in this process); `progress(n)` is called as n
-    more solos finish. Raises InputFileError for a file that is not a WJazzD database,
-    ConfigError for a filter value the database does not have.
+    `jobs` worker processes (default os.cpu_count(); 1 = in this process); `progress(n)` is
+    called as n more solos finish; with `lines` the workers also make each piece's
+    `corpus.jsonl` line (`corpus.store.corpus_line`). Raises InputFileError for a file that
+    is not a WJazzD database, ConfigError for a filter value the database does not have.
     """
     options = options or EncodeOptions()
     solo_filter = solo_filter or SoloFilter()
@@ -184,19 +201,54 @@ def build_wjazzd_corpus(
         raise ConfigError(f"jobs must be >= 1, got {jobs}")
     text = str(path)
     melids = [info.melid for info in solo_filter.select(list_solos(text, counts=False))]
-    results = _encode_all(text, melids, jobs, options, progress)
-    records = [record for record, _ in results]
-    pieces = [piece for _, piece in results if piece is not None]
-    ok = len(pieces)
+    results = _encode_all(text, melids, jobs, options, progress, lines)
+    records = [record for record, _, _ in results]
+    pieces = [piece for _, piece, _ in results if piece is not None]
     report = {
         "files": records,
-        "ok": ok,
-        "skipped": len(records) - ok,
+        "ok": len(pieces),
+        "skipped": len(records) - len(pieces),
         "cached": 0,
         "settings": asdict(options),
         "wjazzd": _summary(text, solo_filter, records),
     }
+    return WjazzdCorpus(pieces, report, [line for _, _, line in results if line is not None])
+
+
+def build_wjazzd_corpus(
+    path: str | Path,
+    *,
+    solo_filter: SoloFilter | None = None,
+    jobs: int | None = None,
+    options: EncodeOptions | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> tuple[list[Piece], dict[str, Any]]:
+    """The usable pieces (melid order) and the report (module doc) of `encode_wjazzd`."""
+    pieces, report, _ = encode_wjazzd(
+        path, solo_filter=solo_filter, jobs=jobs, options=options, progress=progress
+    )
     return pieces, report
+
+
+def save_wjazzd_corpus(
+    path: str | Path,
+    out: str | Path,
+    *,
+    solo_filter: SoloFilter | None = None,
+    jobs: int | None = None,
+    options: EncodeOptions | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> tuple[list[Piece], dict[str, Any], Vocab]:
+    """`jazzgen preprocess wjazzd.db --out DIR`: encode (`encode_wjazzd`, the corpus lines
+    made in the workers) and write the corpus directory `out` (`corpus.store.save_corpus`)
+    when a solo is usable. Returns the pieces, the report and the vocabulary."""
+    corpus = encode_wjazzd(
+        path, solo_filter=solo_filter, jobs=jobs, options=options, progress=progress, lines=True
+    )
+    if not corpus.pieces:
+        return corpus.pieces, corpus.report, Vocab(())
+    vocab = save_corpus(out, corpus.pieces, corpus.report, lines=corpus.lines)
+    return corpus.pieces, corpus.report, vocab
 
 
 def load_wjazzd_training_corpus(
