@@ -267,11 +267,15 @@ def _info_rows(connection: sqlite3.Connection, melids: Sequence[int] | None) -> 
     return {int(row[0]): row for row in rows}
 
 
-def _null_rows(connection: sqlite3.Connection) -> dict[int, int]:
-    """Melody rows per solo left out because a needed value is NULL."""
+def _null_rows(connection: sqlite3.Connection, melids: Sequence[int]) -> dict[int, int]:
+    """Melody rows per solo (of `melids`) left out because a needed value is NULL."""
     any_null = " OR ".join(f"{column} IS NULL" for column in _MELODY_NEEDED)
-    query = f"SELECT melid, COUNT(*) FROM melody WHERE {any_null} GROUP BY melid"
-    return dict(connection.execute(query).fetchall())
+    found: dict[int, int] = {}
+    for chunk in _chunks(sorted(set(melids))):  # through the melid index, not a table scan
+        marks = ",".join("?" * len(chunk))
+        query = f"SELECT melid, COUNT(*) FROM melody WHERE melid IN ({marks}) AND ({any_null})"
+        found.update(connection.execute(query + " GROUP BY melid", chunk).fetchall())
+    return found
 
 
 def read_solos(path: str | Path, melids: Sequence[int] | None = None) -> list[Solo]:
@@ -287,7 +291,7 @@ def read_solos(path: str | Path, melids: Sequence[int] | None = None) -> list[So
             if unknown:
                 raise ConfigError(f"{path}: no solo with melid {', '.join(map(str, unknown))}")
         melody_select = _melody_select(connection)
-        null_rows = _null_rows(connection)
+        null_rows = _null_rows(connection, list(info_rows))
         for melid in sorted(info_rows):
             notes = tuple(map(MelodyEvent._make, connection.execute(melody_select, (melid,))))
             beats = tuple(map(BeatEvent._make, connection.execute(_BEATS_SELECT, (melid,))))
