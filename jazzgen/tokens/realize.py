@@ -8,6 +8,7 @@ same `log_prob` interface (`jazzgen evaluate --model` scores reference pitches w
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -60,10 +61,18 @@ class Candidates:
 _TYPE_FALLBACK_ORDER = (NoteType.OTHER, NoteType.APPROACH, NoteType.SCALE, NoteType.CHORD)
 
 
+@functools.cache
+def _type_mask(chord: Chord, note_type: NoteType) -> np.ndarray:
+    """(12,) bool: the pitch classes of `note_type` over `chord`."""
+    mask = np.zeros(12, dtype=bool)
+    mask[sorted(type_pitch_classes(chord)[note_type])] = True
+    mask.setflags(write=False)  # cached and shared
+    return mask
+
+
 def _of_type(chord: Chord, note_type: NoteType, low: int, high: int) -> np.ndarray:
-    pcs = type_pitch_classes(chord)[note_type]
     pitches = np.arange(low, high + 1)
-    return pitches[np.isin(pitches % 12, list(pcs))]
+    return pitches[_type_mask(chord, note_type)[pitches % 12]]
 
 
 def candidate_pitches(
