@@ -4,6 +4,7 @@ Longuet-Higgins & Lee definition)."""
 
 from __future__ import annotations
 
+import itertools
 import math
 from fractions import Fraction
 
@@ -80,7 +81,7 @@ def brute_force_lhl(onsets: list[int], weights: np.ndarray) -> list[float]:
     """The definition, one position at a time: the strongest silent position between a
     note's onset and the next one, if stronger than the onset's, minus the onset's."""
     out = []
-    for a, b in zip(onsets, onsets[1:], strict=False):
+    for a, b in itertools.pairwise(onsets):
         strongest = max((weights[k] for k in range(a + 1, b)), default=-math.inf)
         out.append(float(max(strongest - weights[a], 0)))
     return [*out, math.nan]
