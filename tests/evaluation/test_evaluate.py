@@ -234,7 +234,7 @@ def test_bad_files_are_skipped_and_empty_sets_fail(midi_sets, tmp_path):
     gens, refs, _ = midi_sets
     bad = tmp_path / "bad.mid"
     bad.write_bytes(b"not midi")
-    result = report.evaluate_sets([*gens, bad], refs)
+    result = report.evaluate_sets([*gens, bad], refs, classifier=False)
     assert [s["path"] for s in result["generated"]["skipped"]] == [str(bad)]
     with pytest.raises(errors.InputFileError, match="no usable file"):
         report.evaluate_sets([bad], refs)
@@ -251,6 +251,57 @@ def test_cli_evaluate_table_and_json(midi_sets, capsys):
     assert run(["evaluate", *map(str, gens), "--reference", str(ref_dir), "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["comparison"]["unit"] == "piece"
+
+
+def test_evaluate_sets_reports_the_new_measures(midi_sets):
+    gens, _, ref_dir = midi_sets
+    result = report.evaluate_sets(gens, [ref_dir], seed=3)
+    for name in ("generated", "reference"):
+        coherence = result[name]["coherence"]
+        rows = result[name]["pieces"]
+        pooled = sum(r["chord_tone_ratio"] * r["notes"] for r in rows) / coherence["notes"]
+        assert coherence["chord"] == pytest.approx(pooled)
+        assert 0 <= coherence["chord"] <= coherence["scale"] <= 1
+    assert set(result["distributions"]) == {"onset_position", "interval", "ioi", "articulation"}
+    interval = result["distributions"]["interval"]
+    assert len(interval["bins"]) == len(interval["generated"]) == 49
+    # jumpy generated lines vs stepwise references: far apart, farther than the floor
+    assert interval["js"] > 0.3 > interval["js_reference_split"]
+    test = result["classifier"]["generated_vs_reference"]
+    assert test["pieces"] == [3, 5] and test["n_splits"] == 3 and test["accuracy"] > 0.8
+    assert result["model"] is None
+    assert set(result["seconds"]) == {"read", "measure", "classifier"}
+    again = report.evaluate_sets(gens, [ref_dir], seed=3)
+    assert again["classifier"] == result["classifier"]  # seeded
+    assert again["distributions"] == result["distributions"]
+
+
+def test_pooled_coherence_by_hand():
+    # C (chord tone), F# (neither: not in C Ionian) over Cmaj7 | D, B (chord tones) over G7
+    one = metrics.analyse_piece(
+        _sheet([Note(60, 0, 1), Note(66, 1, 2), Note(62, 4, 5)], ["Cmaj7", "G7"])
+    )
+    two = metrics.analyse_piece(_sheet([Note(71, 0, 1)], ["G7"]))
+    coherence = report.pooled_coherence([one, two])
+    assert coherence == {"chord": pytest.approx(3 / 4), "scale": pytest.approx(3 / 4), "notes": 4}
+    assert math.isnan(report.pooled_coherence([])["chord"])
+
+
+def test_single_piece_sets_say_why_there_is_no_classifier(midi_sets):
+    gens, refs, _ = midi_sets
+    result = report.evaluate_sets(gens[:1], refs[:1])
+    test = result["classifier"]["generated_vs_reference"]
+    assert test["accuracy"] is None and "at least 2 pieces" in test["reason"]
+
+
+def test_cli_evaluate_prints_every_table(midi_sets, capsys):
+    gens, _, ref_dir = midi_sets
+    assert run(["evaluate", *map(str, gens), "--reference", str(ref_dir), "--seed", "1"]) == 0
+    out = capsys.readouterr().out
+    for text in ("Distributions", "onset_position", "Set measures", "MINGUS", "classifier"):
+        assert text in out
+    assert run(["evaluate", str(gens[0]), "--reference", str(ref_dir), "--no-classifier"]) == 0
+    assert "--no-classifier" in capsys.readouterr().out
 
 
 def test_cli_evaluate_bad_input(tmp_path, capsys):
