@@ -1,5 +1,4 @@
-"""A classifier two-sample test: how well can a random forest tell generated 4-bar segments
-from reference ones?
+"""Classifier two-sample test: can a random forest tell generated segments from reference ones?
 
 Every piece is cut into consecutive segments of `SEGMENT_BARS` bars (a last, shorter one
 and segments without notes are dropped); each segment becomes a vector of

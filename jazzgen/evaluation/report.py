@@ -211,6 +211,13 @@ def evaluate_leadsheets(
     return result
 
 
+def _require(name: str, sheets: Sequence[LeadSheet], skipped: Sequence[dict[str, str]]) -> None:
+    """InputFileError when the `name` set has no usable file (with the first reasons)."""
+    if not sheets:
+        reasons = "; ".join(f"{s['path']}: {s['reason']}" for s in skipped[:3])
+        raise InputFileError(name, f"no usable file in the {name} set ({reasons})")
+
+
 def evaluate_sets(
     generated_paths: Iterable[str | Path],
     reference_paths: Iterable[str | Path],
@@ -252,13 +259,8 @@ def evaluate_sets(
     gen_sheets, gen_skipped = load_leadsheets(generated_paths, melody_track=melody_track)
     ref_sheets, ref_skipped = load_leadsheets(reference_paths, melody_track=melody_track)
     read_seconds = time.perf_counter() - clock
-    for name, sheets, skipped in (
-        ("generated", gen_sheets, gen_skipped),
-        ("reference", ref_sheets, ref_skipped),
-    ):
-        if not sheets:
-            reasons = "; ".join(f"{s['path']}: {s['reason']}" for s in skipped[:3])
-            raise InputFileError(name, f"no usable file in the {name} set ({reasons})")
+    _require("generated", gen_sheets, gen_skipped)
+    _require("reference", ref_sheets, ref_skipped)
     result = evaluate_leadsheets(
         gen_sheets,
         ref_sheets,

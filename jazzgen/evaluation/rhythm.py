@@ -1,5 +1,6 @@
-"""Rhythm and articulation of a melody: positions in the beat, off-grid onsets, syncopation,
-phrases, rests and articulation, per note (pure functions of arrays, no file I/O).
+"""Rhythm per note: positions in the beat, off-grid onsets, syncopation, phrases, articulation.
+
+Pure functions of arrays, no file I/O.
 
 A *beat* here is a quarter note (the grammar's grid unit: 12 steps of 1/12 quarter); in
 x/8 meters it is not the felt beat. Positions are grid steps 0..11 from the beat's start.
