@@ -162,6 +162,21 @@ def test_kde_overlap_and_kl():
     assert density.sum() * (16 / 4000) == pytest.approx(1.0, abs=1e-3)
 
 
+def test_binned_kde_matches_the_exact_sum():
+    rng = np.random.default_rng(0)
+    samples = np.concatenate([rng.normal(size=3000), np.zeros(50), [40.0]])  # a spike, a far one
+    grid = np.linspace(-8, 8, 2048)
+    for bandwidth in (5.0, 0.3, 0.01, 0.001):
+        exact = comparison._exact_kde(samples, grid, bandwidth)
+        binned = comparison._binned_kde(samples, grid, bandwidth)
+        assert binned is not None
+        assert np.max(np.abs(binned - exact)) < 1e-3 * exact.max()
+    uneven = np.array([-1.0, 0.0, 0.5, 2.0])  # not a uniform grid: the exact sum
+    assert comparison.gaussian_kde(samples, uneven, 0.3) == pytest.approx(
+        comparison._exact_kde(samples, uneven, 0.3) / (samples.size * 0.3 * math.sqrt(2 * math.pi))
+    )
+
+
 # --- files and CLI ----------------------------------------------------------------------------
 
 
