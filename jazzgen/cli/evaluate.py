@@ -7,8 +7,8 @@ from typing import Annotated
 
 import typer
 
-from jazzgen.cli.common import track_index_or_name
-from jazzgen.cli.options import MelodyTrack, json_option, seed_option
+from jazzgen.cli.common import fail, track_index_or_name
+from jazzgen.cli.options import MelodyTrack, jobs_option, json_option, seed_option
 
 
 @dataclass(frozen=True)
@@ -49,6 +49,9 @@ class EvaluateArgs:
     seed: Annotated[
         int, seed_option("Seed of the classifier and of the random reference splits.")
     ] = 0
+    jobs: Annotated[
+        int | None, jobs_option("Worker processes reading the files (default: all cores).")
+    ] = None
     no_classifier: Annotated[
         bool,
         typer.Option(
@@ -78,6 +81,8 @@ def evaluate_command(args: EvaluateArgs) -> None:
     """
     from jazzgen.evaluation.report import evaluate_sets
 
+    if args.jobs is not None and args.jobs < 1:
+        fail(f"--jobs must be >= 1, got {args.jobs}")
     pitch_range = None
     if args.pitch_range is not None:
         from jazzgen.generation.generate import parse_range
@@ -91,6 +96,7 @@ def evaluate_command(args: EvaluateArgs) -> None:
         classifier=not args.no_classifier,
         model=args.model,
         pitch_range=pitch_range,
+        jobs=args.jobs,
     )
     if args.as_json:
         import json

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -49,24 +50,56 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 
-def load_leadsheets(
-    paths: Iterable[str | Path], *, melody_track: int | str | None = None
-) -> tuple[list[LeadSheet], list[dict[str, str]]]:
-    """Read and cut every file; returns (lead sheets, skipped [{"path", "reason"}])."""
+PARALLEL_MIN_FILES = 8  # fewer files are read in this process (workers cost a start-up)
+
+
+_Read = tuple[LeadSheet | None, dict[str, str] | None]
+
+
+def _read_one(path: str, melody_track: int | str | None) -> _Read:
+    """(lead sheet, None) or (None, {"path", "reason"}) for one file."""
     from jazzgen.analysis.leadsheet import SheetOptions, read_leadsheet
+
+    try:
+        return read_leadsheet(path, SheetOptions(melody_track=melody_track))[1], None
+    except InputFileError as exc:
+        logger.warning("skipping %s: %s", path, exc.reason)
+        return None, {"path": path, "reason": exc.reason}
+    except JazzgenError as exc:
+        logger.warning("skipping %s: %s", path, exc)
+        return None, {"path": path, "reason": str(exc)}
+
+
+def _read_chunk(paths: Sequence[str], melody_track: int | str | None) -> list[_Read]:
+    return [_read_one(path, melody_track) for path in paths]
+
+
+def load_leadsheets(
+    paths: Iterable[str | Path],
+    *,
+    melody_track: int | str | None = None,
+    jobs: int | None = 1,
+) -> tuple[list[LeadSheet], list[dict[str, str]]]:
+    """Read and cut every file; returns (lead sheets, skipped [{"path", "reason"}]), both in
+    file order. `jobs` worker processes (None: every core) read them when there are at
+    least `PARALLEL_MIN_FILES`."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    from jazzgen.corpus.preprocess import worker_pool_context
     from jazzgen.io.files import collect_inputs
 
-    options = SheetOptions(melody_track=melody_track)
-    sheets, skipped = [], []
-    for path in collect_inputs(paths):
-        try:
-            sheets.append(read_leadsheet(path, options)[1])
-        except InputFileError as exc:
-            logger.warning("skipping %s: %s", path, exc.reason)
-            skipped.append({"path": str(path), "reason": exc.reason})
-        except JazzgenError as exc:
-            logger.warning("skipping %s: %s", path, exc)
-            skipped.append({"path": str(path), "reason": str(exc)})
+    files = [str(path) for path in collect_inputs(paths)]
+    jobs = jobs or os.cpu_count() or 1
+    if jobs == 1 or len(files) < PARALLEL_MIN_FILES:
+        results = _read_chunk(files, melody_track)
+    else:
+        size = max(1, min(16, len(files) // (jobs * 4)))
+        chunks = [files[i : i + size] for i in range(0, len(files), size)]
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=worker_pool_context()) as pool:
+            futures = [pool.submit(_read_chunk, chunk, melody_track) for chunk in chunks]
+            results = [item for future in futures for item in future.result()]
+    sheets = [sheet for sheet, _ in results if sheet is not None]
+    skipped = [reason for _, reason in results if reason is not None]
     return sheets, skipped
 
 
@@ -228,8 +261,10 @@ def evaluate_sets(
     classifier: bool = True,
     model: str | Path | None = None,
     pitch_range: tuple[int, int] | None = None,
+    jobs: int | None = None,
 ) -> dict[str, Any]:
-    """Evaluate generated files against reference files (files or folders).
+    """Evaluate generated files against reference files (files or folders), read by
+    `jobs` worker processes (None: every core; see `load_leadsheets`).
 
     Returns one JSON-ready dict (NaN already turned into None):
 
@@ -256,8 +291,8 @@ def evaluate_sets(
     Raises InputFileError when a set has no usable file.
     """
     clock = time.perf_counter()
-    gen_sheets, gen_skipped = load_leadsheets(generated_paths, melody_track=melody_track)
-    ref_sheets, ref_skipped = load_leadsheets(reference_paths, melody_track=melody_track)
+    gen_sheets, gen_skipped = load_leadsheets(generated_paths, melody_track=melody_track, jobs=jobs)
+    ref_sheets, ref_skipped = load_leadsheets(reference_paths, melody_track=melody_track, jobs=jobs)
     read_seconds = time.perf_counter() - clock
     _require("generated", gen_sheets, gen_skipped)
     _require("reference", ref_sheets, ref_skipped)

@@ -319,12 +319,24 @@ def test_cli_evaluate_prints_every_table(midi_sets, capsys):
     assert "--no-classifier" in capsys.readouterr().out
 
 
+def test_parallel_reading_gives_the_same_sheets_in_order(tmp_path):
+    files = [write_solo(tmp_path / f"s{i:02d}.mid", i, bars=4) for i in range(9)]
+    (tmp_path / "s04b.mid").write_bytes(b"not midi")
+    here, skipped_here = report.load_leadsheets([tmp_path], jobs=1)
+    there, skipped_there = report.load_leadsheets([tmp_path], jobs=2)
+    assert [s.source for s in here] == [str(f) for f in files]
+    assert here == there and skipped_here == skipped_there
+    assert [s["path"] for s in skipped_there] == [str(tmp_path / "s04b.mid")]
+
+
 def test_cli_evaluate_bad_input(tmp_path, capsys):
     code = run(["evaluate", str(tmp_path / "nope.mid"), "--reference", str(tmp_path)])
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 1 and len(err) == 1 and err[0].startswith("Error: ")
     assert run(["evaluate", str(tmp_path)]) == 1  # --reference is required
     assert "--reference" in capsys.readouterr().err
+    assert run(["evaluate", str(tmp_path), "--reference", str(tmp_path), "--jobs", "0"]) == 1
+    assert "--jobs must be >= 1, got 0" in capsys.readouterr().err
 
 
 # --- agreement with MusPy (where installed) -----------------------------------------------------
