@@ -43,7 +43,7 @@ class EvaluateArgs:
         typer.Option(
             "--range",
             metavar="LOW-HIGH",
-            help="With --model: the realizer's MIDI range (default: generate's, 48-74).",
+            help="With --model: the realizer's MIDI range (default: generate's default).",
         ),
     ] = None
     seed: Annotated[

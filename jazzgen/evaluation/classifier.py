@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from jazzgen.evaluation.metrics import SEGMENT_BARS, PieceAnalysis
-from jazzgen.evaluation.rhythm import BEAT_STEPS, STACCATO_RATIO
+from jazzgen.evaluation.rhythm import BEAT_STEPS, MIN_REST_BEATS, STACCATO_RATIO
 
 FOLDS = 5
 TREES = 100
@@ -100,7 +100,7 @@ def _one_segment(piece: PieceAnalysis, notes: np.ndarray, n_bars: int) -> list[f
     on_beat = m.position[notes] == 0
     chord_tone = nf.chord_tone[notes]
     silence = nf.silence_after[notes]
-    rests = silence[np.isfinite(silence) & (silence >= 0.25)]
+    rests = silence[np.isfinite(silence) & (silence >= MIN_REST_BEATS)]
     articulation = nf.articulation[notes]
     articulated = articulation[np.isfinite(articulation)]
     ioi = np.diff(m.starts_beat[notes])
@@ -169,8 +169,9 @@ def two_sample_test(
     doc), cross-validated by group (`groups_*`: the piece of each row, ids >= 0).
 
     Returns `{"accuracy", "accuracy_sd", "folds": [per-fold balanced accuracy],
-    "n_per_class", "n_splits", "pieces": [a, b], "top_features": [{"name", "importance"}],
-    "reason"}`; accuracy NaN and a `reason` when a set has fewer than two pieces.
+    "n_per_class", "n_splits", "pieces": [a's, b's pieces among the rows used],
+    "top_features": [{"name", "importance"}], "reason"}`; accuracy NaN and a `reason` when
+    a set has fewer than two pieces.
     """
     from sklearn.ensemble import RandomForestClassifier
     from sklearn.metrics import balanced_accuracy_score
@@ -178,16 +179,21 @@ def two_sample_test(
 
     a, b = np.asarray(a, float), np.asarray(b, float)
     groups_a, groups_b = np.asarray(groups_a, int), np.asarray(groups_b, int)
-    pieces = [len(np.unique(groups_a)), len(np.unique(groups_b))]
     result: dict[str, Any] = {"accuracy": math.nan, "accuracy_sd": math.nan, "folds": [],
-                              "n_per_class": 0, "n_splits": 0, "pieces": pieces,
+                              "n_per_class": 0, "n_splits": 0, "pieces": [0, 0],
                               "top_features": [], "reason": ""}  # fmt: skip
-    n_splits = min(folds, *pieces)
+    if len(a) and len(b):
+        x, y, groups = _balanced(
+            a, groups_a, b, groups_b, np.random.default_rng(seed), max_per_class
+        )
+        # the pieces left after subsampling: every fold needs some of each set
+        result["pieces"] = [len(np.unique(groups[y == k])) for k in (0, 1)]
+    n_splits = min(folds, *result["pieces"])
     if n_splits < 2:
-        result["reason"] = f"needs at least 2 pieces with a full segment per set, got {pieces}"
+        result["reason"] = (
+            f"needs at least 2 pieces with a full segment per set, got {result['pieces']}"
+        )
         return result
-    rng = np.random.default_rng(seed)
-    x, y, groups = _balanced(a, groups_a, b, groups_b, rng, max_per_class)
     splitter = StratifiedGroupKFold(n_splits=n_splits, shuffle=True, random_state=seed)
     scores, importances = [], np.zeros(x.shape[1])
     for train, test in splitter.split(x, y, groups):

@@ -118,7 +118,8 @@ def histogram_overlap(p: np.ndarray, q: np.ndarray) -> float:
     return float(np.minimum(p / p.sum(), q / q.sum()).sum())
 
 
-def _shares(counts: np.ndarray) -> list[float]:
+def shares(counts: np.ndarray) -> list[float]:
+    """Counts as shares of their total (NaN each when the total is 0)."""
     total = counts.sum()
     return (counts / total).tolist() if total > 0 else [math.nan] * counts.size
 
@@ -149,6 +150,6 @@ def compare_histograms(
         "js": js_divergence(gen, ref),
         "overlap": histogram_overlap(gen, ref),
         "js_reference_split": reference_split_js(reference, np.random.default_rng(seed)),
-        "generated": _shares(gen),
-        "reference": _shares(ref),
+        "generated": shares(gen),
+        "reference": shares(ref),
     }

@@ -146,7 +146,9 @@ def token_log_probs(
     return out
 
 
-def realizer_nll(piece: ScoredTokens, realizer: Realizer, pitch_range: tuple[int, int]):
+def realizer_nll(
+    piece: ScoredTokens, realizer: Realizer, pitch_range: tuple[int, int]
+) -> np.ndarray:
     """Per token (T,): -log P(pitch) under `realizer` for notes (inf when it can never
     give the pitch), NaN for rests."""
     out = np.full(len(piece.tokens), np.nan)

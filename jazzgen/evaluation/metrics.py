@@ -46,7 +46,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -311,10 +311,9 @@ class MelodyArrays:
     n_bars: int
     bar_steps: int  # of the widest bar
     length_beats: float
-    scale_pcs: tuple[frozenset[int], ...] = ()  # chord scale at each onset
-    bar_start_step: np.ndarray = field(default_factory=lambda: np.zeros(1, int))
-    """(n_bars + 1,) int: grid step of each bar's start from the first bar's, then the end."""
-    numerators: tuple[int, ...] = ()  # time signature numerator of each bar
+    scale_pcs: tuple[frozenset[int], ...]  # chord scale at each onset
+    bar_start_step: np.ndarray  # (n_bars + 1,) int: each bar's first grid step, then the end
+    numerators: tuple[int, ...]  # time signature numerator of each bar
 
     @property
     def onset_step(self) -> np.ndarray:

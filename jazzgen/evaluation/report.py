@@ -33,7 +33,13 @@ from jazzgen.core.errors import InputFileError, JazzgenError
 from jazzgen.core.types import LeadSheet
 from jazzgen.evaluation.classifier import classifier_report, segment_features
 from jazzgen.evaluation.comparison import compare_feature
-from jazzgen.evaluation.distributions import HISTOGRAMS, compare_histograms, piece_histograms
+from jazzgen.evaluation.distributions import (
+    HISTOGRAMS,
+    compare_histograms,
+    piece_histograms,
+    position_histogram,
+    shares,
+)
 from jazzgen.evaluation.metrics import (
     FEATURES,
     SEGMENT_BARS,
@@ -131,7 +137,13 @@ def pooled_coherence(analyses: Sequence[PieceAnalysis]) -> dict[str, float]:
 
 def _set_report(analyses: Sequence[PieceAnalysis], sheets: Sequence[LeadSheet]) -> dict[str, Any]:
     pieces = [
-        {"path": sheet.source, "bars": len(sheet.bars), "notes": len(sheet.melody), **a.metrics}
+        {
+            "path": sheet.source,
+            "bars": len(sheet.bars),
+            "notes": len(sheet.melody),
+            **a.metrics,
+            "onset_position_shares": shares(position_histogram(a.arrays.position)),
+        }
         for sheet, a in zip(sheets, analyses, strict=True)
     ]
     return {
@@ -269,8 +281,9 @@ def evaluate_sets(
     Returns one JSON-ready dict (NaN already turned into None):
 
     - `"generated"`, `"reference"`: `{"pieces": [{"path", "bars", "notes", <feature>:
-      value}], "skipped": [{"path", "reason"}], "summary": {<feature>: {"mean", "std",
-      "n"}}, "coherence": {"chord", "scale", "notes"}}` (coherence: MINGUS's, pooled);
+      value, "onset_position_shares": [12 shares of onsets per position in the beat]}],
+      "skipped": [{"path", "reason"}], "summary": {<feature>: {"mean", "std", "n"}},
+      "coherence": {"chord", "scale", "notes"}}` (coherence: MINGUS's, pooled);
     - `"comparison"`: `{"unit": "piece" | "4-bar segment", "n_generated", "n_reference",
       "kld_units": "nats", "features": {<feature>: {"intra_generated", "intra_reference",
       "inter", "oa", "kld", "oa_generated", "kld_generated"}}}`;
