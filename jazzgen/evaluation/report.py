@@ -292,9 +292,9 @@ def evaluate_sets(
       "overlap", "js_reference_split" (the floor), "generated": [shares], "reference":
       [shares]}}` for onset_position, interval, ioi, articulation;
     - `"classifier"`: None when off, else `{"segment_bars", "generated_vs_reference",
-      "reference_split"}`, each `{"accuracy" (balanced), "accuracy_sd", "folds",
-      "n_per_class", "n_splits", "pieces", "top_features": [{"name", "importance"}],
-      "reason"}`;
+      "without_articulation", "reference_split"}`, each `{"accuracy" (balanced),
+      "accuracy_sd", "folds", "n_per_class", "n_splits", "pieces", "top_features":
+      [{"name", "importance"}], "reason"}`;
     - `"model"`: None without a model, else `{"model", "realizer", "pitch_range", "units",
       "nll_per_token", "nll_per_note", "realizer_nll_per_note", "tokens", "oov_tokens",
       "oov_rate", "notes", "scored_notes", "oov_notes", "unrealizable_notes", "pieces":
@@ -447,6 +447,14 @@ def _classifier_rows(table: Table, classifier: Mapping[str, Any] | None) -> None
         _accuracy(test),
         _accuracy(baseline),
         note,
+    )
+    notes_only = classifier["without_articulation"]
+    table.add_row(
+        "classifier accuracy without articulation features",
+        _accuracy(notes_only),
+        "",
+        notes_only["reason"]
+        or "leans on " + ", ".join(f["name"] for f in notes_only["top_features"]),
     )
 
 
