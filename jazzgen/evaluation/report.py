@@ -198,6 +198,18 @@ def distributions_report(
     }
 
 
+def _segments_by_source(
+    sheets: Sequence[LeadSheet], analyses: Sequence[PieceAnalysis], segment_bars: int
+) -> list[np.ndarray]:
+    """`segment_features` of every lead sheet, those of the same source (a piece given as
+    several lead sheets, e.g. already cut in segments) stacked together, so the
+    classifier's folds keep a piece whole."""
+    by_source: dict[str, list[np.ndarray]] = {}
+    for sheet, analysis in zip(sheets, analyses, strict=True):
+        by_source.setdefault(sheet.source, []).append(segment_features(analysis, segment_bars))
+    return [np.vstack(rows) for rows in by_source.values()]
+
+
 def model_report(
     model: str | Path, reference: Sequence[LeadSheet], pitch_range: tuple[int, int] | None
 ) -> dict[str, Any]:
@@ -244,8 +256,8 @@ def evaluate_leadsheets(
     result["classifier"] = None
     if classifier:
         result["classifier"] = classifier_report(
-            [segment_features(a, segment_bars) for a in gen],
-            [segment_features(a, segment_bars) for a in ref],
+            _segments_by_source(generated, gen, segment_bars),
+            _segments_by_source(reference, ref, segment_bars),
             seed=seed,
         )
         seconds["classifier"], clock = time.perf_counter() - clock, time.perf_counter()

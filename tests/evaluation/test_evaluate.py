@@ -298,6 +298,22 @@ def test_evaluate_sets_reports_the_new_measures(midi_sets):
     assert again["distributions"] == result["distributions"]
 
 
+def test_classifier_keeps_the_segments_of_a_piece_together(midi_sets):
+    gens, refs, _ = midi_sets
+    cut = [
+        [
+            seg
+            for sheet in report.load_leadsheets(paths)[0]
+            for seg in metrics.segment_leadsheet(sheet)
+        ]
+        for paths in (gens, refs)
+    ]
+    assert len(cut[0]) == 6 and len(cut[1]) == 10  # 8-bar solos, two segments each
+    result = report.evaluate_leadsheets(cut[0], cut[1])
+    test = result["classifier"]["generated_vs_reference"]
+    assert test["pieces"][0] == 3 and test["pieces"][1] <= 5  # pieces, not segments
+
+
 def test_pooled_coherence_by_hand():
     # C (chord tone), F# (neither: not in C Ionian) over Cmaj7 | D, B (chord tones) over G7
     one = metrics.analyse_piece(
