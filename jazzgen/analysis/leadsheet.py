@@ -110,6 +110,8 @@ def extract_leadsheet(
         chord_source=chord_source,
         key_fifths=score.key_fifths,
         notes_dropped=len(cut.left_out),
+        performed_ends=not is_leadsheet,
+        performed_velocities=not is_leadsheet,
     )
 
 

@@ -54,12 +54,13 @@ class NoteColumns(NamedTuple):
     num: np.ndarray  # float64 (NaN when NULL), and denom alike
     denom: np.ndarray
     beatdur: np.ndarray  # seconds, float64, NaN when NULL
+    loudness: np.ndarray  # dB (`loud_med`), float64, NaN when NULL or absent
 
     @classmethod
     def of(cls, notes: Sequence[MelodyEvent]) -> NoteColumns:
         columns = list(zip(*notes, strict=True)) if notes else [()] * len(cls._fields)
         kinds = (float, np.int64, float, np.int64, np.int64, np.int64, np.int64, float, float,
-                 float)  # fmt: skip
+                 float, float)  # fmt: skip
         return cls(*(np.array(c, dtype=k) for c, k in zip(columns, kinds, strict=True)))
 
 

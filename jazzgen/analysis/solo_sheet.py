@@ -36,6 +36,13 @@ the tempo and the articulation are made here. Every choice below is counted in `
   `LeadSheet.articulation[i]` is note i's duration / inter-onset interval, both in
   seconds from the recording (None for the last note or a NULL duration), and
   `Note.start`/`Note.end` are the recording's seconds.
+- **Dynamics, where the database has them**: when every note of the solo has a loudness
+  (`melody.loud_med`, dB; NULL in some copies of the file), a note's velocity is
+  `REFERENCE_VELOCITY * 10 ** ((loudness - the solo's median loudness) / 40)`, clamped to
+  1..127: the General MIDI 2 velocity curve (gain in dB = 40 log10(velocity / 127)) read
+  backwards, so a note 6 dB above the solo's median is played about 1.4x as hard, and
+  `LeadSheet.performed_velocities` is True. Otherwise every note keeps velocity
+  `REFERENCE_VELOCITY` and the flag is False (training then learns no accents from it).
 """
 
 from __future__ import annotations
@@ -72,6 +79,12 @@ MAX_EDGE_BARS = 4
 
 MIN_NOTE_BEATS = 1.0 / 48.0
 """Shortest sounding length of a note (a quarter of a grid step), in quarter notes."""
+
+REFERENCE_VELOCITY = 90
+"""Velocity of a note at its solo's median loudness (and of every note without loudness)."""
+
+DB_PER_VELOCITY_DECADE = 40.0
+"""General MIDI 2's velocity curve: gain in dB = 40 log10(velocity / 127)."""
 
 END_TICKS_PER_QUARTER = 480
 """Note ends are kept at the resolution of the MIDI files jazzgen writes
@@ -280,13 +293,22 @@ def _melody(
     with np.errstate(invalid="ignore", divide="ignore"):
         ratio = np.where(ioi > 0, duration / ioi, np.nan)
     end_seconds = onset + np.nan_to_num(duration)
-    columns = (notes.pitch[rows], start, end, onset, end_seconds)
+    columns = (notes.pitch[rows], start, end, _velocities(notes.loudness[rows]), onset, end_seconds)
     melody = tuple(
-        Note(pitch, a, b, start=c, end=d)
-        for pitch, a, b, c, d in zip(*(column.tolist() for column in columns), strict=True)
+        Note(pitch, a, b, v, start=c, end=d)
+        for pitch, a, b, v, c, d in zip(*(column.tolist() for column in columns), strict=True)
     )
     articulation = tuple(None if r != r else round(r, 4) for r in ratio.tolist())
     return melody, articulation
+
+
+def _velocities(loudness: np.ndarray) -> np.ndarray:
+    """(n,) int velocities from the notes' loudness in dB (module doc); all
+    `REFERENCE_VELOCITY` unless every note has a loudness."""
+    if not len(loudness) or np.isnan(loudness).any():
+        return np.full(len(loudness), REFERENCE_VELOCITY, np.int64)
+    gain = (loudness - np.median(loudness)) / DB_PER_VELOCITY_DECADE
+    return np.clip(np.round(REFERENCE_VELOCITY * 10.0**gain), 1, 127).astype(np.int64)
 
 
 # --- key -----------------------------------------------------------------------------------------
@@ -367,5 +389,7 @@ def solo_leadsheet(solo: Solo, source: str) -> SoloSheet:
         notes_dropped=merged,
         extra={"melid": info.melid, "performer": info.performer, "title": info.title},
         articulation=articulation,
+        performed_ends=True,
+        performed_velocities=bool(len(kept.rows)) and not np.isnan(notes.loudness[kept.rows]).any(),
     )
     return SoloSheet(leadsheet, stats)

@@ -90,6 +90,19 @@ class GenerateArgs:
             "--range", metavar="LOW-HIGH", help="Melody MIDI range (default: instrument's)."
         ),
     ] = None
+    legato: Annotated[
+        bool,
+        typer.Option(
+            "--legato", help="Every note legato at one velocity (ignore learned articulation)."
+        ),
+    ] = False
+    uniform_realizer: Annotated[
+        bool,
+        typer.Option(
+            "--uniform-realizer",
+            help="Draw pitches uniformly in each token's window (ignore the learned realizer).",
+        ),
+    ] = False
     swing: Annotated[
         float | None,
         typer.Option("--swing", help="Delay straight off-beat eighths, e.g. 0.6 (default off)."),
@@ -138,7 +151,10 @@ def generate_command(args: GenerateArgs) -> None:
     (FluidSynth + a General MIDI SoundFont) and a piano roll with bar lines and chord names.
     --out defaults to solo.mid in the current folder; no output file is overwritten without
     --force. The numpy engine does not load TensorFlow; --engine keras gives the same
-    tokens. Same model, options and --seed give the same bytes.
+    tokens. Same model, options and --seed give the same bytes. A model trained with the
+    default preset also learned how players choose each pitch and how they articulate and
+    accent their notes: --uniform-realizer and --legato play as the course does instead
+    (uniform pitches in each token's window; every note legato at one velocity).
 
     \b
     Example:

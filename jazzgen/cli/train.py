@@ -77,6 +77,19 @@ class TrainArgs:
     patience: Annotated[
         int | None, typer.Option("--patience", help="Early stopping patience (0=off).")
     ] = None
+    realizer: Annotated[
+        str | None,
+        typer.Option(
+            "--realizer", help="learned | uniform: how pitches are chosen (course: uniform)."
+        ),
+    ] = None
+    articulation: Annotated[
+        str | None,
+        typer.Option(
+            "--articulation",
+            help="learned | legato: articulation and accents from the data (course: legato).",
+        ),
+    ] = None
     windows_per_epoch: Annotated[
         int | None,
         typer.Option("--windows-per-epoch", help="Windows drawn per epoch (0 = all; course: 60)."),
@@ -110,11 +123,13 @@ class TrainArgs:
 def train_command(args: TrainArgs) -> None:
     """Train a model on MIDI files (or a preprocessed corpus) and write a model bundle.
 
-    The bundle directory holds model.keras, vocab.json, config.json, history.csv and
-    metrics.json. Training runs in BUNDLE.partial/ (checkpoint after every epoch); an
-    interrupted run continues with --resume. The bundle appears only when training is
-    complete; an existing one is replaced only with --force. Options override the preset
-    (with --resume, they override the interrupted run's settings; --preset is ignored).
+    The bundle directory holds model.keras, vocab.json, config.json, history.csv,
+    metrics.json and, with the default preset, realizer.json (how players choose each
+    pitch) and performance.json (articulation, accents), learned from the corpus after the
+    network (--realizer uniform / --articulation legato: as the course preset). Training
+    runs in BUNDLE.partial/ (checkpoint after every epoch); --resume continues it. The
+    bundle appears only when training is complete; an existing one is replaced only with
+    --force. Options override the preset (with --resume, the interrupted run's settings).
 
     A Weimar Jazz Database (wjazzd.db) trains on its solos (--performer, --instrument,
     --style, --rhythmfeel, --solo narrow them); --val-by performer holds out whole

@@ -190,6 +190,11 @@ class LeadSheet:
     # (None where unknown, e.g. the last note); empty when the input has no such data
     # (WJazzD solos have it, see analysis.solo_sheet).
     articulation: tuple[float | None, ...] = ()
+    # Whether the melody's note ends / velocities are as performed, so that training may
+    # learn articulation / dynamics from them: MIDI files have both, WJazzD solos their ends
+    # (and velocities when the database has loudness); notated lead sheets neither.
+    performed_ends: bool = False
+    performed_velocities: bool = False
 
     @property
     def time_signature(self) -> TimeSignature:

@@ -26,16 +26,17 @@ from typing import Any
 
 from jazzgen.analysis.leadsheet import SheetOptions, read_leadsheet
 from jazzgen.core.errors import ConfigError, CorpusError, InputFileError, JazzgenError
-from jazzgen.core.types import LeadSheet
+from jazzgen.core.types import LeadSheet, Note
 from jazzgen.corpus.store import Piece, PieceBar, piece_from_dict, piece_to_dict
 from jazzgen.io.files import collect_inputs, file_sha256
 from jazzgen.tokens.encode import encode_melody
-from jazzgen.tokens.grammar import DEFAULT_MIN_REST_STEPS
+from jazzgen.tokens.grammar import DEFAULT_MIN_REST_STEPS, Token
 from jazzgen.tokens.vocab import Vocab
 
 log = logging.getLogger(__name__)
 
-CACHE_FORMAT = 1  # bump when encoding changes, so old cache entries are ignored
+CACHE_FORMAT = 2  # bump when encoding changes, so old cache entries are ignored (2: pitches,
+# articulation and velocities per token)
 MIN_MELODY_NOTES = 4  # fewer melody notes teach the model nothing: "too short"
 
 
@@ -59,7 +60,9 @@ class EncodeOptions(SheetOptions):
 
 
 def encode_leadsheet_bars(leadsheet: LeadSheet, min_rest_steps: int) -> tuple[PieceBar, ...]:
-    """Token bars of a LeadSheet, chords as (chord, offset from the bar start)."""
+    """Token bars of a LeadSheet, chords as (chord, offset from the bar start), with each
+    note's pitch and, when the lead sheet has them as performed, its articulation (sounding
+    length / token duration, clipped to 0..1, 3 decimals) and velocity."""
     encoded = encode_melody(leadsheet.melody, leadsheet.bars, min_rest_steps=min_rest_steps)
     first_ts = leadsheet.bars[0].time_signature
     bars = []
@@ -67,8 +70,25 @@ def encode_leadsheet_bars(leadsheet: LeadSheet, min_rest_steps: int) -> tuple[Pi
         chords = tuple((span.chord, span.start_beat - bar.start_beat) for span in bar.chords)
         ts = bar.time_signature
         differs = (ts.numerator, ts.denominator) != (first_ts.numerator, first_ts.denominator)
-        bars.append(PieceBar(chords, enc.tokens, ts if differs else None))
+        articulation = velocities = None
+        if leadsheet.performed_ends:
+            articulation = tuple(map(_articulation, enc.tokens, enc.notes))
+        if leadsheet.performed_velocities:
+            velocities = tuple(None if n is None else n.velocity for n in enc.notes)
+        bars.append(
+            PieceBar(
+                chords, enc.tokens, ts if differs else None, enc.pitches, articulation, velocities
+            )
+        )
     return tuple(bars)
+
+
+def _articulation(token: Token, note: Note | None) -> float | None:
+    """A note token's sounding length / its duration, clipped to 0..1 (None for a rest)."""
+    if note is None:
+        return None
+    ratio = (note.end_beat - note.start_beat) / token.quarter_length
+    return round(min(max(ratio, 0.0), 1.0), 3)
 
 
 def encode_file(

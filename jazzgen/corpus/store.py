@@ -8,7 +8,10 @@ On-disk format of a corpus directory DIR:
 - `DIR/corpus.jsonl`: one JSON object per usable input file, one line each:
   `{"source": str, "sha256": str, "time_signature": "4/4", "qpm": float,
     "bars": [{"chords": [["Dm7", 0.0], ["G7", 2.0]], "tokens": ["C,0.250,<m2,P-4>", ...]}]}`
-  chord offsets are quarter notes from the bar start.
+  chord offsets are quarter notes from the bar start. A bar may also carry, aligned with
+  its tokens (null for rests and unknown values), `"pitches"` (MIDI pitch of each note),
+  `"articulation"` (sounding length / token duration, 0..1) and `"velocities"` (1..127):
+  what the learned realizer, articulation and dynamics are fitted on (`jazzgen.performance`).
 - `DIR/report.json` : `{"files": [{"path", "status": "ok"|"skipped", "reason", "bars",
   "tokens"}], "ok": N, "skipped": M}`.
 - `DIR/cache/<sha256>-<settings>.json`: per-file results, reused when the content and
@@ -17,7 +20,9 @@ On-disk format of a corpus directory DIR:
 Additions (backwards compatible, written only when needed): a bar object may carry
 `"time_signature": "3/4"` when its meter differs from the piece's (files with meter
 changes); a piece may carry `"performer": "Art Pepper"` (WJazzD solos: `--val-by
-performer` holds out whole performers); `report.json` also has `"cached": K` (files
+performer` holds out whole performers); bars may carry `"pitches"`, `"articulation"` and
+`"velocities"` (above: a corpus without them trains a uniform realizer and no articulation);
+`report.json` also has `"cached": K` (files
 answered from the cache) and `"settings"` (the encode options used), and for a Weimar
 Jazz Database input `"wjazzd"` (see corpus.wjazzd).
 
@@ -55,6 +60,11 @@ class PieceBar:
     chords: tuple[tuple[Chord, float], ...]
     tokens: tuple[Token, ...]
     time_signature: TimeSignature | None = None  # only when it differs from the piece's
+    # Per token, aligned with `tokens` (None for a rest or an unknown value); the whole
+    # field None when not recorded (an older corpus, an input without that data):
+    pitches: tuple[int | None, ...] | None = None  # MIDI pitch of each note
+    articulation: tuple[float | None, ...] | None = None  # sounding length / duration, 0..1
+    velocities: tuple[int | None, ...] | None = None  # MIDI velocity 1..127
 
 
 @dataclass(frozen=True)
@@ -112,6 +122,10 @@ def piece_to_dict(piece: Piece, texts: Mapping[int, str] | None = None) -> dict[
         }
         if bar.time_signature is not None:
             item["time_signature"] = str(bar.time_signature)
+        for name in PERFORMANCE_FIELDS:
+            values = getattr(bar, name)
+            if values is not None:
+                item[name] = list(values)
         bars.append(item)
     data: dict[str, Any] = {
         "source": piece.source,
@@ -133,7 +147,9 @@ def piece_from_dict(data: dict[str, Any]) -> Piece:
             chords = tuple((parse_chord_symbol(sym), float(off)) for sym, off in bar["chords"])
             tokens = tuple(_token_from_text(t) for t in bar["tokens"])
             ts = bar.get("time_signature")
-            bars.append(PieceBar(chords, tokens, _corpus_time_signature(ts) if ts else None))
+            performance = {name: _per_token(bar, name, len(tokens)) for name in PERFORMANCE_FIELDS}
+            meter = _corpus_time_signature(ts) if ts else None
+            bars.append(PieceBar(chords, tokens, meter, **performance))
         return Piece(
             source=str(data["source"]),
             sha256=str(data["sha256"]),
@@ -144,6 +160,36 @@ def piece_from_dict(data: dict[str, Any]) -> Piece:
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise CorpusError(f"bad corpus entry: {type(exc).__name__}: {exc}") from None
+
+
+PERFORMANCE_FIELDS = ("pitches", "articulation", "velocities")
+"""The optional per-token lists of a corpus bar, in the order they are written."""
+
+_FIELD_RANGES: dict[str, tuple[type, float, float]] = {
+    "pitches": (int, 0, 127),
+    "articulation": (float, 0.0, 1.0),
+    "velocities": (int, 1, 127),
+}
+
+
+def _per_token(bar: Mapping[str, Any], name: str, n_tokens: int) -> tuple | None:
+    """The bar's list `name` (PERFORMANCE_FIELDS) as a tuple, None when absent; CorpusError
+    when it is not one value (or null) per token in the field's range."""
+    values = bar.get(name)
+    if values is None:
+        return None
+    kind, low, high = _FIELD_RANGES[name]
+    if not isinstance(values, list) or len(values) != n_tokens:
+        raise CorpusError(f"bad corpus entry: {name!r} must list one value per token")
+    for value in values:
+        ok = value is None or (
+            isinstance(value, (int, float)) and not isinstance(value, bool) and low <= value <= high
+        )
+        if not ok or (kind is int and value is not None and not isinstance(value, int)):
+            raise CorpusError(f"bad corpus entry: {name!r} value {value!r} not in {low}..{high}")
+    if kind is float:
+        return tuple(None if v is None else float(v) for v in values)
+    return tuple(values)
 
 
 def _write_atomic(path: Path, text: str) -> None:

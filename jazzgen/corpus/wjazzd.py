@@ -56,8 +56,10 @@ def solo_source(path: str | Path, melid: int) -> str:
 
 
 def solo_sha256(solo: Solo) -> str:
-    """Hash of the solo's rows as read (its identity in the corpus)."""
-    rows = (solo.info.melid, list(map(tuple, solo.notes)), list(map(tuple, solo.beats)))
+    """Hash of the solo's rows as read (its identity in the corpus). A NULL loudness is
+    left out of a row, so reading that optional column did not change the hashes."""
+    notes = [tuple(n) if n.loudness is not None else tuple(n)[:-1] for n in solo.notes]
+    rows = (solo.info.melid, notes, list(map(tuple, solo.beats)))
     return hashlib.sha256(pickle.dumps(rows, protocol=5)).hexdigest()
 
 

@@ -17,9 +17,12 @@ is not applied), floored at `MIN_SCORED_PROBABILITY` as generation's scoring doe
   rates are alike: a smaller vocabulary skips more of the hard tokens.
 - **Per note of exact pitch and grid duration**: the token NLL plus the realizer's
   -log P(exact pitch | token, chord, previous pitch) (`tokens.realize.Realizer`; by
-  default `UniformRealizer`, the uniform draw of `jazzgen generate`: log(#candidate
-  pitches)). `nll_per_note` = (token NLL of the scored rests + token and realizer NLL of
-  the scored notes) / scored notes: the NLL of the encoded melody (pitches, onsets on the
+  default the bundle's learned realizer, `realizer.json`, as `jazzgen generate` draws
+  with it, else `UniformRealizer`, the course's uniform draw: log(#candidate pitches);
+  with a learned realizer the uniform draw's figures are reported too, as
+  `uniform_nll_per_note` and `uniform_realizer_nll_per_note`, over the same notes).
+  `nll_per_note` = (token NLL of the scored rests + token and realizer NLL of the
+  scored notes) / scored notes: the NLL of the encoded melody (pitches, onsets on the
   1/12 grid, rests of a sixteenth or more) spread over its notes. A note is scored when
   its token is in the vocabulary and the realizer can produce its pitch; the uniform
   realizer cannot when the pitch is outside `pitch_range` (default: `jazzgen generate`'s
@@ -44,6 +47,7 @@ from jazzgen.generation.bar_fit import VocabTables
 from jazzgen.generation.decode import MIN_SCORED_PROBABILITY, start_token_id
 from jazzgen.generation.engines import Engine, make_engine
 from jazzgen.generation.primer import nearest_vocab_id
+from jazzgen.performance.realizer import load_realizer
 from jazzgen.tokens.encode import encode_melody
 from jazzgen.tokens.grammar import DEFAULT_MIN_REST_STEPS, Token
 from jazzgen.tokens.realize import RealizeContext, Realizer, UniformRealizer
@@ -60,7 +64,7 @@ class ScoredTokens:
     `ids`: vocabulary id, -1 when out of vocabulary; `fed`: the id fed to the model after
     the token (its own, or the nearest vocabulary token); `features` (T, 24): the chord
     input when predicting the token; `chords`, `pitches` (None for rests), `onsets`
-    (absolute quarter notes) for the realizer.
+    (absolute quarter notes) and `steps` (grid steps from the bar start) for the realizer.
     """
 
     source: str
@@ -71,6 +75,7 @@ class ScoredTokens:
     chords: tuple[Chord, ...]
     pitches: tuple[int | None, ...]
     onsets: tuple[float, ...]
+    steps: tuple[int, ...] = ()
 
 
 def encode_reference(
@@ -84,12 +89,13 @@ def encode_reference(
     """Encode `sheet` for scoring (see `ScoredTokens`). `nearest` caches the nearest
     vocabulary id of OOV tokens across calls."""
     nearest = {} if nearest is None else nearest
-    tokens, ids, fed, chords, pitches, onsets = [], [], [], [], [], []
+    tokens, ids, fed, chords, pitches, onsets, steps = [], [], [], [], [], [], []
     encoded_bars = encode_melody(sheet.melody, sheet.bars, min_rest_steps=min_rest_steps)
     for bar, encoded in zip(sheet.bars, encoded_bars, strict=True):
         step = 0
         for token, pitch in zip(encoded.tokens, encoded.pitches, strict=True):
             onset = bar.start_beat + step / GRID_STEPS_PER_QUARTER
+            steps.append(step)
             step += token.duration
             try:
                 token_id = vocab.id_of(token)
@@ -113,6 +119,7 @@ def encode_reference(
         chords=tuple(chords),
         pitches=tuple(pitches),
         onsets=tuple(onsets),
+        steps=tuple(steps),
     )
 
 
@@ -153,11 +160,14 @@ def realizer_nll(
     give the pitch), NaN for rests."""
     out = np.full(len(piece.tokens), np.nan)
     prev: int | None = None
+    interval: int | None = None
     for k, (token, pitch) in enumerate(zip(piece.tokens, piece.pitches, strict=True)):
         if pitch is None:
             continue
-        context = RealizeContext(pitch_range=pitch_range, onset_beat=piece.onsets[k])
+        step = piece.steps[k] if piece.steps else 0
+        context = RealizeContext(pitch_range, piece.onsets[k], step, interval)
         out[k] = -realizer.log_prob(token, piece.chords[k], prev, pitch, context)
+        interval = None if prev is None else pitch - prev
         prev = pitch
     return out
 
@@ -231,12 +241,15 @@ def model_likelihood(
 ) -> dict[str, Any]:
     """NLL of the reference lead sheets under the bundle's model (module doc), in nats.
 
-    Returns `{"model", "realizer", "pitch_range", "nats": "nats", <the set's totals:
+    `realizer` None: the bundle's learned realizer, else the uniform one. Returns
+    `{"model", "realizer", "pitch_range", "nats": "nats", <the set's totals:
     nll_per_token, nll_per_note, realizer_nll_per_note, tokens, oov_tokens, oov_rate,
-    notes, scored_notes, oov_notes, unrealizable_notes>, "pieces": [{"path", <the same
-    per piece>}]}`.
+    notes, scored_notes, oov_notes, unrealizable_notes>, ["uniform_nll_per_note",
+    "uniform_realizer_nll_per_note" when the realizer is not the uniform one], "pieces":
+    [{"path", <the same per piece>}]}`.
     """
-    realizer = realizer or UniformRealizer()
+    realizer = realizer or load_realizer(bundle.path) or UniformRealizer()
+    uniform = None if isinstance(realizer, UniformRealizer) else UniformRealizer()
     engine = engine or make_engine(bundle, "numpy")
     tables = VocabTables.of(bundle.vocab)
     min_rest = int(bundle.config.encode.get("min_rest_steps", DEFAULT_MIN_REST_STEPS))
@@ -248,18 +261,28 @@ def model_likelihood(
     logps = _log_probs_by_start(
         engine, pieces, [start_token_id(tables, s.bars[0].steps) for s in sheets]
     )
-    total, per_piece = _Totals(), []
+    total, total_uniform, per_piece = _Totals(), _Totals(), []
     for piece, logp in zip(pieces, logps, strict=True):
         nll = realizer_nll(piece, realizer, pitch_range)
         total.add(piece, logp, nll)
+        if uniform is not None:
+            total_uniform.add(piece, logp, realizer_nll(piece, uniform, pitch_range))
         one = _Totals()
         one.add(piece, logp, nll)
         per_piece.append({"path": piece.source, **one.summary()})
+    compared = {}
+    if uniform is not None:
+        summary = total_uniform.summary()
+        compared = {
+            "uniform_nll_per_note": summary["nll_per_note"],
+            "uniform_realizer_nll_per_note": summary["realizer_nll_per_note"],
+        }
     return {
         "model": str(bundle.path),
         "realizer": type(realizer).__name__,
         "pitch_range": list(pitch_range),
         "units": "nats",
         **total.summary(),
+        **compared,
         "pieces": per_piece,
     }

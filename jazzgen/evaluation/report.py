@@ -307,10 +307,8 @@ def evaluate_sets(
       "without_articulation", "reference_split"}`, each `{"accuracy" (balanced),
       "accuracy_sd", "folds", "n_per_class", "n_splits", "pieces", "top_features":
       [{"name", "importance"}], "reason"}`;
-    - `"model"`: None without a model, else `{"model", "realizer", "pitch_range", "units",
-      "nll_per_token", "nll_per_note", "realizer_nll_per_note", "tokens", "oov_tokens",
-      "oov_rate", "notes", "scored_notes", "oov_notes", "unrealizable_notes", "pieces":
-      [{"path", <the same per piece>}]}`;
+    - `"model"`: None without a model, else `jazzgen.evaluation.likelihood.model_likelihood`'s
+      dict (NLL per token and per note, counts, per piece; learned vs uniform realizer);
     - `"seconds"`: wall time of each stage (`read`, `measure`, `classifier`, `model`).
 
     Raises InputFileError when a set has no usable file.
@@ -489,6 +487,15 @@ def _model_rows(table: Table, model: Mapping[str, Any] | None) -> None:
         f"{model['notes']} notes scored ({model['unrealizable_notes']} outside the "
         f"realizer's reach, range {low}-{high})",
     )
+    if model.get("uniform_nll_per_note") is not None:
+        table.add_row(
+            "  the same with the uniform realizer (nats)",
+            "",
+            _fmt(model["uniform_nll_per_note"]),
+            f"realizer {_fmt(model['uniform_realizer_nll_per_note'])}: the course's uniform "
+            f"draw in each token's window, for comparison with the bundle's "
+            f"{model['realizer']}",
+        )
 
 
 def summary_table(result: dict[str, Any]) -> Table:

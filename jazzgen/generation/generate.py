@@ -3,8 +3,10 @@
 Pipeline: bundle -> chord progression (--chords text, a --leadsheet file, or one drawn with
 the seed from the bundle's training progressions) -> bars -> constrained decoding of N
 candidates in one batch (generation.decode) -> realization over the chords
-(tokens.realize) -> post-processing (generation.postprocess) -> best candidate ->
-backing parts (output.arrange) -> MIDI bytes (io.midi_writer). File access stays at the
+(tokens.realize, with the bundle's learned realizer when it has one) -> post-processing
+(generation.postprocess) -> best candidate -> articulation and dynamics (the bundle's
+`performance.json`, when it has one) -> backing parts (output.arrange) -> MIDI bytes
+(io.midi_writer). File access stays at the
 edges: `generate` reads the bundle and input files, never writes; the CLI writes.
 
 Choices (documented for users in `jazzgen generate --help`):
@@ -20,6 +22,13 @@ Choices (documented for users in `jazzgen generate --help`):
   as much as halving the likelihood of every token 1.4 times (1 nat).
 - Key signature: the lead sheet's, else the major key whose scale holds most chord tones
   (weighted by chord duration, the chord root on the tonic breaking ties).
+- How notes are played: a bundle trained with the default preset has a learned realizer
+  (`realizer.json`: pitches drawn as players choose them) and learned articulation and
+  dynamics (`performance.json`: sounding lengths and accents, applied to the generated
+  notes after post-processing, not to a primer's). `uniform_realizer` (--uniform-realizer)
+  and `legato` (--legato) ask for the course's uniform draw and legato notes at one
+  velocity, which is also what a bundle without those files (the course preset, an older
+  bundle) gives.
 """
 
 from __future__ import annotations
@@ -28,7 +37,7 @@ import logging
 import time
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -54,7 +63,9 @@ from jazzgen.generation.progression import (
 from jazzgen.generation.sampling import SamplingOptions
 from jazzgen.io.midi_writer import Part, key_name, midi_bytes
 from jazzgen.output.arrange import BACKINGS, MELODY_VOLUME, arrange
-from jazzgen.tokens.realize import realize_bars
+from jazzgen.performance.articulation import PerformanceModel, load_performance
+from jazzgen.performance.realizer import LearnedRealizer, load_realizer
+from jazzgen.tokens.realize import Realizer, realize_bars
 from jazzgen.tokens.vocab import Vocab
 from jazzgen.training.bundle import Bundle, load_bundle
 
@@ -126,6 +137,8 @@ class GenerateOptions:
     chords_program: int = DEFAULT_CHORDS_PROGRAM
     backing: str = "trio"
     count_in_bars: int = 0  # bars of hi-hat before the solo (trio backing only)
+    legato: bool = False  # True: notes legato at one velocity (ignore performance.json)
+    uniform_realizer: bool = False  # True: pitches drawn uniformly (ignore realizer.json)
 
     def __post_init__(self) -> None:
         if self.chords is not None and self.leadsheet is not None:
@@ -281,9 +294,14 @@ class Candidate:
 
 
 def realize_candidates(
-    decoded: Decoded, bars: Sequence[Bar], options: GenerateOptions, primer: Primer | None
+    decoded: Decoded,
+    bars: Sequence[Bar],
+    options: GenerateOptions,
+    primer: Primer | None,
+    realizer: Realizer | None = None,
 ) -> list[Candidate]:
-    """Every decoded candidate as notes over `bars`, post-processed and scored."""
+    """Every decoded candidate as notes over `bars` (pitches drawn by `realizer`, None:
+    uniformly), post-processed and scored."""
     melody_range = options.melody_range
     pp_config = PostprocessConfig(
         max_repeats=options.max_repeats, max_leap=options.max_leap, pitch_range=melody_range
@@ -297,6 +315,7 @@ def realize_candidates(
             np.random.default_rng([options.seed, 1, c]),
             prev_pitch=primer.last_pitch if primer is not None else None,
             pitch_range=melody_range,
+            realizer=realizer,
         )
         notes: tuple[Note, ...] = realized.notes
         edits: tuple[Edit, ...] = ()
@@ -329,10 +348,14 @@ class Solo:
 
 
 def choose_solo(
-    decoded: Decoded, bars: list[Bar], options: GenerateOptions, primer: Primer | None
+    decoded: Decoded,
+    bars: list[Bar],
+    options: GenerateOptions,
+    primer: Primer | None,
+    realizer: Realizer | None = None,
 ) -> Solo:
     """The best of the decoded candidates, after the primer's notes and bars."""
-    candidates = realize_candidates(decoded, bars, options, primer)
+    candidates = realize_candidates(decoded, bars, options, primer, realizer)
     chosen = best_candidate(candidates)
     primer_notes, primer_bars = (primer.notes, primer.bars) if primer is not None else ((), [])
     return Solo(
@@ -343,6 +366,32 @@ def choose_solo(
         chosen,
         int(decoded.forced_rests[chosen.index]),
     )
+
+
+@dataclass(frozen=True)
+class Performance:
+    """How the notes are played: the bundle's learned models, unless the options or the
+    bundle say otherwise (None: the course's uniform draw / legato at one velocity)."""
+
+    realizer: LearnedRealizer | None
+    articulation: PerformanceModel | None
+
+    @classmethod
+    def of(cls, bundle: Bundle, options: GenerateOptions) -> Performance:
+        return cls(
+            None if options.uniform_realizer else load_realizer(bundle.path),
+            None if options.legato else load_performance(bundle.path),
+        )
+
+
+def perform_solo(solo: Solo, performance: Performance, options: GenerateOptions) -> Solo:
+    """The solo with the generated notes articulated and accented (the primer's as read)."""
+    if performance.articulation is None or not solo.chosen.notes:
+        return solo
+    rng = np.random.default_rng([options.seed, 4])
+    played = performance.articulation.apply(solo.chosen.notes, solo.bars, rng)
+    primer_notes = solo.melody[: len(solo.melody) - len(solo.chosen.notes)]
+    return replace(solo, melody=primer_notes + played)
 
 
 @dataclass(frozen=True)
@@ -381,7 +430,12 @@ def arrange_song(options: GenerateOptions, plan: ProgressionPlan, solo: Solo) ->
 
 
 def generate_report(
-    options: GenerateOptions, bundle: Bundle, plan: ProgressionPlan, solo: Solo, song: Song
+    options: GenerateOptions,
+    bundle: Bundle,
+    plan: ProgressionPlan,
+    solo: Solo,
+    song: Song,
+    performance: Performance,
 ) -> dict[str, Any]:
     """The JSON-ready report of `generate` (keys documented by `jazzgen generate --json`)."""
     bars = solo.bars
@@ -413,6 +467,8 @@ def generate_report(
         "edit_penalty": EDIT_PENALTY,
         "forced_rests": solo.forced_rests,
         "realize_fallbacks": solo.chosen.fallbacks,
+        "realizer": "uniform" if performance.realizer is None else "learned",
+        "articulation": "legato" if performance.articulation is None else "learned",
         "postprocess": options.postprocess,
         "edit_counts": dict(Counter(e.rule for e in edits)),
         "edits": [e.to_dict() for e in edits],
@@ -441,10 +497,12 @@ def generate(options: GenerateOptions, *, bundle: Bundle | None = None) -> Gener
     primer = place_primer(options, plan, tables, bundle.vocab)
     bars = solo_bars(options, plan, primer)
     engine = make_engine(bundle, options.engine)
+    performance = Performance.of(bundle, options)
     t_load = time.perf_counter()
     decoded = decode_candidates(engine, bundle.vocab, tables, bars, options, primer)
     t_decode = time.perf_counter()
-    solo = choose_solo(decoded, bars, options, primer)
+    solo = choose_solo(decoded, bars, options, primer, performance.realizer)
+    solo = perform_solo(solo, performance, options)
     t_post = time.perf_counter()
     song = arrange_song(options, plan, solo)
     t_write = time.perf_counter()
@@ -455,7 +513,7 @@ def generate(options: GenerateOptions, *, bundle: Bundle | None = None) -> Gener
         t_post - t_decode,
         t_write - t_post,
     )
-    report = generate_report(options, bundle, plan, solo, song)
+    report = generate_report(options, bundle, plan, solo, song, performance)
     return GenerateResult(
         song.midi,
         solo.melody,

@@ -51,8 +51,10 @@ REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
 }  # fmt: skip
 """The tables and columns jazzgen reads (everything else in the file is ignored)."""
 
-OPTIONAL_COLUMNS: dict[str, tuple[str, ...]] = {"melody": ("beatdur",)}
-"""Columns read when present (NULL when the file lacks them)."""
+OPTIONAL_COLUMNS: dict[str, tuple[str, ...]] = {"melody": ("beatdur", "loud_med")}
+"""Columns read when present (NULL when the file lacks them). `loud_med` is the median
+loudness of the note in dB as the Jazzomat's score-informed intensity estimation gives it
+(only its differences within a solo are used: `analysis.solo_sheet`)."""
 
 _IN_CHUNK = 500  # melids per `IN (...)` query: far below SQLite's variable limit
 
@@ -70,6 +72,7 @@ class MelodyEvent(NamedTuple):
     num: int | None  # meter of the note's bar, None when NULL
     denom: int | None
     beatdur: float | None  # seconds of the note's beat; None when NULL or absent
+    loudness: float | None = None  # `loud_med`, dB; None when NULL or absent
 
 
 class BeatEvent(NamedTuple):
@@ -235,11 +238,16 @@ def _not_null(columns: Sequence[str]) -> str:
 
 
 def _melody_select(connection: sqlite3.Connection) -> str:
-    beatdur = "CAST(beatdur AS REAL)" if "beatdur" in _columns(connection, "melody") else "NULL"
+    columns = _columns(connection, "melody")
+    beatdur, loudness = (
+        f"CAST({name} AS REAL)" if name in columns else "NULL"
+        for name in OPTIONAL_COLUMNS["melody"]
+    )
     return (
         "SELECT CAST(onset AS REAL), CAST(ROUND(pitch) AS INTEGER), CAST(duration AS REAL), "
         "CAST(bar AS INTEGER), CAST(beat AS INTEGER), CAST(tatum AS INTEGER), "
-        f"CAST(division AS INTEGER), CAST(num AS INTEGER), CAST(denom AS INTEGER), {beatdur} "
+        f"CAST(division AS INTEGER), CAST(num AS INTEGER), CAST(denom AS INTEGER), {beatdur}, "
+        f"{loudness} "
         f"FROM melody WHERE melid = ? AND {_not_null(_MELODY_NEEDED)} ORDER BY onset, rowid"
     )
 

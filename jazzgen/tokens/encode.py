@@ -24,10 +24,13 @@ from jazzgen.tokens.grammar import (
 
 @dataclass(frozen=True)
 class EncodedBar:
-    """Tokens of one bar plus, for notes, the pitches they came from (for tests/inspect)."""
+    """Tokens of one bar plus, for notes, the pitches and the melody notes they came from
+    (None for rests): what the corpus keeps for the learned realizer, articulation and
+    dynamics (`corpus.preprocess.encode_leadsheet_bars`)."""
 
     tokens: tuple[Token, ...]
     pitches: tuple[int | None, ...]
+    notes: tuple[Note | None, ...] = ()
 
 
 def _step(beat: float) -> int:
@@ -68,9 +71,9 @@ def encode_melody(
     if not bars:
         return []
     notes = sorted(melody, key=lambda n: (n.start_beat, n.end_beat))
-    # (onset step, end step, pitch) of every note, computed once (`_step` inlined)
+    # (onset step, end step, note) of every note, computed once (`_step` inlined)
     grid = GRID_STEPS_PER_QUARTER
-    steps = [(round(n.start_beat * grid), round(n.end_beat * grid), n.pitch) for n in notes]
+    steps = [(round(n.start_beat * grid), round(n.end_beat * grid), n) for n in notes]
     result: list[EncodedBar] = []
     note_index = 0
     for bar in bars:
@@ -84,26 +87,26 @@ def encode_melody(
 
 
 def _bar_events(
-    steps: Sequence[tuple[int, int, int]], first: int, bar_start: int, bar_steps: int
-) -> dict[int, tuple[int, int]]:
-    """Onset step -> (end step, pitch) of the sorted notes' `steps` (onset step, end step,
-    pitch) from index `first` on that start in the bar, steps relative to the bar start;
+    steps: Sequence[tuple[int, int, Note]], first: int, bar_start: int, bar_steps: int
+) -> dict[int, tuple[int, Note]]:
+    """Onset step -> (end step, note) of the sorted notes' `steps` (onset step, end step,
+    note) from index `first` on that start in the bar, steps relative to the bar start;
     ends are clipped to the bar and are at least one step after the onset. A later note on
     the same step replaces."""
-    events: dict[int, tuple[int, int]] = {}
+    events: dict[int, tuple[int, Note]] = {}
     for index in range(first, len(steps)):
-        start, end, pitch = steps[index]
+        start, end, note = steps[index]
         onset = start - bar_start
         if onset >= bar_steps:
             break
-        events[onset] = (min(max(end - bar_start, onset + 1), bar_steps), pitch)
+        events[onset] = (min(max(end - bar_start, onset + 1), bar_steps), note)
     return events
 
 
 def _encode_bar(
     bar: Bar,
     bar_start: int,
-    events: dict[int, tuple[int, int]],
+    events: dict[int, tuple[int, Note]],
     min_rest_steps: int,
     prev_pitch: int | None,
 ) -> tuple[EncodedBar, int | None]:
@@ -116,13 +119,16 @@ def _encode_bar(
     onsets = sorted(events)
     tokens: list[Token] = []
     pitches: list[int | None] = []
+    sources: list[Note | None] = []
     # Leading silence (including a note held over from the previous bar) is a rest.
     first = onsets[0] if onsets else bar_steps
     if first > 0:
         tokens.append(_token("R", first))
         pitches.append(None)
+        sources.append(None)
     for i, onset in enumerate(onsets):
-        end, pitch = events[onset]
+        end, note = events[onset]
+        pitch = note.pitch
         next_onset = onsets[i + 1] if i + 1 < len(onsets) else bar_steps
         silence = next_onset - end
         note_steps = next_onset - onset
@@ -138,8 +144,10 @@ def _encode_bar(
             window = (interval - WINDOW_HALF_WIDTH, interval + WINDOW_HALF_WIDTH)
         tokens.append(_token(table[pitch % 12], note_steps, window))
         pitches.append(pitch)
+        sources.append(note)
         if note_steps < next_onset - onset:
             tokens.append(_token("R", next_onset - onset - note_steps))
             pitches.append(None)
+            sources.append(None)
         prev_pitch = pitch
-    return EncodedBar(tuple(tokens), tuple(pitches)), prev_pitch
+    return EncodedBar(tuple(tokens), tuple(pitches), tuple(sources)), prev_pitch

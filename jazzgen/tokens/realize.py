@@ -1,9 +1,10 @@
 """Realization: tokens over chords into pitched notes, with counted fallbacks.
 
 `candidate_pitches` is the one definition of which pitches a note token may become;
-`realize_bars` draws among them, and `UniformRealizer` (a `Realizer`) gives the probability
-of a given pitch under that draw, so a learned realizer can later take its place behind the
-same `log_prob` interface (`jazzgen evaluate --model` scores reference pitches with it).
+`realize_bars` draws among them: uniformly (the course's realizer, `UniformRealizer`), or
+with the probabilities of a `Realizer` such as the learned one of a model bundle
+(`performance.realizer.LearnedRealizer`). A `Realizer` also gives the probability of a
+given pitch (`log_prob`), with which `jazzgen evaluate --model` scores reference pitches.
 """
 
 from __future__ import annotations
@@ -120,24 +121,28 @@ def realize_bars(
     prev_pitch: int | None = None,
     pitch_range: tuple[int, int] = DEFAULT_PITCH_RANGE,
     velocity: int = 90,
+    realizer: Realizer | None = None,
 ) -> Realization:
     """Turn tokens into notes over the bars' chords. Never raises for valid tokens.
 
-    Each note token picks, uniformly with `rng`, one of its `candidate_pitches` (a pitch
-    whose class has the token's type over the chord at its onset and whose interval from
-    the previous pitch lies in the token's window, inside `pitch_range`, inclusive MIDI
-    pitches). Notes last until the next event (legato); rests are silence. Times are
-    absolute quarter notes.
+    Each note token picks with `rng` one of its `candidate_pitches` (a pitch whose class
+    has the token's type over the chord at its onset and whose interval from the previous
+    pitch lies in the token's window, inside `pitch_range`, inclusive MIDI pitches):
+    uniformly without a `realizer` (the course's draw), else with the realizer's
+    `probabilities`. Notes last until the next event (legato); rests are silence. Times
+    are absolute quarter notes.
     """
     low, high = pitch_range
     if high - low < 12:
         raise ValueError(f"pitch_range must span at least an octave, got {pitch_range}")
     notes: list[Note] = []
     fallbacks = 0
+    prev_interval: int | None = None
     for bar, tokens in zip(bars, bars_tokens, strict=True):
         step = 0
         for token in tokens:
             start_beat = bar.start_beat + step / GRID_STEPS_PER_QUARTER
+            onset_step = step
             step += token.duration
             if token.is_rest:
                 continue
@@ -147,9 +152,14 @@ def realize_bars(
             fallbacks += candidates.fallbacks
             if candidates.nearest:
                 pitch = int(candidates.pitches[0])
-            else:
+            elif realizer is None:
                 pitch = int(rng.choice(candidates.pitches))
+            else:
+                context = RealizeContext(pitch_range, start_beat, onset_step, prev_interval)
+                probs = realizer.probabilities(token, chord, prev_pitch, candidates, context)
+                pitch = int(candidates.pitches[rng.choice(len(probs), p=probs)])
             notes.append(Note(pitch, start_beat, end_beat, velocity))
+            prev_interval = None if prev_pitch is None else pitch - prev_pitch
             prev_pitch = pitch
     return Realization(tuple(notes), fallbacks)
 
@@ -162,15 +172,31 @@ class RealizeContext:
     """What a realizer may know besides the token, the chord and the previous pitch.
 
     `pitch_range`: the inclusive MIDI range it realizes in; `onset_beat`: the note's onset
-    (absolute quarter notes; the uniform realizer ignores it).
+    (absolute quarter notes); `step_in_bar`: the onset in grid steps from its bar's start;
+    `prev_interval`: the previous pitch minus the one before it (None: fewer than two notes
+    so far). The uniform realizer uses only the range.
     """
 
     pitch_range: tuple[int, int] = DEFAULT_PITCH_RANGE
     onset_beat: float = 0.0
+    step_in_bar: int = 0
+    prev_interval: int | None = None
 
 
 class Realizer(Protocol):
     """A distribution over the pitch of a note token (what `realize_bars` samples from)."""
+
+    def probabilities(
+        self,
+        token: Token,
+        chord: Chord,
+        prev_pitch: int | None,
+        candidates: Candidates,
+        context: RealizeContext,
+    ) -> np.ndarray:
+        """(n,) probabilities (summing to 1) of `candidates.pitches`, the token's
+        `candidate_pitches` after `prev_pitch`."""
+        ...
 
     def log_prob(
         self,
@@ -203,6 +229,16 @@ def uniform_realizer_nll(
 
 class UniformRealizer:
     """`realize_bars`' realizer as a `Realizer`: every candidate pitch equally likely."""
+
+    def probabilities(
+        self,
+        token: Token,
+        chord: Chord,
+        prev_pitch: int | None,
+        candidates: Candidates,
+        context: RealizeContext,
+    ) -> np.ndarray:
+        return np.full(len(candidates.pitches), 1.0 / len(candidates.pitches))
 
     def log_prob(
         self,

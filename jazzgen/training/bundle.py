@@ -14,6 +14,9 @@ Layout of a bundle directory:
 - `metrics.json` : final/best losses, per-token NLL/perplexity, counts, timings
   (training.metrics).
 - `curves.png`   : loss curves (only when matplotlib is installed).
+- `realizer.json`, `performance.json`: the learned realizer, articulation and dynamics
+  (jazzgen.performance; only when training learned them: not with the course preset, not
+  in older bundles, which then play as the course does).
 
 A bundle is written to a temporary sibling directory and renamed into place, so a crash
 never leaves half a bundle; an existing bundle is replaced only when asked (`force`).
@@ -45,6 +48,8 @@ BUNDLE_FILES = (
     "history.csv",
     "metrics.json",
 )
+LEARNED_FILES = ("realizer.json", "performance.json")
+"""Written only when training learned them (`jazzgen.performance`)."""
 REQUIRED_FILES = ("model.keras", "vocab.json", "config.json")
 
 

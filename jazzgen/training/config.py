@@ -15,6 +15,8 @@ CELLS = ("lstm", "gru")
 ARCHS = ("fused", "course")
 STRATEGIES = ("default", "mirrored", "multiworker")
 VAL_BY = ("piece", "performer")  # corpus.dataset.SPLIT_BY
+REALIZERS = ("uniform", "learned")  # jazzgen.performance.realizer
+ARTICULATIONS = ("legato", "learned")  # jazzgen.performance.articulation
 
 
 def _check_range(name: str, value: float, low: float, high: float) -> None:
@@ -69,6 +71,12 @@ class TrainConfig:
     steps_per_execution: int = 10  # batches per compiled call (per-step overhead dominates)
     jit_compile: bool = False  # XLA; measured slower to build than it saves on 2 CPU cores
     windows_per_epoch: int = 0  # 0 = every window each epoch; else a fresh random subset
+    # How the tokens are played (fitted on the training pieces after the network; absent in
+    # older bundles, which read as the course's): "uniform" pitch choice in a token's window
+    # or a "learned" realizer (realizer.json); "legato" notes at one velocity or "learned"
+    # articulation and dynamics (performance.json).
+    realizer: str = "uniform"
+    articulation: str = "legato"
 
     def __post_init__(self) -> None:
         _check_range("epochs", self.epochs, 1, 100_000)
@@ -83,6 +91,8 @@ class TrainConfig:
         _check_choice("strategy", self.strategy, STRATEGIES)
         _check_range("steps_per_execution", self.steps_per_execution, 1, 100_000)
         _check_range("windows_per_epoch", self.windows_per_epoch, 0, 10**9)
+        _check_choice("realizer", self.realizer, REALIZERS)
+        _check_choice("articulation", self.articulation, ARTICULATIONS)
 
 
 PRESETS: dict[str, tuple[ModelConfig, TrainConfig]] = {
@@ -95,9 +105,18 @@ PRESETS: dict[str, tuple[ModelConfig, TrainConfig]] = {
     # out): chord input, one wide LSTM with dropout, longer windows, early stopping that
     # keeps the best epoch. Held-out NLL 0.61-0.64x the course preset's in about 45 s on 2
     # cores; two 128-unit layers (0.8-0.9x) and GRU (0.79x) did worse, no chord input 0.95x.
+    # Pitches, articulation and dynamics learned from the corpus (issue 12).
     "default": (
         ModelConfig(tx=64, units=256, layers=1, dropout=0.3, chord_input=True),
-        TrainConfig(epochs=60, batch_size=32, lr=0.003, lr_decay=0.0, patience=8),
+        TrainConfig(
+            epochs=60,
+            batch_size=32,
+            lr=0.003,
+            lr_decay=0.0,
+            patience=8,
+            realizer="learned",
+            articulation="learned",
+        ),
     ),
 }
 

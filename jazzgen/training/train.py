@@ -19,8 +19,10 @@ corpus.dataset).
 
 `train` runs these steps in order: open the run (`_open_run`), describe the bundle
 (`_bundle_config`), plan the data (`_plan_data`), build the model (`_build_model`), make the
-callbacks (`_early_stopping`, `_callbacks`), fit (`_fit`), measure (training.metrics) and
-write the bundle (`_write_bundle`).
+callbacks (`_early_stopping`, `_callbacks`), fit (`_fit`), measure (training.metrics), fit
+how tokens are played when the config asks for it (`_learn_performance`: the learned
+realizer, articulation and dynamics, on the training pieces only; seconds) and write the
+bundle (`_write_bundle`).
 
 Importing this module imports Keras quietly (training.tf_runtime).
 """
@@ -38,6 +40,9 @@ from typing import Any
 from jazzgen.core.errors import BundleError, ConfigError, CorpusError, JazzgenError
 from jazzgen.corpus import dataset
 from jazzgen.corpus.store import Piece
+from jazzgen.performance.articulation import save_performance
+from jazzgen.performance.learn import Learned, held_out_pieces, learn_performance
+from jazzgen.performance.realizer import save_realizer
 from jazzgen.tokens.vocab import Vocab
 from jazzgen.training.bundle import write_bundle_atomic, write_json
 from jazzgen.training.bundle_config import BundleConfig, SplitInfo
@@ -195,9 +200,10 @@ def train(
         model, split, history, model_config=model_config, vocab=vocab,
         restored_best_weights=restored,
     )  # fmt: skip
+    learned = _learn_performance(pieces, split, train_config)
     stats = _run_stats(t_start, build_seconds, fit_seconds, timing, run, data, model_config.tx)
-    report = metrics_json(metrics, stats)
-    _write_bundle(out, model, strategy, config, vocab, run, report, history, force=force)
+    report = metrics_json(metrics, stats) | {"performance": learned.summary}
+    _write_bundle(out, model, strategy, config, vocab, run, report, history, learned, force=force)
     shutil.rmtree(run.work, ignore_errors=True)
     return TrainResult(out, report, history)
 
@@ -462,6 +468,23 @@ def _fit(
     return fit_seconds
 
 
+def _learn_performance(
+    pieces: Sequence[Piece], split: dataset.Split, train_config: TrainConfig
+) -> Learned:
+    """The learned realizer, articulation and dynamics the config asks for, fitted on the
+    split's training pieces (jazzgen.performance.learn)."""
+    train_tokens = sum(len(s) for s in split.train) if split.method == "bars" else None
+    train_pieces, val_pieces = held_out_pieces(
+        pieces, {segment.source for segment in split.val}, train_tokens
+    )
+    return learn_performance(
+        train_pieces,
+        val_pieces,
+        realizer=train_config.realizer == "learned",
+        articulation=train_config.articulation == "learned",
+    )
+
+
 def _write_bundle(
     out: Path,
     model: keras.Model,
@@ -471,6 +494,7 @@ def _write_bundle(
     run: _Run,
     metrics: dict[str, Any],
     history: History,
+    learned: Learned,
     *,
     force: bool,
 ) -> None:
@@ -488,6 +512,10 @@ def _write_bundle(
         write_json(tmp / "config.json", config.to_dict())
         shutil.copyfile(run.history_path, tmp / HISTORY_FILE)
         write_json(tmp / "metrics.json", metrics)
+        if learned.realizer is not None:
+            save_realizer(learned.realizer, tmp)
+        if learned.performance is not None:
+            save_performance(learned.performance, tmp)
         if history:
             from jazzgen.output.pictures import training_curves_png
 

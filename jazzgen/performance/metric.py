@@ -1,0 +1,42 @@
+"""Metric position classes of an onset: the context the learned models condition on.
+
+An onset's class comes from its grid step in its bar (1/12 quarter note, counted from the
+bar start), quarter-note beats in every meter:
+
+| class | index | onsets |
+| --- | --- | --- |
+| `downbeat` | 0 | the bar's first step |
+| `beat` | 1 | another quarter-note beat |
+| `offbeat` | 2 | the straight or swung "and" of a beat (1/2, 2/3 of it) |
+| `subdivision` | 3 | a sixteenth or a triplet (1/4, 3/4, 1/3 of a beat) |
+| `offgrid` | 4 | anything finer (1/12, 1/6, 5/12, ... of a beat) |
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from jazzgen.core.constants import GRID_STEPS_PER_QUARTER
+
+METRIC_CLASSES = ("downbeat", "beat", "offbeat", "subdivision", "offgrid")
+"""Names of the classes, by index."""
+
+STRONG_CLASSES = (0, 1)
+"""The classes on a beat (the realizer's chord-degree features tell them from the rest)."""
+
+# class of each position in the beat (grid steps 0..11), the bar's first step aside
+_IN_BEAT = np.array([1, 4, 4, 3, 3, 4, 2, 4, 2, 3, 4, 4], dtype=np.int64)
+
+
+def metric_class(step_in_bar: int) -> int:
+    """The class index (module doc) of an onset `step_in_bar` grid steps after its bar's start."""
+    if step_in_bar == 0:
+        return 0
+    return int(_IN_BEAT[step_in_bar % GRID_STEPS_PER_QUARTER])
+
+
+def metric_classes(steps_in_bar: np.ndarray) -> np.ndarray:
+    """`metric_class` of each onset: (n,) int steps from the bar start -> (n,) int classes."""
+    steps = np.asarray(steps_in_bar, dtype=np.int64)
+    classes = _IN_BEAT[steps % GRID_STEPS_PER_QUARTER]
+    return np.where(steps == 0, 0, classes)
