@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from jazzgen.core.constants import GRID_STEPS_PER_QUARTER
 from jazzgen.core.harmony import Chord, NoteType, classify_pitch
@@ -30,7 +30,8 @@ class EncodedBar:
 
     tokens: tuple[Token, ...]
     pitches: tuple[int | None, ...]
-    notes: tuple[Note | None, ...] = ()
+    # not compared: two encodings are equal when their tokens and pitches are
+    notes: tuple[Note | None, ...] = field(default=(), compare=False)
 
 
 def _step(beat: float) -> int:
