@@ -32,7 +32,10 @@ RANGE = (55, 84)
 
 def _bars(n: int) -> list[Bar]:
     chords = [parse_chord_symbol(CHANGES[i % len(CHANGES)]) for i in range(n)]
-    return [Bar(i, i + 1, 4.0 * i, TS, (ChordSpan(c, 4.0 * i, 4.0 * i + 4),)) for i, c in enumerate(chords)]
+    return [
+        Bar(i, i + 1, 4.0 * i, TS, (ChordSpan(c, 4.0 * i, 4.0 * i + 4),))
+        for i, c in enumerate(chords)
+    ]
 
 
 def _piece(seed: int, n_bars: int = 16, *, unisons: bool = False) -> tuple[Piece, list[Bar]]:
