@@ -4,6 +4,7 @@ survives a save/load round trip, and a bad realizer.json fails with one line."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 from pathlib import Path
@@ -65,7 +66,7 @@ def _unison_rate(realizer: realize.Realizer | None, pieces: list[tuple[Piece, li
             tokens, bars, np.random.default_rng(seed), pitch_range=RANGE, realizer=realizer
         ).notes
         pitches = [n.pitch for n in notes]
-        repeats += sum(a == b for a, b in zip(pitches, pitches[1:]))
+        repeats += sum(a == b for a, b in itertools.pairwise(pitches))
         total += len(pitches) - 1
     return repeats / total
 
