@@ -98,6 +98,11 @@ def learn_performance(
                 "seconds": round(time.perf_counter() - start, 2),
             }
             model = replace(model, stats=summary["articulation"])
+            if model.velocity_source == "default":
+                log.warning(
+                    "no note velocities in the corpus (a Weimar Jazz Database without "
+                    "loudness, notated lead sheets): accents are the fixed DEFAULT_ACCENTS"
+                )
         else:
             log.warning("no articulation learned: the corpus has none (re-run preprocess)")
     return Learned(fitted, model, summary)
