@@ -3,9 +3,10 @@
 The hashes were recorded before the package was reorganised into subpackages (issue 10),
 so a refactoring that changes any output byte fails here. "preprocess" changed once on
 purpose (issue 12: bars also keep their notes' pitches, articulation and velocities);
-"preprocess:tokens", the corpus without those lists, is the hash recorded before. They depend on the bundled model:
-when `models/default` is retrained on purpose, the test says so and the hashes are
-re-recorded with `python tests/test_golden.py` (which prints the new table).
+"preprocess:tokens", the corpus without those lists, is the hash recorded before. The
+generate hashes depend on the bundled model: when `models/default` is retrained on
+purpose, the test says so and the hashes are re-recorded with
+`python tests/test_golden.py` (which prints the new table).
 """
 
 from __future__ import annotations
