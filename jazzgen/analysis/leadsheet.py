@@ -133,14 +133,20 @@ def _cut_bars(
     layout = make_bars_layout(score.time_signatures, end_of_music)
     n_bars = len(layout)
     if start_bar is not None and not 1 <= start_bar <= n_bars:
-        raise InputFileError(score.path, f"start bar must be in 1..{n_bars}, got {start_bar}")
+        raise InputFileError(
+            score.path, f"--start-bar must be in 1..{n_bars} (the file's bars), got {start_bar}"
+        )
     if end_bar is not None and not 1 <= end_bar <= n_bars:
-        raise InputFileError(score.path, f"end bar must be in 1..{n_bars}, got {end_bar}")
+        raise InputFileError(
+            score.path, f"--end-bar must be in 1..{n_bars} (the file's bars), got {end_bar}"
+        )
     bar_at = Timeline.of(layout, start=lambda slot: slot[1], tolerance=EPS)
     first = start_bar - 1 if start_bar is not None else bar_at.index_at(line[0].start_beat)
     last = end_bar - 1 if end_bar is not None else bar_at.index_at(line[-1].start_beat)
     if last < first:
-        raise InputFileError(score.path, f"end bar {last + 1} is before start bar {first + 1}")
+        raise InputFileError(
+            score.path, f"--end-bar ({last + 1}) is before the first bar used ({first + 1})"
+        )
     layout = layout[first : last + 1]
     start_beat = layout[0][1]
     end_beat = layout[-1][1] + layout[-1][2].bar_beats
@@ -225,16 +231,16 @@ class SheetOptions:
 
     def __post_init__(self) -> None:
         if self.start_bar is not None and self.start_bar < 1:
-            raise ConfigError(f"start_bar must be >= 1, got {self.start_bar}")
+            raise ConfigError(f"--start-bar must be >= 1, got {self.start_bar}")
         if self.end_bar is not None and self.end_bar < 1:
-            raise ConfigError(f"end_bar must be >= 1, got {self.end_bar}")
+            raise ConfigError(f"--end-bar must be >= 1, got {self.end_bar}")
         if (
             self.start_bar is not None
             and self.end_bar is not None
             and self.end_bar < self.start_bar
         ):
             raise ConfigError(
-                f"end_bar must be >= start_bar ({self.start_bar}), got {self.end_bar}"
+                f"--end-bar must be >= --start-bar ({self.start_bar}), got {self.end_bar}"
             )
         if not 0.25 <= self.chord_span_beats <= 64:
             raise ConfigError(

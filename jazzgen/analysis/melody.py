@@ -18,6 +18,7 @@ from jazzgen.core.constants import GRID_STEPS_PER_QUARTER
 from jazzgen.core.errors import InputFileError
 from jazzgen.core.timeline import TempoMap
 from jazzgen.core.types import Note, Score, Track
+from jazzgen.core.wording import plural
 
 # General MIDI program families (0-based programs).
 _MELODIC_FAMILIES = {
@@ -187,7 +188,7 @@ def choose_melody(score: Score, melody_track: int | str | None = None) -> tuple[
         raise InputFileError(score.path, "no melodic track: the file has only drum tracks")
     best = max(stats, key=lambda s: s.score)
     reason = (
-        f"{best.note_count} notes, {100 * (1 - best.polyphony):.0f}% monophonic, "
+        f"{plural(best.note_count, 'note')}, {100 * (1 - best.polyphony):.0f}% monophonic, "
         f"mean pitch {best.mean_pitch:.0f}, plays in {100 * best.coverage:.0f}% of bars, "
         f"{best.family} (program {best.program}); best of {len(stats)} non-drum tracks"
     )

@@ -15,16 +15,19 @@ import sys
 from typing import Annotated
 
 import typer
+from typer._click.exceptions import NoArgsIsHelpError
 from typer.exceptions import TyperException
 
 from jazzgen import __version__
 from jazzgen.cli import evaluate, generate, inspect, preprocess, render, train
+from jazzgen.cli.help import JazzgenCommand, JazzgenGroup
 from jazzgen.cli.options import typer_command
 from jazzgen.core.errors import JazzgenError
 
 app = typer.Typer(
     name="jazzgen",
     help="Learn jazz improvisation from MIDI with an LSTM and write new solos as MIDI files.",
+    cls=JazzgenGroup,
     add_completion=False,
     no_args_is_help=True,
     rich_markup_mode=None,
@@ -58,13 +61,16 @@ def _root(
     """
 
 
-# Registered in the order `jazzgen --help` lists them.
-app.command("inspect")(typer_command(inspect.inspect_command))
-app.command("preprocess")(typer_command(preprocess.preprocess_command))
-app.command("render")(typer_command(render.render_command))
-app.command("evaluate")(typer_command(evaluate.evaluate_command))
-app.command("train")(typer_command(train.train_command))
-app.command("generate")(typer_command(generate.generate_command))
+# `jazzgen --help` lists them sorted by name (JazzgenGroup).
+for _name, _command in (
+    ("inspect", inspect.inspect_command),
+    ("preprocess", preprocess.preprocess_command),
+    ("render", render.render_command),
+    ("evaluate", evaluate.evaluate_command),
+    ("train", train.train_command),
+    ("generate", generate.generate_command),
+):
+    app.command(_name, cls=JazzgenCommand)(typer_command(_command))
 
 
 def run(argv: list[str] | None = None) -> int:
@@ -74,6 +80,9 @@ def run(argv: list[str] | None = None) -> int:
         result = command.main(args=argv, prog_name="jazzgen", standalone_mode=False)
     except typer.Exit as exc:
         return exc.exit_code
+    except NoArgsIsHelpError as exc:  # bare `jazzgen`: the help, and no error
+        typer.echo(exc.ctx.get_help() if exc.ctx is not None else exc.format_message())
+        return 0
     except typer.Abort:
         typer.echo("Error: aborted", err=True)
         return 1

@@ -21,6 +21,7 @@ from jazzgen.cli.options import (
     soundfont_option,
     wav_option,
 )
+from jazzgen.core.errors import overwrite_refused
 
 if TYPE_CHECKING:
     from jazzgen.generation.generate import GenerateOptions, GenerateResult
@@ -61,7 +62,8 @@ class GenerateArgs:
         ),
     ] = None
     tempo: Annotated[
-        float | None, typer.Option("--tempo", help="Quarter notes per minute (default 120).")
+        float | None,
+        typer.Option("--tempo", metavar="QPM", help="Quarter notes per minute (default 120)."),
     ] = None
     temperature: Annotated[
         float, typer.Option("--temperature", help="0 = greedy; higher = wilder.")
@@ -74,7 +76,12 @@ class GenerateArgs:
         int, typer.Option("--candidates", "-n", help="Decode N solos, keep the best.")
     ] = 1
     seed: Annotated[int, seed_option("Random seed (same seed, same file).")] = 0
-    engine: Annotated[str, typer.Option("--engine", help="numpy (fast start) | keras.")] = "numpy"
+    engine: Annotated[
+        str,
+        typer.Option(
+            "--engine", metavar="numpy|keras", help="numpy: fast start; keras: same tokens."
+        ),
+    ] = "numpy"
     max_repeats: Annotated[
         int, typer.Option("--max-repeats", help="Max same-pitch onsets in a row.")
     ] = 2
@@ -96,13 +103,23 @@ class GenerateArgs:
     ] = None
     melody_program: Annotated[
         int,
-        typer.Option("--melody-program", help="GM program 0-127 of the melody (66 tenor sax)."),
+        typer.Option(
+            "--melody-program",
+            metavar="PROGRAM",
+            help="GM program 0-127 of the melody (66 tenor sax).",
+        ),
     ] = 66
     chords_program: Annotated[
-        int, typer.Option("--chords-program", help="GM program 0-127 of the comping (0 piano).")
+        int,
+        typer.Option(
+            "--chords-program", metavar="PROGRAM", help="GM program 0-127 of the comping (0 piano)."
+        ),
     ] = 0
     backing: Annotated[
-        str, typer.Option("--backing", help="none | chords | trio (+bass, drums).")
+        str,
+        typer.Option(
+            "--backing", metavar="none|chords|trio", help="Backing parts (trio: + bass, drums)."
+        ),
     ] = "trio"
     count_in_bars: Annotated[
         int,
@@ -194,7 +211,7 @@ def _check_outputs(args: GenerateArgs) -> None:
             fail(f"{option} must end with {suffix}, got {path}")
     for path in (args.out, args.wav, args.png):
         if path is not None and Path(path).exists() and not args.force:
-            fail(f"{path} exists (use --force to overwrite)")
+            fail(overwrite_refused(path))
 
 
 def _find_renderer(soundfont: str | None) -> str:

@@ -8,13 +8,16 @@ from typing import Annotated, Any
 import typer
 
 from jazzgen.cli.options import EndBar, MelodyTrack, StartBar, json_option, options_from
+from jazzgen.core.wording import plural
 
 
 @dataclass(frozen=True)
 class InspectArgs:
     """Parameters of `jazzgen inspect`."""
 
-    file: Annotated[str, typer.Argument(help="MIDI (.mid/.midi), MusicXML or ABC file.")]
+    file: Annotated[
+        str, typer.Argument(metavar="FILE", help="MIDI (.mid/.midi), MusicXML or ABC file.")
+    ]
     as_json: Annotated[bool, json_option("Print one JSON object instead of text.")] = False
     melody_track: MelodyTrack = None
     start_bar: StartBar = None
@@ -55,7 +58,7 @@ def _print_header(info: dict[str, Any]) -> None:
         f"meter {info['time_signature']}"
         + (f" ({len(info['time_signatures'])} meters)" if len(info["time_signatures"]) > 1 else "")
         + f", {info['qpm']:g} qpm"
-        + (f" ({info['tempo_changes']} tempo changes)" if info["tempo_changes"] else "")
+        + (f" ({plural(info['tempo_changes'], 'tempo change')})" if info["tempo_changes"] else "")
         + f", {info['length_beats']:g} quarter notes"
     )
     typer.echo("tracks:")
@@ -70,11 +73,12 @@ def _print_header(info: dict[str, Any]) -> None:
     where = "" if melody["track"] is None else f"track {melody['track']} "
     typer.echo(f"melody: {where}{melody['name']!r}: {melody['reason']}")
     if melody["notes_dropped"]:
-        typer.echo(f"  {melody['notes_dropped']} double-stop notes dropped (top note kept)")
+        dropped = plural(melody["notes_dropped"], "double-stop note")
+        typer.echo(f"  {dropped} dropped (top note kept)")
     bars = info["bars"]
     typer.echo(
         f"chords: from {info['chord_source']}; "
-        f"bars {bars[0]['number']}-{bars[-1]['number']} ({len(bars)} bars)"
+        f"bars {bars[0]['number']}-{bars[-1]['number']} ({plural(len(bars), 'bar')})"
     )
 
 

@@ -18,14 +18,17 @@ from jazzgen.cli.options import (
     jobs_option,
     options_from,
 )
+from jazzgen.core.wording import plural
 
 
 @dataclass(frozen=True)
 class PreprocessArgs:
     """Parameters of `jazzgen preprocess`."""
 
-    inputs: Annotated[list[str], typer.Argument(help="MIDI/MusicXML/ABC files or folders.")]
-    out: Annotated[str, typer.Option("--out", help="Corpus directory to write.")]
+    inputs: Annotated[
+        list[str], typer.Argument(metavar="INPUT", help="MIDI/MusicXML/ABC files or folders.")
+    ]
+    out: Annotated[str, typer.Option("--out", "-o", metavar="DIR", help="Corpus folder to write.")]
     jobs: Annotated[int | None, jobs_option("Worker processes (default: all cores).")] = None
     melody_track: MelodyTrack = None
     start_bar: StartBar = None
@@ -72,13 +75,14 @@ def preprocess_command(args: PreprocessArgs) -> None:
         if entry["status"] != "ok":
             typer.echo(f"skipped {entry['path']}: {entry['reason']}", err=True)
     if not pieces:
-        fail(f"no usable input ({report['skipped']} files skipped)")
+        fail(f"no usable input ({plural(report['skipped'], 'file')} skipped)")
     vocab = save_corpus(out_dir, pieces, report)
     bars = sum(len(p.bars) for p in pieces)
     tokens = sum(p.token_count for p in pieces)
     typer.echo(
-        f"{report['ok']} files ok, {report['skipped']} skipped ({report['cached']} from cache): "
-        f"{bars} bars, {tokens} tokens, vocabulary {len(vocab)} -> {out_dir}"
+        f"{plural(report['ok'], 'file')} ok, {report['skipped']} skipped "
+        f"({report['cached']} from cache): {plural(bars, 'bar')}, {plural(tokens, 'token')}, "
+        f"vocabulary {len(vocab)} -> {out_dir}"
     )
 
 
@@ -91,5 +95,5 @@ def _check_out_dir(out: str, force: bool) -> None:
         fail(f"--out {out} is a file, not a folder")
     if out_dir.is_dir() and any(out_dir.iterdir()) and not force:
         if is_corpus_dir(out_dir):
-            fail(f"--out {out} already holds a corpus: pass --force to replace it")
-        fail(f"--out {out} is not empty and not a jazzgen corpus: pass --force to write there")
+            fail(f"{out} holds a jazzgen corpus: pass --force to replace it")
+        fail(f"{out} exists and is not a jazzgen corpus: pass --force to write into it")

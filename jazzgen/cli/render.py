@@ -16,13 +16,14 @@ from jazzgen.cli.options import (
     soundfont_option,
     wav_option,
 )
+from jazzgen.core.errors import FILE_NOT_FOUND, overwrite_refused
 
 
 @dataclass(frozen=True)
 class RenderArgs:
     """Parameters of `jazzgen render`."""
 
-    midi_file: Annotated[str, typer.Argument(help="MIDI file to render.")]
+    file: Annotated[str, typer.Argument(metavar="FILE", help="MIDI file to render.")]
     wav: Annotated[str | None, wav_option("Write audio (FluidSynth).")] = None
     png: Annotated[str | None, png_option("Write a piano roll.")] = None
     soundfont: Annotated[
@@ -46,20 +47,20 @@ def render_command(args: RenderArgs) -> None:
     """
     if args.wav is None and args.png is None:
         fail("nothing to do: give --wav OUT.wav and/or --png OUT.png")
-    if not Path(args.midi_file).is_file():
-        fail(f"{args.midi_file}: no such file")
+    if not Path(args.file).is_file():
+        fail(f"{args.file}: {FILE_NOT_FOUND}")
     for out in (args.wav, args.png):
         if out is not None and Path(out).exists() and not args.force:
-            fail(f"{out} exists: pass --force to overwrite it")
+            fail(overwrite_refused(out))
     if args.wav is not None:
         from jazzgen.output import audio
 
-        info = audio.render_wav(args.midi_file, args.wav, soundfont=args.soundfont)
+        info = audio.render_wav(args.file, args.wav, soundfont=args.soundfont)
         typer.echo(wav_written(info))
     if args.png is not None:
         from jazzgen.io.scores import read_score
         from jazzgen.output import pictures
 
-        score = read_score(args.midi_file)
+        score = read_score(args.file)
         track = track_index_or_name(args.melody_track)
         typer.echo(f"wrote {pictures.piano_roll_png(score, args.png, melody_track=track)}")

@@ -19,6 +19,7 @@ import numpy as np
 
 from jazzgen.core.errors import InputFileError, JazzgenError
 from jazzgen.core.types import LeadSheet
+from jazzgen.core.wording import plural
 from jazzgen.evaluation.comparison import compare_feature
 from jazzgen.evaluation.metrics import (
     FEATURES,
@@ -175,7 +176,8 @@ def report_table(result: dict[str, Any]):
     n_ref = len(result["reference"]["pieces"])
     table = Table(
         title=(
-            f"generated: {n_gen} files, reference: {n_ref} files; distances between "
+            f"generated: {plural(n_gen, 'file')}, reference: {plural(n_ref, 'file')}; "
+            "distances between "
             f"{comparison['unit']}s ({comparison['n_generated']} vs "
             f"{comparison['n_reference']})"
         ),

@@ -37,6 +37,7 @@ import numpy as np
 from jazzgen.core.constants import DEFAULT_PITCH_RANGE, DEFAULT_QPM
 from jazzgen.core.errors import BundleError, ConfigError
 from jazzgen.core.types import Bar, Note
+from jazzgen.core.wording import plural
 from jazzgen.generation.bar_fit import VocabTables
 from jazzgen.generation.decode import Decoded, decode
 from jazzgen.generation.engines import ENGINES, Engine, make_engine
@@ -94,10 +95,12 @@ def parse_range(text: str) -> tuple[int, int]:
         low, high = (int(p) for p in parts)
     except ValueError:
         raise ConfigError(
-            f"range must be LOW-HIGH in MIDI pitches, e.g. 48-76, got {text!r}"
+            f"--range must be LOW-HIGH in MIDI pitches, e.g. 48-76, got {text!r}"
         ) from None
     if not (0 <= low < high <= 127 and high - low >= 12):
-        raise ConfigError(f"range must lie in 0..127 and span at least 12 semitones, got {text!r}")
+        raise ConfigError(
+            f"--range must lie in 0..127 and span at least 12 semitones, got {text!r}"
+        )
     return low, high
 
 
@@ -131,29 +134,33 @@ class GenerateOptions:
         if self.chords is not None and self.leadsheet is not None:
             raise ConfigError("give either --chords or --leadsheet, not both")
         if self.bars is not None and not 1 <= self.bars <= 4096:
-            raise ConfigError(f"bars must be in range 1..4096, got {self.bars}")
+            raise ConfigError(f"--bars must be in range 1..4096, got {self.bars}")
         if not 0 <= self.seed < 2**32:
-            raise ConfigError(f"seed must be in range 0..{2**32 - 1}, got {self.seed}")
+            raise ConfigError(f"--seed must be in range 0..{2**32 - 1}, got {self.seed}")
         if not 1 <= self.candidates <= 1024:
-            raise ConfigError(f"candidates must be in range 1..1024, got {self.candidates}")
+            raise ConfigError(f"--candidates must be in range 1..1024, got {self.candidates}")
         if self.engine not in ENGINES:
-            raise ConfigError(f"engine must be one of {', '.join(ENGINES)}, got {self.engine!r}")
+            raise ConfigError(f"--engine must be one of {', '.join(ENGINES)}, got {self.engine!r}")
         if self.backing not in BACKINGS:
-            raise ConfigError(f"backing must be one of {', '.join(BACKINGS)}, got {self.backing!r}")
+            raise ConfigError(
+                f"--backing must be one of {', '.join(BACKINGS)}, got {self.backing!r}"
+            )
         if self.tempo is not None and not 20 <= self.tempo <= 400:
-            raise ConfigError(f"tempo must be in range 20..400 qpm, got {self.tempo}")
+            raise ConfigError(f"--tempo must be in range 20..400 qpm, got {self.tempo}")
         for name in ("melody_program", "chords_program"):
             value = getattr(self, name)
             if not 0 <= value <= 127:
-                raise ConfigError(f"{name.replace('_', '-')} must be in range 0..127, got {value}")
+                raise ConfigError(
+                    f"--{name.replace('_', '-')} must be in range 0..127, got {value}"
+                )
         if not 0 <= self.count_in_bars <= 16:
-            raise ConfigError(f"count-in must be in range 0..16 bars, got {self.count_in_bars}")
+            raise ConfigError(f"--count-in must be in range 0..16 bars, got {self.count_in_bars}")
         if self.count_in_bars and self.backing != "trio":
             raise ConfigError(
-                f"count-in needs --backing trio (the drums play it), got {self.backing!r}"
+                f"--count-in needs --backing trio (the drums play it), got {self.backing!r}"
             )
         if self.swing is not None and not 0.5 <= self.swing <= 0.75:
-            raise ConfigError(f"swing must be in range 0.5..0.75, got {self.swing}")
+            raise ConfigError(f"--swing must be in range 0.5..0.75, got {self.swing}")
         SamplingOptions(self.temperature, self.top_k, self.top_p)  # validates
 
     @property
@@ -184,12 +191,14 @@ class GenerateResult:
         counts = ", ".join(f"{k} {v}" for k, v in r["edit_counts"].items()) or "none"
         target = f"wrote {out}" if out is not None else "generated"
         return (
-            f"{target}: {r['bars']} bars, {r['notes']} notes, {r['duration_seconds']:.1f} s "
+            f"{target}: {plural(r['bars'], 'bar')}, {plural(r['notes'], 'note')}, "
+            f"{r['duration_seconds']:.1f} s "
             f"at {r['qpm']:g} qpm, {r['time_signature']}, key {r['key']}, "
             f"backing {r['backing']}"
             + (f" after a {r['count_in_bars']}-bar count-in" if r.get("count_in_bars") else "")
             + "\n"
-            f"post-processor: {len(self.edits)} edits ({counts}); best of {r['candidates']} "
+            f"post-processor: {plural(len(self.edits), 'edit')} ({counts}); "
+            f"best of {r['candidates']} "
             f"(candidate {r['chosen']}, mean log-likelihood "
             f"{r['scores'][r['chosen']]['mean_log_likelihood']:.3f})"
         )

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from jazzgen.core.errors import RenderError
+from jazzgen.core.errors import FILE_NOT_FOUND, RenderError
 
 logger = logging.getLogger(__name__)
 
@@ -202,7 +202,7 @@ def render_wav(
         raise RenderError(f"sample_rate must be in range 8000..192000, got {sample_rate}")
     midi_path = Path(midi_path)
     if not midi_path.is_file():
-        raise RenderError(f"{midi_path}: no such MIDI file")
+        raise RenderError(f"{midi_path}: {FILE_NOT_FOUND}")
     program = find_fluidsynth()
     sf2 = find_soundfont(soundfont)
     midi_seconds = midi_length_seconds(midi_path)

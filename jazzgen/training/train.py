@@ -35,7 +35,13 @@ from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
-from jazzgen.core.errors import BundleError, ConfigError, CorpusError, JazzgenError
+from jazzgen.core.errors import (
+    BundleError,
+    ConfigError,
+    CorpusError,
+    JazzgenError,
+    overwrite_refused,
+)
 from jazzgen.corpus import dataset
 from jazzgen.corpus.store import Piece
 from jazzgen.tokens.vocab import Vocab
@@ -206,7 +212,7 @@ def _check_arguments(out: Path, *, force: bool, tensorboard: str | Path | None) 
                 "--tensorboard needs the tensorboard package (pip install tensorboard)"
             ) from None
     if out.exists() and not force:
-        raise BundleError(f"{out} already exists: use --force to overwrite it")
+        raise BundleError(overwrite_refused(out))
 
 
 def _bundle_config(

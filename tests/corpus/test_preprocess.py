@@ -64,7 +64,7 @@ def test_encode_file_bars_sum(tmp_path: Path) -> None:
 
 
 def test_options_validation() -> None:
-    with pytest.raises(ConfigError, match="end_bar must be >= start_bar"):
+    with pytest.raises(ConfigError, match="--end-bar must be >= --start-bar"):
         EncodeOptions(start_bar=4, end_bar=2)
     with pytest.raises(ConfigError, match="chord_span_beats"):
         EncodeOptions(chord_span_beats=0)
@@ -125,7 +125,7 @@ def test_cli_preprocess_writes_corpus(tmp_path: Path, capsys: pytest.CaptureFixt
     assert len(vocab) > 0
     # A rerun never replaces the corpus silently; with --force it is answered from the cache.
     assert run(["preprocess", str(tmp_path / "in"), "--out", str(out), "--jobs", "1"]) == 1
-    assert "already holds a corpus: pass --force" in capsys.readouterr().err
+    assert "holds a jazzgen corpus: pass --force to replace it" in capsys.readouterr().err
     args = ["preprocess", str(tmp_path / "in"), "--out", str(out), "--jobs", "1", "--force"]
     assert run(args) == 0
     assert "(7 from cache)" in capsys.readouterr().out
@@ -149,7 +149,7 @@ def test_cli_preprocess_refuses_foreign_folder(
     (out / "thesis.tex").write_text("precious")
     args = ["preprocess", str(tmp_path / "a.mid"), "--out", str(out), "--jobs", "1"]
     assert run(args) == 1
-    assert "not empty" in capsys.readouterr().err
+    assert "exists and is not a jazzgen corpus: pass --force" in capsys.readouterr().err
     assert run([*args, "--force"]) == 0
     assert (out / "thesis.tex").read_text() == "precious"
     assert (out / "corpus.jsonl").is_file()

@@ -213,7 +213,7 @@ def test_cli_render_png_and_overwrite_rules(tmp_path, capsys):
     ("args", "message"),
     [
         (["render", "{tmp}/a.mid"], "--wav"),
-        (["render", "{tmp}/missing.mid", "--png", "{tmp}/x.png"], "no such file"),
+        (["render", "{tmp}/missing.mid", "--png", "{tmp}/x.png"], "missing.mid: file not found"),
         (["render", "{tmp}/notmidi.mid", "--png", "{tmp}/x.png"], "notmidi.mid"),
     ],
 )
