@@ -5,7 +5,7 @@ The numpy engine needs no TensorFlow, and nothing here imports it: `generate` st
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -26,6 +26,9 @@ from jazzgen.core.errors import overwrite_refused
 if TYPE_CHECKING:
     from jazzgen.generation.generate import GenerateOptions, GenerateResult
 
+RANDOM_SEEDS = 100_000
+"""A seed drawn for a run without --seed is below this (five digits to type again)."""
+
 
 # Fields named like a GenerateOptions field go to it; `no_postprocess` and `pitch_range`
 # are converted (see `generate_options`); `out` to `as_json` are about the output files.
@@ -44,7 +47,25 @@ class GenerateArgs:
     ] = None
     chords: Annotated[
         str | None,
-        typer.Option("--chords", help='Chord progression, bars split by |: "Dm7 G7 | Cmaj7 | A7".'),
+        typer.Option(
+            "--chords",
+            metavar="TEXT",
+            help='Chord chart, bars split by |: "Dm7 G7 | Cmaj7 | A7", or an iReal Pro link.',
+        ),
+    ] = None
+    chords_file: Annotated[
+        str | None,
+        typer.Option(
+            "--chords-file",
+            metavar="FILE",
+            help="Chart file (--chords syntax, # comments), or iReal Pro links/HTML export.",
+        ),
+    ] = None
+    tune: Annotated[
+        str | None,
+        typer.Option(
+            "--tune", metavar="NAME|N", help="The tune of an iReal Pro playlist (title or number)."
+        ),
     ] = None
     leadsheet: Annotated[
         str | None,
@@ -75,7 +96,10 @@ class GenerateArgs:
     candidates: Annotated[
         int, typer.Option("--candidates", "-n", help="Decode N solos, keep the best.")
     ] = 1
-    seed: Annotated[int, seed_option("Random seed (same seed, same file).")] = 0
+    seed: Annotated[
+        int | None,
+        seed_option("Random seed: same seed and options, same file (default: a fresh one)."),
+    ] = None
     engine: Annotated[
         str,
         typer.Option(
@@ -145,31 +169,61 @@ class GenerateArgs:
 def generate_command(args: GenerateArgs) -> None:
     """Generate a solo over chord changes and write it as a type 1 MIDI file.
 
-    Chords come from --chords, from a --leadsheet file (MIDI/MusicXML/ABC), or are drawn
-    (with --seed) from the training progressions stored in the model bundle (16 bars by
-    default). Every bar is filled exactly; N candidates (--candidates) are decoded in one
-    batch and the best is kept (model likelihood minus post-processor edits). The file has
-    tracks Melody, Chords (rootless voicings; with --backing chords the piano's left hand
-    adds the roots) and, with --backing trio, Bass and Drums (channel 10); --count-in N
-    puts N bars of hi-hat before the solo. --wav and --png also render the file to audio
-    (FluidSynth + a General MIDI SoundFont) and a piano roll with bar lines and chord names.
-    --out defaults to solo.mid in the current folder; no output file is overwritten without
+    Chords come from --chords (a chart such as "Dm7 G7 | Cmaj7", or an iReal Pro link),
+    from a --chords-file (a chart over several lines with # comments, or iReal Pro links
+    or an iReal HTML export; --tune picks a tune of a playlist), from a --leadsheet file
+    (MIDI/MusicXML/ABC), or are drawn from the training progressions stored in the model
+    bundle (16 bars by default). Every bar is filled exactly; N candidates (--candidates)
+    are decoded in one batch and the best is kept (model likelihood minus post-processor
+    edits). The file has tracks Melody, Chords (rootless voicings under the solo; with
+    --backing chords the piano's left hand adds the roots) and, with --backing trio, Bass
+    and Drums (channel 10), and the chord symbols as markers; --count-in N puts N bars of
+    hi-hat before the solo. --wav and --png also render the file to audio (FluidSynth + a
+    General MIDI SoundFont) and a piano roll with bar lines and chord names. --out
+    defaults to solo.mid in the current folder; no output file is overwritten without
     --force. The numpy engine does not load TensorFlow; --engine keras gives the same
-    tokens. Same model, options and --seed give the same bytes.
+    tokens. Without --seed every run writes a fresh solo and prints its seed; the same
+    model, options and --seed give the same bytes.
 
     \b
     Example:
       jazzgen generate --model models/mine --chords "Dm7 G7 | Cmaj7 | Cmaj7 | A7" \\
           --bars 32 --candidates 8 --seed 3 --out solo.mid
+      jazzgen generate --chords-file standards.html --tune "Blue Bossa" --out bb.mid
       jazzgen generate --seed 3 --out s.mid --wav s.wav --png s.png
     """
+    given_seed = args.seed is not None
+    args = replace(args, seed=args.seed if given_seed else draw_seed())
     # Check every output and the renderer before generating, so nobody waits for nothing.
     _check_outputs(args)
     soundfont = _find_renderer(args.soundfont) if args.wav is not None else None
     from jazzgen.generation.generate import generate
-    from jazzgen.io.outputs import write_atomic
 
     result = generate(generate_options(args))
+    outputs, lines = _write_outputs(args, result, soundfont)
+    if args.as_json:
+        import json
+
+        typer.echo(json.dumps({**outputs, **result.report, "random_seed": not given_seed}))
+        return
+    if not given_seed:
+        lines.append(f"seed {args.seed} - pass --seed {args.seed} to get this solo again")
+    typer.echo("\n".join(lines))
+
+
+def draw_seed() -> int:
+    """A fresh seed from the operating system's entropy, short enough to type again."""
+    import secrets
+
+    return secrets.randbelow(RANDOM_SEEDS)
+
+
+def _write_outputs(
+    args: GenerateArgs, result: GenerateResult, soundfont: str | None
+) -> tuple[dict[str, object], list[str]]:
+    """Write the MIDI file and the asked-for renderings; their JSON entries and report lines."""
+    from jazzgen.io.outputs import write_atomic
+
     out_path = Path(args.out)
     if out_path.parent != Path():
         out_path.parent.mkdir(parents=True, exist_ok=True)
@@ -180,14 +234,9 @@ def generate_command(args: GenerateArgs) -> None:
         outputs["wav"], line = _write_wav(out_path, args.wav, soundfont)
         lines.append(line)
     if args.png is not None:
-        outputs["png"] = _write_png(result, args.png, args.seed)
+        outputs["png"] = _write_png(result, args.png, result.report["seed"])
         lines.append(f"wrote {outputs['png']}")
-    if args.as_json:
-        import json
-
-        typer.echo(json.dumps({**outputs, **result.report}))
-        return
-    typer.echo("\n".join(lines))
+    return outputs, lines
 
 
 def generate_options(args: GenerateArgs) -> GenerateOptions:

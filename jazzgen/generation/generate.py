@@ -48,6 +48,7 @@ from jazzgen.generation.progression import (
     guess_key_fifths,
     make_bars,
     plan_from_bundle,
+    plan_from_chart_file,
     plan_from_chords,
     plan_from_leadsheet,
     step_features,
@@ -109,7 +110,9 @@ class GenerateOptions:
     """Every option of `jazzgen generate` (None = default / derived)."""
 
     model: str | Path | None = None  # bundle dir; None = default_model_dir()
-    chords: str | None = None  # progression text 'Dm7 G7 | Cmaj7'
+    chords: str | None = None  # progression text 'Dm7 G7 | Cmaj7', or an iReal Pro link
+    chords_file: str | Path | None = None  # a chart file (or iReal link / HTML export)
+    tune: str | None = None  # the tune (title or number from 1) of an iReal link
     leadsheet: str | Path | None = None  # MIDI/MusicXML/ABC to take chords + meter from
     bars: int | None = None
     primer: str | Path | None = None
@@ -131,8 +134,19 @@ class GenerateOptions:
     count_in_bars: int = 0  # bars of hi-hat before the solo (trio backing only)
 
     def __post_init__(self) -> None:
-        if self.chords is not None and self.leadsheet is not None:
-            raise ConfigError("give either --chords or --leadsheet, not both")
+        given = [
+            name
+            for name, value in (
+                ("--chords", self.chords),
+                ("--chords-file", self.chords_file),
+                ("--leadsheet", self.leadsheet),
+            )
+            if value is not None
+        ]
+        if len(given) > 1:
+            raise ConfigError(f"give one of --chords, --chords-file, --leadsheet, got {given}")
+        if self.tune is not None and self.chords is None and self.chords_file is None:
+            raise ConfigError("--tune picks a tune of an iReal Pro link in --chords/--chords-file")
         if self.bars is not None and not 1 <= self.bars <= 4096:
             raise ConfigError(f"--bars must be in range 1..4096, got {self.bars}")
         if not 0 <= self.seed < 2**32:
@@ -219,9 +233,12 @@ def open_bundle(model: str | Path | None) -> Bundle:
 
 
 def plan_progression(options: GenerateOptions, bundle: Bundle) -> ProgressionPlan:
-    """The changes from --chords (in the bundle's meter), --leadsheet, else the bundle."""
+    """The changes from --chords or --chords-file (a chart in the bundle's meter, or an
+    iReal Pro tune), --leadsheet, else the bundle."""
     if options.chords is not None:
-        return plan_from_chords(options.chords, bundle.time_signature)
+        return plan_from_chords(options.chords, bundle.time_signature, tune=options.tune)
+    if options.chords_file is not None:
+        return plan_from_chart_file(options.chords_file, bundle.time_signature, tune=options.tune)
     if options.leadsheet is not None:
         return plan_from_leadsheet(options.leadsheet)
     return plan_from_bundle(bundle, np.random.default_rng([options.seed, 2]))
