@@ -22,12 +22,12 @@ DATA = ROOT / "data"
 # vocab hash of models/default when the hashes below were recorded
 RECORDED_FOR_VOCAB = "f54989aad19f64a88198bb10e892f8c9314bfb4c231da8fc1220bd068d3039fd"
 GOLDEN = {
-    "generate:candidates": "a2f324fe4e1de79c9620fceacc6d29f3a15324d8dc76a8d911b35d07f99a780d",
-    "generate:demo": "de5b229a30e801643a635b81874b3c6bc22245ae08780981879f5a980e9def84",
-    "generate:drawn": "cc023b6ae8aedb0e177ab11de1c288211354dbb4cf35e53a5b857df168260c8b",
-    "generate:leadsheet": "524ecc3ba831b329e41969f87238c067689a147ac3ffb28eb00e74bd6bf5be11",
-    "generate:melody_only": "d4bc4fca3a56bb1c15b46a1e8e15777d9d9200147702072406d1cade1f602f45",
-    "generate:primer": "28a9ec5c1c042bf211cb9d21d95a5a10d986f509680222ade74449cd625e493b",
+    "generate:candidates": "b573823470b62ab532826db3e85782c51b1ca6fe55b3a940d456632863b69891",
+    "generate:demo": "74fae4fdc9f1efb1fe5bf96777561ac206736f0b7d76b7377d31810d4bc345a2",
+    "generate:drawn": "8a0b8b341d37a68334a233f53222ab768feb64744ea1bba040d7410b2c0d475f",
+    "generate:leadsheet": "bd83c304e5a21eb5cad7cd10e5cfc236151e0731cf5451b3301585ea7eb3702e",
+    "generate:melody_only": "c528c1bb2fe20c60f9ff07551b11d572a00e4312a0b83c10646e0f927422d5d2",
+    "generate:primer": "f8a65b14d8335eaf0c205645c0da29b5026d983c9ea52bbaa01f375d57d6fc56",
     "preprocess": "e98bafccc42393f0d012a90f2a721556b2701afed9b5dec286c4e4470da52506",
     "inspect": "c87f4093ec4314f4c4d7420c299b62e1065ee4908193c361c9146fc5914b63e8",
 }

@@ -77,15 +77,15 @@ def extract_leadsheet(
       bars run from the first to the last bar in which the melody plays. Melody notes are
       kept when their onset lies inside the selected bars.
     - Chords, per span of `chord_span_beats` (each bar restarts the spans at its start):
-      from the score's chord symbols (lead sheets) -> `chord_source="leadsheet"`; else by
-      pitch-class template matching of all non-drum tracks except the melody
-      (`"accompaniment"`; a lone polyphonic melody track, such as solo piano, is its own
-      accompaniment: the notes under its top line), a bass track's notes weighted down,
-      the bass note at each span start as the root candidate, and chord changes inside a
-      bar costing more (`match_chords`, `BassWeights`); else, with no accompaniment in the
-      selected bars, from the melody itself, one chord per bar (`"melody"`). Spans
-      without notes inherit the previous chord; equal consecutive chords in a bar merge.
-      Every bar has >= 1 chord, the first starting at the bar start.
+      from the score's chord symbols (lead sheets -> `chord_source="leadsheet"`, MIDI chord
+      markers -> `"markers"`); else by pitch-class template matching of all non-drum tracks
+      except the melody (`"accompaniment"`; a lone polyphonic melody track, such as solo
+      piano, is its own accompaniment: the notes under its top line), a bass track's notes
+      weighted down, the bass note at each span start as the root candidate, and chord
+      changes inside a bar costing more (`match_chords`, `BassWeights`); else, with no
+      accompaniment in the selected bars, from the melody itself, one chord per bar
+      (`"melody"`). Spans without notes inherit the previous chord; equal consecutive chords
+      in a bar merge. Every bar has >= 1 chord, the first starting at the bar start.
     Raises InputFileError for a bad track choice, a bad bar range, or no melody notes.
     """
     if not 0 < chord_span_beats <= 64:
@@ -166,7 +166,8 @@ def _bars_with_chords(
     """The bars of `cut` with their chords, and where the chords came from: the score's
     chord symbols, else the accompaniment, else the melody."""
     if score.chords:
-        return bars_from_chord_symbols(cut.layout, score.chords), "leadsheet"
+        source = "markers" if score.source_format == "midi" else "leadsheet"
+        return bars_from_chord_symbols(cut.layout, score.chords), source
     bars = _bars_from_accompaniment(score, track, cut, chord_span_beats)
     if bars is not None:
         return bars, "accompaniment"

@@ -108,8 +108,9 @@ class ChordSpan:
 class Score:
     """Everything read from one input file (MIDI, MusicXML or ABC).
 
-    `chords` is filled only for lead sheets that carry chord symbols (MusicXML/ABC);
-    for MIDI the chords are extracted later from the accompaniment tracks.
+    `chords` is filled for lead sheets that carry chord symbols (MusicXML/ABC) and for
+    MIDI files whose markers are all chord symbols (as `jazzgen generate` writes them); for
+    other MIDI files the chords are extracted later from the accompaniment tracks.
     """
 
     path: str
@@ -181,7 +182,7 @@ class LeadSheet:
     melody_track: int | None = None  # index into Score.tracks, None for lead sheets
     melody_name: str = ""
     reason: str = ""  # why this track was chosen as the melody
-    chord_source: str = ""  # "accompaniment", "melody" (inferred) or "leadsheet"
+    chord_source: str = ""  # "accompaniment", "melody" (inferred), "leadsheet" or "markers"
     key_fifths: int | None = None
     notes_dropped: int = 0  # double-stop notes removed to make the line monophonic
     extra: dict[str, object] = field(default_factory=dict)

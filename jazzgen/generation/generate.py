@@ -55,7 +55,7 @@ from jazzgen.generation.progression import (
 )
 from jazzgen.generation.sampling import SamplingOptions
 from jazzgen.io.midi_writer import Part, key_name, midi_bytes
-from jazzgen.output.arrange import BACKINGS, MELODY_VOLUME, arrange
+from jazzgen.output.arrange import BACKINGS, MELODY_VOLUME, arrange, chord_markers
 from jazzgen.tokens.realize import realize_bars
 from jazzgen.tokens.vocab import Vocab
 from jazzgen.training.bundle import Bundle, load_bundle
@@ -402,6 +402,7 @@ def arrange_song(options: GenerateOptions, plan: ProgressionPlan, solo: Solo) ->
         key_fifths=key_fifths,
         swing=options.swing,
         seed=options.seed,
+        chord_markers=chord_markers(solo.bars),
     )
     return Song(parts, data, qpm, key_fifths)
 

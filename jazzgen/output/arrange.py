@@ -82,6 +82,18 @@ def spans_of(bars: Sequence[Bar]) -> list[ChordSpan]:
     return spans
 
 
+def chord_markers(bars: Sequence[Bar]) -> list[tuple[float, str]]:
+    """(beat, chord symbol) at every chord change of `bars`, for the MIDI file's markers
+    (a DAW shows them on its timeline; `jazzgen inspect` reads the chords back from them)."""
+    markers: list[tuple[float, str]] = []
+    previous = None
+    for span in spans_of(bars):
+        if span.chord != previous:
+            markers.append((span.start_beat, span.chord.symbol))
+            previous = span.chord
+    return markers
+
+
 def rootless_pitch_classes(chord: Chord) -> list[int]:
     """3-4 pitch classes of a rootless voicing of `chord` (root omitted)."""
     q = chord.quality

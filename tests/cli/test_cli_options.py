@@ -91,7 +91,8 @@ def test_typer_command_passes_one_args_object(capsys: pytest.CaptureFixture) -> 
 def test_generate_args_reach_every_generate_option() -> None:
     """Non-default values everywhere: each GenerateOptions field must come out changed."""
     args = GenerateArgs(
-        model="m", chords="Dm7 G7", leadsheet=None, bars=8, primer="p.mid", tempo=90.0,
+        model="m", chords="Dm7 G7", chords_file=None, tune="2", leadsheet=None, bars=8,
+        primer="p.mid", tempo=90.0,
         temperature=0.5, top_k=3, top_p=0.9, candidates=4, seed=7, engine="keras",
         max_repeats=3, max_leap=9, no_postprocess=True, pitch_range="50-80", swing=0.6,
         melody_program=65, chords_program=4, backing="trio", count_in_bars=2,
@@ -100,10 +101,12 @@ def test_generate_args_reach_every_generate_option() -> None:
     default = GenerateOptions()
     unchanged = [f.name for f in fields(GenerateOptions)
                  if getattr(options, f.name) == getattr(default, f.name)]  # fmt: skip
-    assert unchanged == ["leadsheet", "backing"]  # exclusive with --chords; trio is default
+    # exclusive with --chords; trio is the default
+    assert unchanged == ["chords_file", "leadsheet", "backing"]
     assert options.postprocess is False and options.pitch_range == (50, 80)
     assert options.count_in_bars == 2 and options.model == "m" and options.seed == 7
-    assert generate_options(GenerateArgs()) == GenerateOptions(model=None)
+    # the command draws a seed when none is given, before it builds the options
+    assert generate_options(GenerateArgs(seed=0)) == GenerateOptions(model=None)
 
 
 def test_generate_args_are_generate_options_or_about_output_files() -> None:
