@@ -22,12 +22,12 @@ DATA = ROOT / "data"
 # vocab hash of models/default when the hashes below were recorded
 RECORDED_FOR_VOCAB = "f54989aad19f64a88198bb10e892f8c9314bfb4c231da8fc1220bd068d3039fd"
 GOLDEN = {
-    "generate:candidates": "b573823470b62ab532826db3e85782c51b1ca6fe55b3a940d456632863b69891",
-    "generate:demo": "74fae4fdc9f1efb1fe5bf96777561ac206736f0b7d76b7377d31810d4bc345a2",
-    "generate:drawn": "8a0b8b341d37a68334a233f53222ab768feb64744ea1bba040d7410b2c0d475f",
-    "generate:leadsheet": "bd83c304e5a21eb5cad7cd10e5cfc236151e0731cf5451b3301585ea7eb3702e",
+    "generate:candidates": "858c4fc6d2abd0eed6a6f88e07547a21ab953039b7606413832e96bb0442fee8",
+    "generate:demo": "2732016f4cb66e189bfa304fd213d69e945de00c55c5246119a14766351b49cb",
+    "generate:drawn": "521b108dd2c7e2a8eb048bef90992879c5cd9e2e1b092e4019220cd29fd51dda",
+    "generate:leadsheet": "122c09c994df11192e0d3d579fbbcb728829dd0b499055fc5cbe618181f8f6c3",
     "generate:melody_only": "c528c1bb2fe20c60f9ff07551b11d572a00e4312a0b83c10646e0f927422d5d2",
-    "generate:primer": "f8a65b14d8335eaf0c205645c0da29b5026d983c9ea52bbaa01f375d57d6fc56",
+    "generate:primer": "80b3bbee582e3323df814f5d3147fa372e05ad506ea38fc56c3ccee72a49b8f4",
     "preprocess": "e98bafccc42393f0d012a90f2a721556b2701afed9b5dec286c4e4470da52506",
     "inspect": "c87f4093ec4314f4c4d7420c299b62e1065ee4908193c361c9146fc5914b63e8",
 }

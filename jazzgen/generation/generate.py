@@ -394,6 +394,7 @@ def arrange_song(options: GenerateOptions, plan: ProgressionPlan, solo: Solo) ->
         rng=np.random.default_rng([options.seed, 3]),
         chords_program=options.chords_program,
         count_in_bars=options.count_in_bars,
+        melody=solo.melody,
     )
     data = midi_bytes(
         parts,
