@@ -29,7 +29,7 @@ GOLDEN = {
     "generate:melody_only": "c528c1bb2fe20c60f9ff07551b11d572a00e4312a0b83c10646e0f927422d5d2",
     "generate:primer": "80b3bbee582e3323df814f5d3147fa372e05ad506ea38fc56c3ccee72a49b8f4",
     "preprocess": "e98bafccc42393f0d012a90f2a721556b2701afed9b5dec286c4e4470da52506",
-    "inspect": "c87f4093ec4314f4c4d7420c299b62e1065ee4908193c361c9146fc5914b63e8",
+    "inspect": "20cc68c059d7f7b0f4d15e7044891fbe538606ec850345effcd9d43391051470",
 }
 
 CASES: dict[str, list[str]] = {

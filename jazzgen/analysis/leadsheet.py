@@ -24,7 +24,7 @@ from jazzgen.analysis.bars import (
     bars_from_chord_symbols,
     bars_from_span_chords,
     chord_span_bounds,
-    make_bars_layout,
+    music_layout,
 )
 from jazzgen.analysis.chord_inference import (
     BASS_LINE_WEIGHT,
@@ -113,6 +113,16 @@ def extract_leadsheet(
     )
 
 
+def last_onset(score: Score) -> float:
+    """The beat of the last note onset of any track (0 for a file without notes)."""
+    return max((n.start_beat for t in score.tracks for n in t.notes), default=0.0)
+
+
+def file_bars(score: Score) -> int:
+    """How many bars the file's music has (`analysis.bars.music_layout`)."""
+    return len(music_layout(score.time_signatures, score.length_beats, last_onset(score)))
+
+
 def _melody_track(score: Score, melody_track: int | str | None) -> tuple[Track, str]:
     """The melody track and why: a lead sheet's first part, else `choose_melody`."""
     if score.source_format != "midi":
@@ -130,7 +140,7 @@ def _cut_bars(
     """The bars `start_bar`..`end_bar` (default: those in which `line` starts and ends) and
     the notes of the melody `track` and of its monophonic `line` that start in them."""
     end_of_music = max(score.length_beats, max(n.end_beat for n in line))
-    layout = make_bars_layout(score.time_signatures, end_of_music)
+    layout = music_layout(score.time_signatures, end_of_music, last_onset(score))
     n_bars = len(layout)
     if start_bar is not None and not 1 <= start_bar <= n_bars:
         raise InputFileError(

@@ -183,6 +183,7 @@ def choose_melody(score: Score, melody_track: int | str | None = None) -> tuple[
         if not chosen.notes:
             raise InputFileError(score.path, f"track {track_label(chosen)} has no notes")
         return chosen, f"track {track_label(chosen)} chosen by the user"
+    _refuse_empty_melody(score)
     stats = [s for s in track_stats(score) if s.score > -math.inf]
     if not stats:
         raise InputFileError(score.path, "no melodic track: the file has only drum tracks")
@@ -193,6 +194,23 @@ def choose_melody(score: Score, melody_track: int | str | None = None) -> tuple[
         f"{best.family} (program {best.program}); best of {len(stats)} non-drum tracks"
     )
     return tracks[best.index], reason
+
+
+MELODY_NAMES = ("melody", "solo", "lead")
+"""Track names that say a track is the melody (jazzgen names its melody track "Melody")."""
+
+
+def _refuse_empty_melody(score: Score) -> None:
+    """InputFileError when the file's melody track is empty: a track named like a melody
+    (`MELODY_NAMES`) has no notes and no other such track has any. Choosing another track
+    would present the comping or the bass as the solo."""
+    named = [t for t in score.tracks if t.name.strip().lower() in MELODY_NAMES and not t.is_drum]
+    if named and not any(t.notes for t in named):
+        raise InputFileError(
+            score.path,
+            f"the melody track {track_label(named[0])} has no notes "
+            "(pass --melody-track to use another track)",
+        )
 
 
 def monophonic(notes: Sequence[Note], tempo_map: TempoMap | None = None) -> tuple[list[Note], int]:

@@ -54,12 +54,15 @@ def _print_header(info: dict[str, Any]) -> None:
     """File, meter and tempo, the track table (melody marked *), and why that melody."""
     melody = info["melody"]
     typer.echo(f"file: {info['file']}")
+    meters = len(info["time_signatures"])
+    minutes, seconds = divmod(round(info["length_seconds"]), 60)
     typer.echo(
         f"meter {info['time_signature']}"
-        + (f" ({len(info['time_signatures'])} meters)" if len(info["time_signatures"]) > 1 else "")
+        + (f" ({meters} meters)" if meters > 1 else "")
+        + (f", key {info['key']}" if info["key"] else ", no key signature")
         + f", {info['qpm']:g} qpm"
         + (f" ({plural(info['tempo_changes'], 'tempo change')})" if info["tempo_changes"] else "")
-        + f", {info['length_beats']:g} quarter notes"
+        + f", {plural(info['bars_in_file'], 'bar')} ({minutes}:{seconds:02d})"
     )
     typer.echo("tracks:")
     typer.echo("    #  name                  prog family                ch  notes  poly")
@@ -67,7 +70,7 @@ def _print_header(info: dict[str, Any]) -> None:
         mark = "*" if t["index"] == melody["track"] else " "
         typer.echo(
             f"  {mark}{t['index']:2d}  {t['name'][:20]:20s}  {t['program']:3d}  "
-            f"{t['family'][:20]:20s}  {t['channel'] + 1:2d}  {t['notes']:5d}  "
+            f"{t['family'][:20]:20s}  {t['channel']:2d}  {t['notes']:5d}  "
             f"{100 * t['polyphony']:3.0f}%"
         )
     where = "" if melody["track"] is None else f"track {melody['track']} "

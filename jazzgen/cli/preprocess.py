@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import shutil
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -19,6 +20,9 @@ from jazzgen.cli.options import (
     options_from,
 )
 from jazzgen.core.wording import plural
+
+if TYPE_CHECKING:
+    from jazzgen.corpus.preprocess import EncodeOptions
 
 
 @dataclass(frozen=True)
@@ -51,8 +55,7 @@ def preprocess_command(args: PreprocessArgs) -> None:
     Example:
       jazzgen preprocess my_midi/ extra/tune.mid --out data/corpus --jobs 2
     """
-    from jazzgen.corpus.preprocess import EncodeOptions, build_corpus
-    from jazzgen.corpus.store import CACHE_DIR, save_corpus
+    from jazzgen.corpus.preprocess import EncodeOptions
     from jazzgen.io.files import collect_inputs
 
     out_dir = Path(args.out)
@@ -63,14 +66,32 @@ def preprocess_command(args: PreprocessArgs) -> None:
     paths = collect_inputs(args.inputs)
     if not paths:
         fail("no input files found (looked for .mid .midi .xml .mxl .musicxml .abc)")
+    created, fresh = not out_dir.exists(), not out_dir.exists() or _only_cache(out_dir)
+    try:
+        _encode_and_save(paths, out_dir, options, args.jobs)
+    except BaseException:
+        if fresh:  # a failed first run leaves nothing behind that would refuse the next one
+            from jazzgen.corpus.store import CACHE_DIR
+
+            shutil.rmtree(out_dir if created else out_dir / CACHE_DIR, ignore_errors=True)
+        raise
+
+
+def _encode_and_save(
+    paths: list[Path], out_dir: Path, options: EncodeOptions, jobs: int | None
+) -> None:
+    """Encode `paths` (cached in OUT/cache), report skipped files, write the corpus."""
+    from jazzgen.corpus.preprocess import build_corpus
+    from jazzgen.corpus.store import CACHE_DIR, save_corpus
+
     cache_dir = out_dir / CACHE_DIR
     if sys.stderr.isatty():
         with typer.progressbar(length=len(paths), label="encoding", file=sys.stderr) as bar:
             pieces, report = build_corpus(
-                paths, jobs=args.jobs, cache_dir=cache_dir, options=options, progress=bar.update
+                paths, jobs=jobs, cache_dir=cache_dir, options=options, progress=bar.update
             )
     else:
-        pieces, report = build_corpus(paths, jobs=args.jobs, cache_dir=cache_dir, options=options)
+        pieces, report = build_corpus(paths, jobs=jobs, cache_dir=cache_dir, options=options)
     for entry in report["files"]:
         if entry["status"] != "ok":
             typer.echo(f"skipped {entry['path']}: {entry['reason']}", err=True)
@@ -86,6 +107,13 @@ def preprocess_command(args: PreprocessArgs) -> None:
     )
 
 
+def _only_cache(out_dir: Path) -> bool:
+    """Whether folder `out_dir` holds nothing but a (left-over) encoding cache, or nothing."""
+    from jazzgen.corpus.store import CACHE_DIR
+
+    return out_dir.is_dir() and all(p.name == CACHE_DIR for p in out_dir.iterdir())
+
+
 def _check_out_dir(out: str, force: bool) -> None:
     """Fail unless folder `out` is absent, empty, or may be replaced (`force`)."""
     from jazzgen.corpus.store import is_corpus_dir
@@ -93,7 +121,7 @@ def _check_out_dir(out: str, force: bool) -> None:
     out_dir = Path(out)
     if out_dir.exists() and not out_dir.is_dir():
         fail(f"--out {out} is a file, not a folder")
-    if out_dir.is_dir() and any(out_dir.iterdir()) and not force:
+    if out_dir.is_dir() and not _only_cache(out_dir) and not force:
         if is_corpus_dir(out_dir):
             fail(f"{out} holds a jazzgen corpus: pass --force to replace it")
         fail(f"{out} exists and is not a jazzgen corpus: pass --force to write into it")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated
 
@@ -154,10 +155,19 @@ def train_command(args: TrainArgs) -> None:
         force=args.force,
         resume=args.resume,
         tensorboard=args.tensorboard,
-        verbose=0 if args.quiet else "auto",
+        verbose=keras_verbosity(args.quiet, sys.stdout.isatty()),
         encode=encode,
     )
     _print_result(result)
+
+
+def keras_verbosity(quiet: bool, terminal: bool) -> int | str:
+    """Keras' `verbose` for fit: nothing with --quiet, the progress bar on a terminal, one
+    plain line per epoch when the output goes to a file or pipe (the bar's carriage
+    returns and escape codes would fill a log)."""
+    if quiet:
+        return 0
+    return "auto" if terminal else 2
 
 
 def train_configs(

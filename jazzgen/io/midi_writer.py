@@ -34,15 +34,10 @@ import numpy as np
 
 from jazzgen.core.constants import EPS, ROUNDING_EPS
 from jazzgen.core.errors import ConfigError
+from jazzgen.core.harmony import MAJOR_KEY_NAMES
 from jazzgen.core.types import Note, TimeSignature
 
 DEFAULT_TICKS_PER_QUARTER = 480
-
-# Major key names by number of sharps (-7..7), as mido's key_signature expects them.
-_MAJOR_KEYS = {
-    -7: "Cb", -6: "Gb", -5: "Db", -4: "Ab", -3: "Eb", -2: "Bb", -1: "F", 0: "C",
-    1: "G", 2: "D", 3: "A", 4: "E", 5: "B", 6: "F#", 7: "C#",
-}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -67,9 +62,9 @@ class Part:
 
 def key_name(key_fifths: int) -> str:
     """mido key name of a major key given by sharps (+) / flats (-): 2 -> 'D', -3 -> 'Eb'."""
-    if key_fifths not in _MAJOR_KEYS:
+    if key_fifths not in MAJOR_KEY_NAMES:
         raise ConfigError(f"key_fifths must be in range -7..7, got {key_fifths}")
-    return _MAJOR_KEYS[key_fifths]
+    return MAJOR_KEY_NAMES[key_fifths]
 
 
 def swing_beat(beat: float, ratio: float) -> float:

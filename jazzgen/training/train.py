@@ -463,7 +463,8 @@ def _write_bundle(
             from jazzgen.output.pictures import training_curves_png
 
             try:
-                training_curves_png(run.history_path, tmp / "curves.png")
+                title = f"training curves ({out.name})"  # not the work folder's .partial
+                training_curves_png(run.history_path, tmp / "curves.png", title=title)
             except JazzgenError as exc:  # matplotlib missing: the bundle is still complete
                 log.warning("curves.png not written: %s", exc)
 

@@ -163,3 +163,11 @@ def test_every_help_has_an_example(name: str, capsys: pytest.CaptureFixture) -> 
     assert run([name, "--help"]) == 0
     out = capsys.readouterr().out
     assert out.startswith(f"Usage: jazzgen {name} ") and "Example:" in out
+
+
+def test_keras_progress_bar_only_on_a_terminal() -> None:
+    from jazzgen.cli.train import keras_verbosity
+
+    assert keras_verbosity(quiet=False, terminal=True) == "auto"
+    assert keras_verbosity(quiet=False, terminal=False) == 2  # one plain line per epoch
+    assert keras_verbosity(quiet=True, terminal=True) == 0

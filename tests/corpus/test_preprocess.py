@@ -173,3 +173,31 @@ def test_damaged_cache_entry_is_re_encoded(tmp_path: Path) -> None:
     again, report = build_corpus(paths, jobs=1, cache_dir=cache, options=EncodeOptions())
     assert [p.bars for p in again] == [p.bars for p in pieces]
     assert report["ok"] == len(pieces)
+
+
+def test_failed_preprocess_leaves_nothing_that_refuses_the_next_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    bad = tmp_path / "bad.mid"
+    bad.write_text("not midi")
+    out = tmp_path / "c3"
+    assert run(["preprocess", str(bad), "--out", str(out), "--jobs", "1"]) == 1
+    assert "no usable input (1 file skipped)" in capsys.readouterr().err
+    assert not out.exists()  # no cache/ left behind
+    existing = tmp_path / "mine"
+    existing.mkdir()
+    assert run(["preprocess", str(bad), "--out", str(existing), "--jobs", "1"]) == 1
+    assert existing.is_dir() and not any(existing.iterdir())  # the user's folder stays
+    good = tmp_path / "good.mid"
+    good.write_bytes(make_midi([note_track(scale_melody(4))]))
+    assert run(["preprocess", str(good), "--out", str(out), "--jobs", "1"]) == 0
+    capsys.readouterr()
+
+
+def test_a_folder_with_only_a_cache_is_reused(tmp_path: Path, capsys) -> None:
+    good = tmp_path / "good.mid"
+    good.write_bytes(make_midi([note_track(scale_melody(4))]))
+    out = tmp_path / "c"
+    (out / "cache").mkdir(parents=True)
+    assert run(["preprocess", str(good), "--out", str(out), "--jobs", "1"]) == 0
+    assert "1 file ok" in capsys.readouterr().out
