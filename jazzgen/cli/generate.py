@@ -11,10 +11,12 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from jazzgen.cli.common import fail, wav_written
+from jazzgen.cli.common import check_musicxml_parts, check_suffixes, fail, wav_written
 from jazzgen.cli.options import (
+    MusicxmlParts,
     force_option,
     json_option,
+    musicxml_option,
     options_from,
     png_option,
     seed_option,
@@ -156,6 +158,10 @@ class GenerateArgs:
     )
     wav: Annotated[str | None, wav_option("Also render audio (FluidSynth).")] = None
     png: Annotated[str | None, png_option("Also draw a piano roll.")] = None
+    musicxml: Annotated[
+        str | None, musicxml_option("Also write notation (MusicXML: MuseScore, Finale...).")
+    ] = None
+    musicxml_parts: MusicxmlParts = "melody"
     soundfont: Annotated[
         str | None,
         soundfont_option(
@@ -236,7 +242,27 @@ def _write_outputs(
     if args.png is not None:
         outputs["png"] = _write_png(result, args.png, result.report["seed"])
         lines.append(f"wrote {outputs['png']}")
+    if args.musicxml is not None:
+        outputs["musicxml"] = _write_musicxml(result, args.musicxml, args.musicxml_parts)
+        lines.append(f"wrote {outputs['musicxml']}")
     return outputs, lines
+
+
+def _write_musicxml(result: GenerateResult, path: str, which: str) -> str:
+    """The solo's notation (`output.notation`) written to `path`; return the path."""
+    from jazzgen.io.outputs import write_atomic
+    from jazzgen.output.notation import musicxml_bytes, sheet_from_parts
+
+    r = result.report
+    sheet = sheet_from_parts(
+        result.parts,
+        result.bars,
+        qpm=result.qpm,
+        key_fifths=r["key_fifths"],
+        title=f"jazzgen solo over {r['progression_source']} (seed {r['seed']})",
+        which=which,
+    )
+    return str(write_atomic(path, musicxml_bytes(sheet)))
 
 
 def generate_options(args: GenerateArgs) -> GenerateOptions:
@@ -255,10 +281,9 @@ def _check_outputs(args: GenerateArgs) -> None:
     """Fail on a wrong suffix of --out/--wav/--png, or an existing file without --force."""
     if Path(args.out).suffix.lower() not in (".mid", ".midi"):
         fail(f"--out must end with .mid or .midi, got {args.out}")
-    for option, path, suffix in (("--wav", args.wav, ".wav"), ("--png", args.png, ".png")):
-        if path is not None and Path(path).suffix.lower() != suffix:
-            fail(f"{option} must end with {suffix}, got {path}")
-    for path in (args.out, args.wav, args.png):
+    check_suffixes(("--wav", args.wav), ("--png", args.png), ("--musicxml", args.musicxml))
+    check_musicxml_parts(args.musicxml_parts)
+    for path in (args.out, args.wav, args.png, args.musicxml):
         if path is not None and Path(path).exists() and not args.force:
             fail(overwrite_refused(path))
 

@@ -84,6 +84,21 @@ def png_option(help_text: str) -> Any:
     return typer.Option("--png", metavar="OUT.png", help=help_text)
 
 
+def musicxml_option(help_text: str) -> Any:
+    """`--musicxml OUT.musicxml`: the solo as notation."""
+    return typer.Option("--musicxml", metavar="OUT.musicxml", help=help_text)
+
+
+MusicxmlParts = Annotated[
+    str,
+    typer.Option(
+        "--musicxml-parts",
+        metavar="melody|all",
+        help="Notation of the melody alone, or with the comping and bass.",
+    ),
+]
+
+
 def soundfont_option(help_text: str) -> Any:
     """`--soundfont SF2`: the General MIDI SoundFont for --wav."""
     return typer.Option("--soundfont", metavar="SF2", help=help_text)

@@ -111,7 +111,7 @@ def test_generate_args_reach_every_generate_option() -> None:
 
 def test_generate_args_are_generate_options_or_about_output_files() -> None:
     converted = {"no_postprocess"}  # pitch_range is converted but keeps its name
-    output = {"out", "wav", "png", "soundfont", "force", "as_json"}
+    output = {"out", "wav", "png", "musicxml", "musicxml_parts", "soundfont", "force", "as_json"}
     assert _names(GenerateArgs) - converted - output == _names(GenerateOptions) - {"postprocess"}
 
 
