@@ -1,7 +1,7 @@
 """The `jazzgen` Typer app: the root options, the commands, and the error handling.
 
 Each command lives in a module of its own (jazzgen.cli.inspect, preprocess, train,
-generate, render, evaluate) as `<name>_command(args)`, taking its options as one dataclass
+generate, render, evaluate, play) as `<name>_command(args)`, taking its options as one dataclass
 (see jazzgen.cli.options); this module registers them. Every command's docstring is its
 `--help` (with an example). Library errors (`JazzgenError`) and usage errors become one
 line `Error: ...` on stderr and exit code 1, never a traceback. Heavy modules (TensorFlow,
@@ -19,7 +19,7 @@ from typer._click.exceptions import NoArgsIsHelpError
 from typer.exceptions import TyperException
 
 from jazzgen import __version__
-from jazzgen.cli import evaluate, generate, inspect, preprocess, render, train
+from jazzgen.cli import evaluate, generate, inspect, play, preprocess, render, train
 from jazzgen.cli.help import JazzgenCommand, JazzgenGroup
 from jazzgen.cli.options import typer_command
 from jazzgen.core.errors import JazzgenError
@@ -69,6 +69,7 @@ for _name, _command in (
     ("evaluate", evaluate.evaluate_command),
     ("train", train.train_command),
     ("generate", generate.generate_command),
+    ("play", play.play_command),
 ):
     app.command(_name, cls=JazzgenCommand)(typer_command(_command))
 
