@@ -67,6 +67,17 @@ def find_fluidsynth() -> str:
     return path
 
 
+def renderer_problem(soundfont: str | os.PathLike[str] | None = None) -> str | None:
+    """Why `--wav` cannot work on this machine (FluidSynth or a SoundFont missing, with
+    how to get it), None when it can. `make demo` asks before it generates."""
+    try:
+        find_fluidsynth()
+        find_soundfont(soundfont)
+    except RenderError as exc:
+        return str(exc)
+    return None
+
+
 def find_soundfont(soundfont: str | os.PathLike[str] | None = None) -> Path:
     """The SoundFont to use: `soundfont`, else `$JAZZGEN_SOUNDFONT`, else the usual places.
 
