@@ -192,7 +192,7 @@ def test_progression_helpers():
     assert bars[0].chord_at(2.0) == g
     assert guess_key_fifths(make_bars([split_bar([parse_chord_symbol("Ebmaj7")], 4.0)],
                                       TimeSignature(4, 4), 1)) == -3  # fmt: skip
-    with pytest.raises(ConfigError, match="either --chords or --leadsheet"):
+    with pytest.raises(ConfigError, match="give one of --chords, --chords-file, --leadsheet"):
         GenerateOptions(chords="C", leadsheet="x.mid")
 
 
