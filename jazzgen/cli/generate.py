@@ -262,6 +262,7 @@ def _write_musicxml(result: GenerateResult, path: str, which: str) -> str:
         title=f"jazzgen solo over {r['progression_source']} (seed {r['seed']})",
         which=which,
     )
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
     return str(write_atomic(path, musicxml_bytes(sheet)))
 
 

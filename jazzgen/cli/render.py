@@ -92,4 +92,5 @@ def render_command(args: RenderArgs) -> None:
 
         title = Path(args.file).stem
         sheet = sheet_from_score(score, melody_track=track, title=title, which=args.musicxml_parts)
+        Path(args.musicxml).parent.mkdir(parents=True, exist_ok=True)
         typer.echo(f"wrote {write_atomic(args.musicxml, musicxml_bytes(sheet))}")
