@@ -1,8 +1,9 @@
 """The `jazzgen` Typer app: the root options, the commands, and the error handling.
 
 Each command lives in a module of its own (jazzgen.cli.inspect, preprocess, train,
-generate, render, evaluate, play) as `<name>_command(args)`, taking its options as one dataclass
-(see jazzgen.cli.options); this module registers them. Every command's docstring is its
+generate, render, evaluate, export, play) as `<name>_command(args)`, taking its options as
+one dataclass (see jazzgen.cli.options); this module registers them (with the help classes
+of jazzgen.cli.help). Every command's docstring is its
 `--help` (with an example). Library errors (`JazzgenError`) and usage errors become one
 line `Error: ...` on stderr and exit code 1, never a traceback. Heavy modules (TensorFlow,
 music21, matplotlib) are imported inside the commands that need them, so `jazzgen --help`,
@@ -19,7 +20,7 @@ from typer._click.exceptions import NoArgsIsHelpError
 from typer.exceptions import TyperException
 
 from jazzgen import __version__
-from jazzgen.cli import evaluate, generate, inspect, play, preprocess, render, train
+from jazzgen.cli import evaluate, export, generate, inspect, play, preprocess, render, train
 from jazzgen.cli.help import JazzgenCommand, JazzgenGroup
 from jazzgen.cli.options import typer_command
 from jazzgen.core.errors import JazzgenError
@@ -66,6 +67,7 @@ for _name, _command in (
     ("inspect", inspect.inspect_command),
     ("preprocess", preprocess.preprocess_command),
     ("render", render.render_command),
+    ("export", export.export_command),
     ("evaluate", evaluate.evaluate_command),
     ("train", train.train_command),
     ("generate", generate.generate_command),

@@ -43,8 +43,8 @@ def test_the_tour_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys) 
     ran = 0
     for line in tour_commands():
         argv = shlex.split(line)[1:]
-        if argv[0] == "train":
-            continue
+        if argv[0] == "train" or any("wjazzd" in arg for arg in argv):
+            continue  # minutes of training; the WJazzD file is a download
         if "--model" in argv:
             del argv[argv.index("--model") : argv.index("--model") + 2]
         if "--wav" in argv and renderer_problem() is not None:
