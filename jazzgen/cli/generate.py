@@ -75,6 +75,14 @@ class GenerateArgs:
             "--leadsheet", metavar="FILE", help="Take chords, meter, tempo from this file."
         ),
     ] = None
+    solo: Annotated[
+        int | None,
+        typer.Option(
+            "--solo",
+            metavar="MELID",
+            help="With --leadsheet wjazzd.db: the solo whose changes to play over.",
+        ),
+    ] = None
     bars: Annotated[
         int | None, typer.Option("--bars", help="Bars to generate (repeats/cuts the chords).")
     ] = None
@@ -175,27 +183,28 @@ class GenerateArgs:
 def generate_command(args: GenerateArgs) -> None:
     """Generate a solo over chord changes and write it as a type 1 MIDI file.
 
-    Chords come from --chords (a chart such as "Dm7 G7 | Cmaj7", or an iReal Pro link),
-    from a --chords-file (a chart over several lines with # comments, or iReal Pro links
-    or an iReal HTML export; --tune picks a tune of a playlist), from a --leadsheet file
-    (MIDI/MusicXML/ABC), or are drawn from the training progressions stored in the model
-    bundle (16 bars by default). Every bar is filled exactly; N candidates (--candidates)
-    are decoded in one batch and the best is kept (model likelihood minus post-processor
-    edits). The file has tracks Melody, Chords (rootless voicings under the solo; with
-    --backing chords the piano's left hand adds the roots) and, with --backing trio, Bass
-    and Drums (channel 10), and the chord symbols as markers; --count-in N puts N bars of
-    hi-hat before the solo. --wav and --png also render the file to audio (FluidSynth + a
-    General MIDI SoundFont) and a piano roll with bar lines and chord names. --out
-    defaults to solo.mid in the current folder; no output file is overwritten without
-    --force. The numpy engine does not load TensorFlow; --engine keras gives the same
-    tokens. Without --seed every run writes a fresh solo and prints its seed; the same
-    model, options and --seed give the same bytes.
+    Chords come from --chords (a chart such as "Dm7 G7 | Cmaj7", or an iReal Pro link), from
+    a --chords-file (a chart over several lines with # comments, or iReal Pro links or an
+    iReal HTML export; --tune picks a tune of a playlist), from a --leadsheet file
+    (MIDI/MusicXML/ABC, or a Weimar Jazz Database with --solo MELID), or are drawn from the
+    training progressions stored in the model bundle (16 bars by default). Every bar is
+    filled exactly; N candidates (--candidates) are decoded in one batch and the best is
+    kept (model likelihood minus post-processor edits). The file has tracks Melody, Chords
+    (rootless voicings under the solo; with --backing chords the piano's left hand adds the
+    roots) and, with --backing trio, Bass and Drums (channel 10), and the chord symbols as
+    markers; --count-in N puts N bars of hi-hat before the solo. --wav and --png also render
+    the file to audio (FluidSynth + a General MIDI SoundFont) and a piano roll with bar
+    lines and chord names. --out defaults to solo.mid in the current folder; no output file
+    is overwritten without --force. The numpy engine does not load TensorFlow; --engine
+    keras gives the same tokens. Without --seed every run writes a fresh solo and prints its
+    seed; the same model, options and --seed give the same bytes.
 
     \b
     Example:
       jazzgen generate --model models/mine --chords "Dm7 G7 | Cmaj7 | Cmaj7 | A7" \\
           --bars 32 --candidates 8 --seed 3 --out solo.mid
       jazzgen generate --chords-file standards.html --tune "Blue Bossa" --out bb.mid
+      jazzgen generate --leadsheet wjazzd.db --solo 52 --out over52.mid
       jazzgen generate --seed 3 --out s.mid --wav s.wav --png s.png
     """
     given_seed = args.seed is not None

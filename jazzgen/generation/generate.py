@@ -113,7 +113,8 @@ class GenerateOptions:
     chords: str | None = None  # progression text 'Dm7 G7 | Cmaj7', or an iReal Pro link
     chords_file: str | Path | None = None  # a chart file (or iReal link / HTML export)
     tune: str | None = None  # the tune (title or number from 1) of an iReal link
-    leadsheet: str | Path | None = None  # MIDI/MusicXML/ABC to take chords + meter from
+    leadsheet: str | Path | None = None  # MIDI/MusicXML/ABC/WJazzD to take chords + meter from
+    solo: int | None = None  # with a WJazzD --leadsheet: the solo (melid)
     bars: int | None = None
     primer: str | Path | None = None
     tempo: float | None = None  # qpm; None = lead sheet's or 120
@@ -145,6 +146,8 @@ class GenerateOptions:
         ]
         if len(given) > 1:
             raise ConfigError(f"give one of --chords, --chords-file, --leadsheet, got {given}")
+        if self.solo is not None and self.leadsheet is None:
+            raise ConfigError("--solo picks a solo of a WJazzD database given to --leadsheet")
         if self.tune is not None and self.chords is None and self.chords_file is None:
             raise ConfigError("--tune picks a tune of an iReal Pro link in --chords/--chords-file")
         if self.bars is not None and not 1 <= self.bars <= 4096:
@@ -240,7 +243,7 @@ def plan_progression(options: GenerateOptions, bundle: Bundle) -> ProgressionPla
     if options.chords_file is not None:
         return plan_from_chart_file(options.chords_file, bundle.time_signature, tune=options.tune)
     if options.leadsheet is not None:
-        return plan_from_leadsheet(options.leadsheet)
+        return plan_from_leadsheet(options.leadsheet, solo=options.solo)
     return plan_from_bundle(bundle, np.random.default_rng([options.seed, 2]))
 
 

@@ -2,7 +2,7 @@
 
 A `ProgressionPlan` holds bars of chords with offsets, the meter, tempo and key where the
 source has them (`plan_from_chords` for a chart or an iReal Pro link, `plan_from_chart_file`,
-`plan_from_leadsheet`, `plan_from_bundle`);
+`plan_from_leadsheet` for a lead sheet file or a WJazzD solo, `plan_from_bundle`);
 `make_bars` repeats or truncates it into `Bar`s; `guess_key_fifths` picks a key signature
 from the chords; `step_features` gives the model's chord input at every grid step.
 """
@@ -186,19 +186,37 @@ def plan_from_ireal(tune: IrealTune) -> ProgressionPlan:
     return ProgressionPlan(prog, tune.time_signature, tune.qpm, tune.key_fifths, source, len(prog))
 
 
-def read_leadsheet_file(path: str | Path) -> LeadSheet:
-    """The lead sheet (melody, bars of chords, tempo, key) of a MIDI/MusicXML/ABC file."""
-    from jazzgen.analysis.leadsheet import read_leadsheet  # only when a file is read
+def read_leadsheet_file(path: str | Path, solo: int | None = None) -> LeadSheet:
+    """The lead sheet (melody, bars of chords, tempo, key) of a MIDI/MusicXML/ABC file, or
+    of the solo `solo` (its melid) of a Weimar Jazz Database file (`analysis.solo_sheet`)."""
+    from jazzgen.io.wjazzd import is_database_path  # only when a file is read
+
+    if is_database_path(path):
+        if solo is None:
+            raise ConfigError(
+                f"{path} is a Weimar Jazz Database: pick a solo with --solo MELID "
+                f"(`jazzgen inspect {path}` lists the solos and their melids)"
+            )
+        from jazzgen.analysis.solo_sheet import solo_leadsheet
+        from jazzgen.io.wjazzd import read_solos
+
+        (record,) = read_solos(path, [solo])
+        return solo_leadsheet(record, f"{path}#{solo}").leadsheet
+    if solo is not None:
+        raise ConfigError(f"--solo picks a solo of a WJazzD database, and {path} is not one")
+    from jazzgen.analysis.leadsheet import read_leadsheet
 
     return read_leadsheet(path)[1]
 
 
-def plan_from_leadsheet(path: str | Path) -> ProgressionPlan:
-    """The chords, meter, tempo and key of a lead sheet file."""
-    sheet = read_leadsheet_file(path)
+def plan_from_leadsheet(path: str | Path, *, solo: int | None = None) -> ProgressionPlan:
+    """The chords, meter, tempo and key of a lead sheet file, or of a WJazzD solo's changes
+    (`solo`: its melid; a solo that changes meter is planned in its first bar's meter)."""
+    sheet = read_leadsheet_file(path, solo)
     prog = [[(s.chord, s.start_beat - bar.start_beat) for s in bar.chords] for bar in sheet.bars]
     ts = sheet.time_signature
-    return ProgressionPlan(prog, ts, sheet.qpm, sheet.key_fifths, f"leadsheet {path}", len(prog))
+    source = f"leadsheet {path}" + (f" solo {solo}" if solo is not None else "")
+    return ProgressionPlan(prog, ts, sheet.qpm, sheet.key_fifths, source, len(prog))
 
 
 def plan_from_bundle(bundle: Bundle, rng: np.random.Generator) -> ProgressionPlan:

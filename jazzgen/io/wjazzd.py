@@ -289,7 +289,10 @@ def read_solos(path: str | Path, melids: Sequence[int] | None = None) -> list[So
         if melids is not None:
             unknown = sorted(set(melids) - set(info_rows))
             if unknown:
-                raise ConfigError(f"{path}: no solo with melid {', '.join(map(str, unknown))}")
+                raise ConfigError(
+                    f"{path}: no solo with melid {', '.join(map(str, unknown))} "
+                    f"(`jazzgen inspect {path}` lists the solos and their melids)"
+                )
         melody_select = _melody_select(connection)
         null_rows = _null_rows(connection, list(info_rows))
         for melid in sorted(info_rows):

@@ -102,8 +102,8 @@ def test_generate_args_reach_every_generate_option() -> None:
     default = GenerateOptions()
     unchanged = [f.name for f in fields(GenerateOptions)
                  if getattr(options, f.name) == getattr(default, f.name)]  # fmt: skip
-    # exclusive with --chords; trio is the default
-    assert unchanged == ["chords_file", "leadsheet", "backing"]
+    # exclusive with --chords (--solo goes with --leadsheet); trio is the default
+    assert unchanged == ["chords_file", "leadsheet", "solo", "backing"]
     assert options.postprocess is False and options.pitch_range == (50, 80)
     assert options.count_in_bars == 2 and options.model == "m" and options.seed == 7
     # the command draws a seed when none is given, before it builds the options

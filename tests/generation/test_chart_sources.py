@@ -143,3 +143,46 @@ def test_same_seed_same_bytes(tmp_path: Path) -> None:
 def test_ireal_tunes_read_by_read_ireal_feed_the_plan() -> None:
     (tune,) = read_ireal(irealb_link(("T", "C", "T44C^7XyQKclLZD-7 G7 Z")))
     assert len(tune.bars) == 3
+
+
+def test_changes_of_a_wjazzd_solo(tmp_path: Path, capsys) -> None:
+    from wjazzd_db import make_wjazzd, tiny_solos
+
+    db = make_wjazzd(tmp_path / "tiny.db", tiny_solos())
+    out = tmp_path / "w.mid"
+    argv = ["generate", "--leadsheet", str(db), "--solo", "1", "--seed", "2", "--json"]
+    assert run([*argv, "--out", str(out)]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["progression_source"] == f"leadsheet {db} solo 1"
+    assert report["qpm"] == 150.0 and report["time_signature"] == "4/4"
+    assert report["progression"][:4] == [["F7"], ["Bb7"], ["F7"], ["Cm7", "F7"]]
+    assert report["progression"][5] == ["Bdim7"]
+    assert run(["generate", "--leadsheet", str(db), "--out", str(out), "--force"]) == 1
+    assert (
+        "is a Weimar Jazz Database: pick a solo with --solo MELID (`jazzgen inspect"
+        in capsys.readouterr().err
+    )
+    assert (
+        run(["generate", "--leadsheet", str(db), "--solo", "99", "--out", str(out), "--force"]) == 1
+    )
+    assert f"no solo with melid 99 (`jazzgen inspect {db}` lists the solos" in (
+        capsys.readouterr().err
+    )
+    midi = tmp_path / "sheet.mid"
+    midi.write_bytes(out.read_bytes())
+    argv = ["generate", "--leadsheet", str(midi), "--solo", "1", "--out", str(out), "--force"]
+    assert run(argv) == 1
+    assert f"--solo picks a solo of a WJazzD database, and {midi} is not one" in (
+        capsys.readouterr().err
+    )
+    assert run(["generate", "--solo", "1", "--out", str(out), "--force"]) == 1
+    assert "--solo picks a solo of a WJazzD database given to --leadsheet" in (
+        capsys.readouterr().err
+    )
+
+
+def test_changes_of_a_real_wjazzd_solo(wjazzd_path: Path, tmp_path: Path, capsys) -> None:
+    argv = ["generate", "--leadsheet", str(wjazzd_path), "--solo", "52", "--seed", "1"]
+    assert run([*argv, "--json", "--out", str(tmp_path / "r.mid")]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["bars"] > 8 and report["progression_source"].endswith("solo 52")
