@@ -72,7 +72,9 @@ class GenerateArgs:
     leadsheet: Annotated[
         str | None,
         typer.Option(
-            "--leadsheet", metavar="FILE", help="Take chords, meter, tempo from this file."
+            "--leadsheet",
+            metavar="FILE",
+            help="Take chords, meter, tempo from this file (MIDI, MusicXML, ABC, wjazzd.db).",
         ),
     ] = None
     solo: Annotated[

@@ -35,9 +35,10 @@ def play_command(args: PlayArgs) -> None:
 
     Each part goes out on its own channel (Melody 1, Chords 2, Bass 3, Drums 10 in
     jazzgen's files), in time, at the file's tempo (tempo changes honoured). Ctrl-C stops
-    and silences every channel (note-offs and All Notes Off). Needs the optional extra:
-    pip install 'jazzgen[live]'. In the DAW, record-arm a MIDI track listening to the
-    port (a virtual port: IAC Driver on macOS, loopMIDI on Windows, ALSA on Linux).
+    and silences every channel (note-offs and All Notes Off). Needs the optional extra
+    live: pip install -e '.[live]' in the jazzgen folder. In the DAW, record-arm a MIDI
+    track listening to the port (a virtual port: IAC Driver on macOS, loopMIDI on Windows,
+    ALSA on Linux).
 
     \b
     Example:

@@ -6,7 +6,7 @@
   it silences every used channel first (`silence`: a note-off for each sounding note,
   then All Notes Off, CC 123) and lets the interrupt through;
 - `output_names()` / `open_output(name)`: the ports, through mido's python-rtmidi backend
-  (the optional extra `jazzgen[live]`); a missing extra, MIDI system or port is a
+  (the optional extra `live`); a missing extra, MIDI system or port is a
   `LiveMidiError` with one line saying what to do.
 
 The clock and sleep come in as arguments, so tests run the player without a port or time.
@@ -25,7 +25,7 @@ from typing import Any, Protocol
 from jazzgen.core.errors import JazzgenError
 from jazzgen.io.midi_reader import parse_midi_bytes
 
-INSTALL_HINT = "pip install 'jazzgen[live]'"
+INSTALL_HINT = "pip install -e '.[live]' in the jazzgen folder, or pip install python-rtmidi"
 ALL_NOTES_OFF = 123  # the channel mode message that silences a channel
 
 

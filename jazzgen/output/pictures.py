@@ -28,9 +28,7 @@ from jazzgen.training.history import read_history
 
 logger = logging.getLogger(__name__)
 
-MATPLOTLIB_HINT = (
-    "matplotlib is needed for PNG output: pip install 'jazzgen[audio]' (or pip install matplotlib)"
-)
+MATPLOTLIB_HINT = "matplotlib is needed for PNG output: pip install matplotlib"
 
 
 @dataclass(frozen=True)
