@@ -17,8 +17,13 @@ pieces: whole pieces are held out, see jazzgen.dataset.split_pieces), then:
 Outputs (bundles, generated MIDI, quality.json) go to a temporary folder or --out DIR,
 never into the repository.
 
+On the Weimar Jazz Database (players held out, real solos as the reference; see
+scripts/quality_wjazzd.py): `--wjazzd DB --ours BUNDLE --course BUNDLE`.
+
 Example:
     python scripts/quality_report.py                      # ../shared/data/original_metheny.mid
+    python scripts/quality_report.py --wjazzd ../shared/data/wjazzd/wjazzd.db \
+        --course /tmp/default-work/course --seeds 2
     python scripts/quality_report.py --corpus data/midi --quick
 """
 
@@ -127,6 +132,21 @@ def generate_set(bundle_dir: Path, units, seeds: int, folder: Path) -> list[Path
     return paths
 
 
+def wjazzd_report(args: argparse.Namespace) -> int:
+    """`--wjazzd DB`: the report on real solos of held-out players (scripts/quality_wjazzd.py)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import quality_wjazzd
+
+    if not args.wjazzd.is_file() or args.course is None or not args.course.is_dir():
+        print("Error: --wjazzd needs the database and --course BUNDLE (see "
+              "scripts/train_default_model.py, which trains both)", file=sys.stderr)  # fmt: skip
+        return 1
+    out = args.out or Path(tempfile.mkdtemp(prefix="jazzgen-quality-"))
+    out.mkdir(parents=True, exist_ok=True)
+    bundles = {"ours": args.ours.resolve(), "course": args.course.resolve()}
+    return quality_wjazzd.report(args.wjazzd.resolve(), bundles, out, args.seeds, args.solos)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -139,7 +159,28 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--val-fraction", type=float, default=0.1, help="held out (0.1)")
     parser.add_argument("--seed", type=int, default=0, help="training/split seed")
     parser.add_argument("--out", type=Path, default=None, help="output folder (default: temp)")
+    parser.add_argument(
+        "--wjazzd",
+        type=Path,
+        default=None,
+        help="report on this WJazzD database, players held out (with --ours, --course)",
+    )
+    parser.add_argument(
+        "--ours",
+        type=Path,
+        default=ROOT / "models" / "default",
+        help="--wjazzd: our bundle (default models/default)",
+    )
+    parser.add_argument(
+        "--course",
+        type=Path,
+        default=None,
+        help="--wjazzd: the course preset's bundle trained on the same split",
+    )
+    parser.add_argument("--solos", type=int, default=0, help="--wjazzd: at most N held-out solos")
     args = parser.parse_args(argv)
+    if args.wjazzd is not None:
+        return wjazzd_report(args)
     if args.quick:
         args.epochs_scale, args.seeds = min(args.epochs_scale, 0.25), min(args.seeds, 4)
     melody_track = args.melody_track
