@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -19,6 +19,9 @@ from jazzgen.cli.options import (
     options_from,
 )
 
+if TYPE_CHECKING:
+    from jazzgen.corpus.preprocess import EncodeOptions
+
 
 @dataclass(frozen=True)
 class PreprocessArgs:
@@ -30,9 +33,7 @@ class PreprocessArgs:
     melody_track: MelodyTrack = None
     start_bar: StartBar = None
     end_bar: EndBar = None
-    force: Annotated[bool, force_option("Write into a non-empty folder that is not a corpus.")] = (
-        False
-    )
+    force: Annotated[bool, force_option("Replace the corpus in OUT (never other files).")] = False
 
 
 def preprocess_command(args: PreprocessArgs) -> None:
@@ -48,18 +49,31 @@ def preprocess_command(args: PreprocessArgs) -> None:
     Example:
       jazzgen preprocess my_midi/ extra/tune.mid --out data/corpus --jobs 2
     """
-    from jazzgen.corpus.preprocess import EncodeOptions, build_corpus
-    from jazzgen.corpus.store import CACHE_DIR, save_corpus
+    from jazzgen.corpus.preprocess import EncodeOptions
     from jazzgen.io.files import collect_inputs
+    from jazzgen.io.outputs import check_not_input, output_lock, restore_interrupted
 
     out_dir = Path(args.out)
     _check_out_dir(args.out, args.force)
     if args.jobs is not None and args.jobs < 1:
         fail(f"--jobs must be >= 1, got {args.jobs}")
+    check_not_input(out_dir, args.inputs, "--out")
     options = options_from(EncodeOptions, args)
     paths = collect_inputs(args.inputs)
     if not paths:
         fail("no input files found (looked for .mid .midi .xml .mxl .musicxml .abc)")
+    with output_lock(out_dir):
+        restore_interrupted(out_dir)
+        _check_out_dir(args.out, args.force)  # again: another run may have written it
+        _encode_and_save(paths, args, options)
+
+
+def _encode_and_save(paths: list[Path], args: PreprocessArgs, options: EncodeOptions) -> None:
+    """Encode `paths` (cache in OUT/cache), report skipped files, write the corpus OUT."""
+    from jazzgen.corpus.preprocess import build_corpus
+    from jazzgen.corpus.store import CACHE_DIR, save_corpus
+
+    out_dir = Path(args.out)
     cache_dir = out_dir / CACHE_DIR
     if sys.stderr.isatty():
         with typer.progressbar(length=len(paths), label="encoding", file=sys.stderr) as bar:
@@ -83,13 +97,20 @@ def preprocess_command(args: PreprocessArgs) -> None:
 
 
 def _check_out_dir(out: str, force: bool) -> None:
-    """Fail unless folder `out` is absent, empty, or may be replaced (`force`)."""
-    from jazzgen.corpus.store import is_corpus_dir
+    """Fail unless folder `out` is absent, empty, or a corpus that may be replaced (`force`).
+
+    A folder holding anything but a corpus is never replaced, even with --force.
+    """
+    from jazzgen.corpus.store import corpus_dir_problem, is_corpus_dir
 
     out_dir = Path(out)
     if out_dir.exists() and not out_dir.is_dir():
         fail(f"--out {out} is a file, not a folder")
-    if out_dir.is_dir() and any(out_dir.iterdir()) and not force:
-        if is_corpus_dir(out_dir):
-            fail(f"--out {out} already holds a corpus: pass --force to replace it")
-        fail(f"--out {out} is not empty and not a jazzgen corpus: pass --force to write there")
+    if not out_dir.is_dir() or not any(out_dir.iterdir()):
+        return
+    problem = corpus_dir_problem(out_dir)
+    if problem is not None or not is_corpus_dir(out_dir):
+        reason = problem or "it is not a jazzgen corpus"
+        fail(f"--out {out} is not empty and {reason.removeprefix('it ')}: choose a new folder")
+    if not force:
+        fail(f"--out {out} already holds a corpus: pass --force to replace it")

@@ -24,18 +24,26 @@ changes); `report.json` also has `"cached": K` (files answered from the cache) a
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import os
+import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from jazzgen.core.chord_symbols import parse_chord_symbol
-from jazzgen.core.errors import ConfigError, CorpusError, JazzgenError
+from jazzgen.core.errors import ConfigError, CorpusError, JazzgenError, OutputError
 from jazzgen.core.harmony import Chord
 from jazzgen.core.types import TimeSignature
+from jazzgen.io.outputs import (
+    cannot_write,
+    replace_dir,
+    temporary_folder_beside,
+    write_atomic,
+)
 from jazzgen.tokens.grammar import Token, token_from_text, token_to_text
 from jazzgen.tokens.vocab import Vocab
 
@@ -43,6 +51,8 @@ VOCAB_FILE = "vocab.json"
 CORPUS_FILE = "corpus.jsonl"
 REPORT_FILE = "report.json"
 CACHE_DIR = "cache"
+CORPUS_ENTRIES = (VOCAB_FILE, CORPUS_FILE, REPORT_FILE, CACHE_DIR)
+"""Everything a corpus directory holds: `save_corpus` replaces only folders of these."""
 
 
 @dataclass(frozen=True)
@@ -124,26 +134,60 @@ def piece_from_dict(data: dict[str, Any]) -> Piece:
         raise CorpusError(f"bad corpus entry: {type(exc).__name__}: {exc}") from None
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
-
-
 def save_corpus(directory: str | Path, pieces: Sequence[Piece], report: dict[str, Any]) -> Vocab:
     """Write DIR/vocab.json, DIR/corpus.jsonl and DIR/report.json; return the vocabulary.
 
-    The vocabulary is every token of `pieces`, sorted. Each file is written to a temporary
-    name and renamed, so a crash never leaves half a file.
+    The vocabulary is every token of `pieces`, sorted. The corpus is written as a whole: the
+    three files go into a new folder beside DIR, DIR/cache is moved into it, and it takes
+    the place of DIR in one step (`io.outputs.replace_dir`), so a crash leaves the old
+    corpus or the new one, never a mixture. DIR may be missing, empty, or a corpus
+    (`corpus_dir_problem`); OutputError for anything else, or when writing fails.
     """
     directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
+    problem = corpus_dir_problem(directory)
+    if problem is not None:
+        raise OutputError(f"{directory}: {problem}: refusing to replace it")
     vocab = Vocab.from_tokens(t for p in pieces for b in p.bars for t in b.tokens)
-    _write_atomic(directory / VOCAB_FILE, vocab.to_json() + "\n")
-    lines = [json.dumps(piece_to_dict(p), separators=(",", ":")) for p in pieces]
-    _write_atomic(directory / CORPUS_FILE, "".join(line + "\n" for line in lines))
-    _write_atomic(directory / REPORT_FILE, json.dumps(report, indent=1) + "\n")
+    tmp = temporary_folder_beside(directory)
+    cache = directory / CACHE_DIR
+    moved = False
+    try:
+        write_atomic(tmp / VOCAB_FILE, vocab.to_json() + "\n")
+        lines = [json.dumps(piece_to_dict(p), separators=(",", ":")) for p in pieces]
+        write_atomic(tmp / CORPUS_FILE, "".join(line + "\n" for line in lines))
+        write_atomic(tmp / REPORT_FILE, json.dumps(report, indent=1) + "\n")
+        if cache.is_dir():
+            os.replace(cache, tmp / CACHE_DIR)
+            moved = True
+        replace_dir(tmp, directory)
+        moved = False
+    except OSError as exc:
+        raise cannot_write(directory, exc) from None
+    finally:
+        if moved:  # the swap failed: the cache goes back where it was
+            with contextlib.suppress(OSError):
+                os.replace(tmp / CACHE_DIR, cache)
+        shutil.rmtree(tmp, ignore_errors=True)
     return vocab
+
+
+def corpus_dir_problem(directory: str | Path) -> str | None:
+    """Why `save_corpus` may not replace DIR (it holds files that are not a corpus's), or
+    None: DIR is missing, empty, or holds only `CORPUS_ENTRIES`."""
+    directory = Path(directory)
+    if not directory.exists() and not directory.is_symlink():
+        return None
+    if not directory.is_dir():
+        return "not a folder"
+    try:
+        names = sorted(os.listdir(directory))
+    except OSError as exc:
+        return f"cannot list it ({exc.strerror})"
+    foreign = [name for name in names if name not in CORPUS_ENTRIES]
+    if foreign:
+        shown = ", ".join(foreign[:3]) + (", ..." if len(foreign) > 3 else "")
+        return f"it holds files that are not part of a jazzgen corpus ({shown})"
+    return None
 
 
 def is_corpus_dir(directory: str | Path) -> bool:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from jazzgen.core.errors import OutputError
 from jazzgen.io import outputs
 
 
@@ -29,7 +30,7 @@ def test_a_failed_write_keeps_the_old_file(tmp_path: Path, monkeypatch: pytest.M
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(outputs.os, "fsync", full_disk)
-    with pytest.raises(OSError, match="No space"):
+    with pytest.raises(OutputError, match=r"cannot write .*solo\.mid: No space left on device"):
         outputs.write_atomic(target, b"truncated")
     assert target.read_bytes() == b"good"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["solo.mid"]
