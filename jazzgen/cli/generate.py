@@ -146,16 +146,24 @@ def generate_command(args: GenerateArgs) -> None:
           --bars 32 --candidates 8 --seed 3 --out solo.mid
       jazzgen generate --seed 3 --out s.mid --wav s.wav --png s.png
     """
+    from jazzgen.io.outputs import output_locks
+
     # Check every output and the renderer before generating, so nobody waits for nothing.
     _check_outputs(args)
     soundfont = _find_renderer(args.soundfont) if args.wav is not None else None
+    with output_locks([args.out, args.wav, args.png]):
+        _check_outputs(args)  # again, holding the locks: another run may have written them
+        _generate_and_write(args, soundfont)
+
+
+def _generate_and_write(args: GenerateArgs, soundfont: str | None) -> None:
+    """Generate, write --out (then --wav, --png) and print the report."""
     from jazzgen.generation.generate import generate
-    from jazzgen.io.outputs import write_atomic
+    from jazzgen.io.outputs import make_folder, write_atomic
 
     result = generate(generate_options(args))
     out_path = Path(args.out)
-    if out_path.parent != Path():
-        out_path.parent.mkdir(parents=True, exist_ok=True)
+    make_folder(out_path.parent if str(out_path.parent) else Path("."))
     write_atomic(out_path, result.midi)
     outputs: dict[str, object] = {"out": str(out_path)}
     lines = [result.summary(out_path)]
@@ -186,15 +194,21 @@ def generate_options(args: GenerateArgs) -> GenerateOptions:
 
 
 def _check_outputs(args: GenerateArgs) -> None:
-    """Fail on a wrong suffix of --out/--wav/--png, or an existing file without --force."""
+    """Fail on a wrong suffix of --out/--wav/--png, an output that is a folder or under a
+    file, an existing file without --force (or not a file of ours), or an output that is
+    an input (--primer, --leadsheet)."""
+    from jazzgen.io.outputs import check_not_input, check_output_file
+
     if Path(args.out).suffix.lower() not in (".mid", ".midi"):
         fail(f"--out must end with .mid or .midi, got {args.out}")
     for option, path, suffix in (("--wav", args.wav, ".wav"), ("--png", args.png, ".png")):
         if path is not None and Path(path).suffix.lower() != suffix:
             fail(f"{option} must end with {suffix}, got {path}")
-    for path in (args.out, args.wav, args.png):
-        if path is not None and Path(path).exists() and not args.force:
-            fail(f"{path} exists (use --force to overwrite)")
+    inputs = [p for p in (args.primer, args.leadsheet) if p is not None]
+    for option, path in (("--out", args.out), ("--wav", args.wav), ("--png", args.png)):
+        if path is not None:
+            check_output_file(path, option=option, force=args.force)
+            check_not_input(path, inputs, option)
 
 
 def _find_renderer(soundfont: str | None) -> str:

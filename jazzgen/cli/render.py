@@ -44,13 +44,33 @@ def render_command(args: RenderArgs) -> None:
     Example:
       jazzgen render solo.mid --wav solo.wav --png solo.png
     """
+    from jazzgen.io.outputs import output_locks
+
     if args.wav is None and args.png is None:
         fail("nothing to do: give --wav OUT.wav and/or --png OUT.png")
     if not Path(args.midi_file).is_file():
         fail(f"{args.midi_file}: no such file")
-    for out in (args.wav, args.png):
-        if out is not None and Path(out).exists() and not args.force:
+    _check_outputs(args)
+    with output_locks([args.wav, args.png]):
+        _check_outputs(args)  # again, holding the locks
+        _render(args)
+
+
+def _check_outputs(args: RenderArgs) -> None:
+    """Fail on an output that exists without --force (or is not a file of ours), is a folder
+    or lies under a file."""
+    from jazzgen.io.outputs import check_output_file
+
+    for option, out in (("--wav", args.wav), ("--png", args.png)):
+        if out is None:
+            continue
+        if Path(out).exists() and not args.force:
             fail(f"{out} exists: pass --force to overwrite it")
+        check_output_file(out, option=option, force=args.force)
+
+
+def _render(args: RenderArgs) -> None:
+    """Write --wav and/or --png of the MIDI file."""
     if args.wav is not None:
         from jazzgen.output import audio
 
