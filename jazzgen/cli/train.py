@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -103,14 +104,36 @@ def train_command(args: TrainArgs) -> None:
       jazzgen train my_midi_folder/ --out models/mine
       jazzgen train tune.mid --start-bar 120 --end-bar 137 --preset course --out models/c
     """
-    from pathlib import Path
+    from jazzgen.io.outputs import output_lock, restore_interrupted
 
+    _check_out(args)
+    with output_lock(args.out):  # one run per bundle (and its BUNDLE.partial)
+        restore_interrupted(Path(args.out))
+        _check_out(args)  # again, holding the lock
+        _train(args)
+
+
+def _check_out(args: TrainArgs) -> None:
+    """Fail unless BUNDLE may be written: absent, or (with --force) a bundle or an empty
+    folder; never a folder of other files, never one of the inputs."""
+    from jazzgen.io.outputs import check_not_input
+    from jazzgen.training.bundle import bundle_dir_problem
+
+    out = Path(args.out)
+    if out.exists() and not args.force:
+        fail(f"{args.out} already exists: use --force to overwrite it")
+    check_not_input(out, args.inputs, "--out")
+    problem = bundle_dir_problem(out)
+    if problem is not None:
+        fail(f"--out {args.out}: {problem}: refusing to replace it, even with --force")
+
+
+def _train(args: TrainArgs) -> None:
+    """Read or encode the inputs, train, print the result (see `train_command`)."""
     from jazzgen.corpus.preprocess import EncodeOptions, load_training_corpus
     from jazzgen.training.checkpoint import load_run
     from jazzgen.training.config import preset
 
-    if Path(args.out).exists() and not args.force:
-        fail(f"{args.out} already exists: use --force to overwrite it")
     options = options_from(EncodeOptions, args)
     if not args.resume:  # bad option values fail before any encoding or TensorFlow start-up
         model_config, train_config = train_configs(preset(args.preset), args)
