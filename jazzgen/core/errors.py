@@ -47,6 +47,11 @@ class RenderError(JazzgenError):
     """Audio or picture rendering failed (missing FluidSynth, SoundFont, matplotlib...)."""
 
 
+class GenerationError(JazzgenError):
+    """Generation produced nothing usable: a solo without notes, or sampling rules that
+    leave no token to draw."""
+
+
 class LimitError(JazzgenError):
     """Something is bigger than a limit of `core.limits` allows (a chord chart, a bundle...);
     the message names the limit and how to raise it."""

@@ -247,7 +247,11 @@ def check_weights(
     arrays: Mapping[str, np.ndarray], cfg: ModelConfig, n_values: int, where: str
 ) -> CheckedWeights:
     """The named `arrays` (training.weights) checked against the config and vocabulary
-    size; BundleError (one line) naming the first array whose shape does not fit."""
+    size; BundleError (one line) naming the first array whose shape does not fit, or that
+    holds NaN or inf."""
+    for name, array in arrays.items():
+        if not np.isfinite(array).all():
+            raise BundleError(f"{where}: weights {name} hold NaN or inf: the model is damaged")
     width = n_values + (CHORD_FEATURES if cfg.chord_input else 0)
     layers: list[_Recurrent] = []
     for i in range(cfg.layers):

@@ -18,6 +18,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any, TypeVar
 
+from jazzgen.core import limits
 from jazzgen.core.constants import DEFAULT_QPM
 from jazzgen.core.errors import BundleError, ConfigError
 from jazzgen.core.types import TimeSignature
@@ -95,11 +96,14 @@ class BundleConfig:
             if key not in data:
                 raise BundleError(f"{where}: missing key {key!r}")
         known = {f for f in cls.__dataclass_fields__ if f != "extra"}
+        n_values = _typed(data, "n_values", int, where, lambda n: n >= 2)
+        if n_values > limits.current().vocab:
+            raise BundleError(f"{where}: {limits.exceeded('vocab', f'n_values {n_values}')}")
         return cls(
             model=_section(data, "model", ModelConfig, where),
             train=_section(data, "train", TrainConfig, where),
             vocab_hash=_typed(data, "vocab_hash", str, where, _is_sha256),
-            n_values=_typed(data, "n_values", int, where, lambda n: 2 <= n <= 10_000_000),
+            n_values=n_values,
             time_signature=_time_signature(data.get("time_signature", "4/4"), where),
             qpm=_typed(data, "qpm", float, where, lambda q: 10 <= q <= 1000, DEFAULT_QPM),
             bar_steps=_typed(data, "bar_steps", int, where, lambda s: 1 <= s <= 100_000, 48),
