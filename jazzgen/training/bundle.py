@@ -29,8 +29,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from jazzgen.core.errors import BundleError, OutputError, VocabError
+from jazzgen.core.errors import BundleError, InputFileError, OutputError, VocabError
 from jazzgen.core.types import TimeSignature
+from jazzgen.io.files import read_input_bytes
 from jazzgen.io.outputs import cannot_write, make_folder, replace_dir, temporary_folder_beside
 from jazzgen.tokens.vocab import Vocab
 from jazzgen.training.bundle_config import BundleConfig
@@ -46,6 +47,7 @@ BUNDLE_FILES = (
     "metrics.json",
 )
 REQUIRED_FILES = ("model.keras", "vocab.json", "config.json")
+MAX_CONFIG_BYTES = 64 * 1024 * 1024  # config.json: 100,000 bars of progressions fit many times
 OPTIONAL_FILES = ("curves.png",)
 
 
@@ -90,8 +92,10 @@ def load_bundle_config(directory: str | Path) -> BundleConfig:
         )
     where = f"{directory}/config.json"
     try:
-        data = json.loads((directory / "config.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
+        data = json.loads(read_input_bytes(directory / "config.json", MAX_CONFIG_BYTES))
+    except InputFileError as exc:
+        raise BundleError(f"{where}: {exc.reason}") from None
+    except ValueError as exc:
         raise BundleError(f"{where}: not readable JSON ({exc})") from None
     return BundleConfig.from_dict(data, where)
 

@@ -27,7 +27,8 @@ from typing import Any
 
 import numpy as np
 
-from jazzgen.core.errors import BundleError, ConfigError
+from jazzgen.core.errors import BundleError, ConfigError, InputFileError
+from jazzgen.io.files import read_input_bytes
 from jazzgen.io.outputs import write_json_atomic, write_with
 from jazzgen.training.config import ModelConfig, TrainConfig, from_dict
 from jazzgen.training.tf_runtime import keras
@@ -36,6 +37,7 @@ STATE_FILE = "state.json"
 RUN_FILE = "run.json"
 _CHECKPOINT_RE = re.compile(r"ckpt-\d+\.npz")
 _BEST_RE = re.compile(r"best-\d+\.npz")
+MAX_RUN_FILE_BYTES = 1024 * 1024  # run.json, state.json: a few hundred bytes each
 SEED_STATE_NAME = "seed_generator_state"  # Keras' name of a SeedGenerator's state variable
 
 
@@ -72,12 +74,14 @@ def load_run(out: str | Path) -> tuple[ModelConfig, TrainConfig, dict[str, Any]]
     work = partial_dir(out)
     path = work / RUN_FILE
     try:
-        run = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise BundleError(
-            f"no interrupted run to resume: {path} not found (run without --resume)"
-        ) from None
-    except (OSError, ValueError) as exc:
+        run = json.loads(read_input_bytes(path, MAX_RUN_FILE_BYTES))
+    except InputFileError as exc:
+        if exc.reason == "file not found":
+            raise BundleError(
+                f"no interrupted run to resume: {path} not found (run without --resume)"
+            ) from None
+        raise BundleError(f"{path}: {exc.reason}") from None
+    except ValueError as exc:
         raise BundleError(f"{path}: not readable ({exc})") from None
     damaged = f"{path}: not a jazzgen run (start over with --force)"
     if not isinstance(run, dict) or not all(
@@ -134,7 +138,9 @@ class RunState:
             raise bad
         epoch, checkpoint = data.get("epoch"), data.get("checkpoint")
         best = data.get("best_weights")
-        if not _int(epoch) or epoch < 0 or not isinstance(data.get("done", False), bool):
+        if not isinstance(epoch, int) or isinstance(epoch, bool) or epoch < 0:
+            raise bad
+        if not isinstance(data.get("done", False), bool):
             raise bad
         if not isinstance(checkpoint, str) or not _CHECKPOINT_RE.fullmatch(checkpoint):
             raise bad
@@ -165,11 +171,13 @@ def _early_stopping_state(value: object, bad: BundleError) -> EarlyStoppingState
 def read_state(work: Path) -> RunState | None:
     """The state of the run in `work`, None before its first epoch has completed."""
     path = work / STATE_FILE
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
+    if not path.exists():
         return None
-    except (OSError, ValueError) as exc:
+    try:
+        data = json.loads(read_input_bytes(path, MAX_RUN_FILE_BYTES))
+    except InputFileError as exc:
+        raise BundleError(f"{path}: {exc.reason}") from None
+    except ValueError as exc:
         raise BundleError(f"{path}: not readable ({exc})") from None
     return RunState.from_dict(data, str(path))
 
