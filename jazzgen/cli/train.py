@@ -131,7 +131,6 @@ def _check_out(args: TrainArgs) -> None:
 def _train(args: TrainArgs) -> None:
     """Read or encode the inputs, train, print the result (see `train_command`)."""
     from jazzgen.corpus.preprocess import EncodeOptions, load_training_corpus
-    from jazzgen.training.checkpoint import load_run
     from jazzgen.training.config import preset
 
     options = options_from(EncodeOptions, args)
@@ -141,6 +140,7 @@ def _train(args: TrainArgs) -> None:
         args.inputs, options=options, jobs=args.jobs
     )
     from jazzgen.training import train as training  # loads TensorFlow (quietly)
+    from jazzgen.training.checkpoint import load_run
 
     if args.resume:
         model_config, train_config = train_configs(load_run(args.out)[:2], args)
