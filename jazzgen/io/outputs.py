@@ -109,8 +109,9 @@ def make_folder(folder: str | os.PathLike[str]) -> Path:
     folder = Path(folder)
     try:
         folder.mkdir(parents=True, exist_ok=True)
-    except FileExistsError:
-        raise OutputError(f"cannot write {folder}: a file of that name is in the way") from None
+    except (FileExistsError, NotADirectoryError):
+        blocker = next((p for p in (folder, *folder.parents) if p.is_file()), folder)
+        raise OutputError(f"cannot write {folder}: {blocker} is a file, not a folder") from None
     except OSError as exc:
         raise cannot_write(folder, exc) from None
     return folder
