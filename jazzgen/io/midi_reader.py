@@ -206,6 +206,8 @@ def _parse_track(data: bytes, pos: int, end: int, conductor: _Conductor) -> _Tra
         if hi == 0x90 or hi == 0x80:
             pitch = data[pos]
             velocity = data[pos + 1]
+            if pitch > 127 or velocity > 127:  # data bytes have the top bit clear
+                raise _Corrupt(f"note data byte above 127 at byte {pos}")
             pos += 2
             key = (channel, pitch)
             if hi == 0x90 and velocity > 0:
