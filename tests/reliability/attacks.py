@@ -151,7 +151,9 @@ def _chunk(kind: bytes, body: bytes) -> bytes:
 
 def long_note_midi() -> bytes:
     """A MIDI file of one note 268,435,455 ticks long (the longest delta time there is)."""
-    header = _chunk(b"MThd", (0).to_bytes(2, "big") + (1).to_bytes(2, "big") + (480).to_bytes(2, "big"))
+    header = _chunk(
+        b"MThd", (0).to_bytes(2, "big") + (1).to_bytes(2, "big") + (480).to_bytes(2, "big")
+    )
     events = b"\x00\xff\x03\x04Solo"  # track name
     events += b"\x00\xff\x51\x03\x07\xa1\x20"  # 120 qpm
     events += b"\x00\xc0\x41" + b"\x00\x90\x3c\x64"  # alto sax, note on

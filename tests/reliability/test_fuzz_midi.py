@@ -13,8 +13,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 from attacks import TIME_BOUND, one_line_error
-
 from conftest import block_chords, make_midi, note_track, scale_melody
+
 from jazzgen.cli import run
 from jazzgen.corpus.preprocess import build_corpus
 

@@ -27,8 +27,8 @@ from attacks import (
     run_bounded,
     zip_bomb_mxl,
 )
-
 from conftest import make_midi, note_track, scale_melody
+
 from jazzgen.cli import run
 
 pytestmark = pytest.mark.reliability

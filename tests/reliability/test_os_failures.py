@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 from attacks import ROOT, fill, one_line_error, read_only, tmpfs
-
 from conftest import make_midi, note_track, scale_melody
+
 from jazzgen.cli import run
 from jazzgen.corpus import store
 from jazzgen.corpus.store import load_corpus, load_vocab
