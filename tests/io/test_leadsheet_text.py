@@ -47,7 +47,7 @@ def test_an_mxl_archive_reads_like_its_musicxml(tmp_path: Path) -> None:
 
 def test_broken_and_oversized_archives(tmp_path: Path) -> None:
     path = tmp_path / "x.mxl"
-    with pytest.raises(InputFileError, match="not a readable .mxl archive"):
+    with pytest.raises(InputFileError, match=r"not a readable \.mxl archive"):
         mxl_score(path, b"PK\x03\x04 not really")
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:

@@ -40,9 +40,9 @@ def test_a_second_lock_on_one_output_is_refused_and_the_lock_file_goes(tmp_path:
     target = tmp_path / "out" / "bundle"
     with outputs.output_lock(target):
         assert (tmp_path / "out" / ".bundle.lock").read_text().strip() == str(os.getpid())
-        with pytest.raises(OutputError, match=r"another jazzgen run \(pid \d+\)"):
-            with outputs.output_lock(target):
-                pass
+        refused = pytest.raises(OutputError, match=r"another jazzgen run \(pid \d+\)")
+        with refused, outputs.output_lock(target):
+            pass
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == []
     with outputs.output_lock(target):  # free again
         pass
@@ -73,7 +73,7 @@ def test_check_output_file_replaces_only_files_of_ours(tmp_path: Path) -> None:
     with pytest.raises(OutputError, match="use --force"):
         outputs.check_output_file(midi, option="--out", force=False)
     assert outputs.check_output_file(midi, option="--out", force=True) == midi
-    with pytest.raises(OutputError, match="not a .mid file jazzgen wrote"):
+    with pytest.raises(OutputError, match=r"not a \.mid file jazzgen wrote"):
         outputs.check_output_file(text, option="--out", force=True)
     with pytest.raises(OutputError, match="is a folder"):
         outputs.check_output_file(tmp_path, option="--out", force=True)
