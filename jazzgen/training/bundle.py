@@ -111,7 +111,7 @@ def load_bundle_vocab(directory: str | Path, config: BundleConfig | None = None)
     try:
         vocab = Vocab.load(directory / "vocab.json")
     except VocabError as exc:
-        raise BundleError(f"{directory}: {exc}") from None
+        raise BundleError(str(exc)) from None  # it names the file
     if vocab.hash != config.vocab_hash:
         raise BundleError(
             f"{directory}: vocab.json (hash {vocab.hash[:12]}) is not the vocabulary the "
