@@ -40,6 +40,7 @@ from jazzgen.core.harmony import Chord
 from jazzgen.core.types import TimeSignature
 from jazzgen.io.outputs import (
     cannot_write,
+    make_folder,
     replace_dir,
     temporary_folder_beside,
     write_atomic,
@@ -148,6 +149,7 @@ def save_corpus(directory: str | Path, pieces: Sequence[Piece], report: dict[str
     if problem is not None:
         raise OutputError(f"{directory}: {problem}: refusing to replace it")
     vocab = Vocab.from_tokens(t for p in pieces for b in p.bars for t in b.tokens)
+    make_folder(directory.parent if str(directory.parent) else Path("."))
     tmp = temporary_folder_beside(directory)
     cache = directory / CACHE_DIR
     moved = False
