@@ -44,12 +44,19 @@ class Outcome:
     max_rss_mb: float
 
 
-def run_bounded(args: list[str], *, timeout: float = 30.0, env: dict | None = None) -> Outcome:
-    """Run `python -m jazzgen ARGS`; kill it (and its children) after `timeout` seconds."""
+def run_bounded(
+    args: list[str],
+    *,
+    timeout: float = 30.0,
+    env: dict | None = None,
+    prefix: list[str] | None = None,
+) -> Outcome:
+    """Run `python -m jazzgen ARGS` (after `prefix`, e.g. a command that changes the user);
+    kill it (and its children) after `timeout` seconds."""
     environment = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONPATH": str(ROOT)}
     environment.update(env or {})
     proc = subprocess.Popen(
-        [sys.executable, "-m", "jazzgen", *args],
+        [*(prefix or []), sys.executable, "-m", "jazzgen", *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         env=environment,

@@ -12,11 +12,12 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 import pytest
-from attacks import ROOT, fill, one_line_error, read_only, tmpfs
+from attacks import ROOT, fill, one_line_error, read_only, run_bounded, tmpfs
 from conftest import make_midi, note_track, scale_melody
 
 from jazzgen.cli import run
@@ -106,6 +107,38 @@ def test_read_only_folders_are_one_line(tmp_path: Path, capsys) -> None:
             assert run(args) == 1
             assert "Read-only file system" in one_line_error(capsys.readouterr().err)
         assert _listing(folder) == []
+
+
+def _unprivileged() -> list[str]:
+    """A command prefix that runs as a user whom file permissions apply to: nothing when
+    not root, else `setpriv` as nobody (skips when that is not possible here)."""
+    if os.geteuid() != 0:
+        return []
+    setpriv = shutil.which("setpriv")
+    if setpriv is None:
+        pytest.skip("root ignores file permissions and setpriv is missing to drop them")
+    return [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups"]
+
+
+def test_permissions_are_one_line() -> None:
+    prefix = _unprivileged()
+    folder = Path(tempfile.mkdtemp(prefix="jazzgen-perm-"))  # reachable by nobody
+    try:
+        folder.chmod(0o755)
+        secret = folder / "secret.mid"
+        secret.write_bytes(make_midi([note_track(scale_melody(2))]))
+        secret.chmod(0o000)
+        closed = folder / "closed"
+        closed.mkdir(mode=0o555)
+        env = {"HOME": str(folder), "MPLCONFIGDIR": str(folder)}
+        inspect = run_bounded(["inspect", str(secret)], prefix=prefix, env=env)
+        assert "cannot read file: Permission denied" in one_line_error(inspect.err)
+        generate = [*GENERATE, "--out", str(closed / "s.mid")]
+        outcome = run_bounded(generate, prefix=prefix, env=env)
+        assert "Permission denied" in one_line_error(outcome.err)
+        assert list(closed.iterdir()) == []
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def test_outputs_that_are_folders_or_under_files(tmp_path: Path, capsys) -> None:
