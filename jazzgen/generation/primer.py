@@ -19,7 +19,7 @@ from jazzgen.tokens.grammar import Token
 from jazzgen.tokens.vocab import Vocab
 
 
-def _nearest_vocab_id(token: Token, tables: VocabTables) -> int:
+def nearest_vocab_id(token: Token, tables: VocabTables) -> int:
     """Id of the vocabulary token closest to `token` (same kind first, then duration, then
     window centre). Primer tokens outside the vocabulary are fed as their nearest one."""
     best, best_cost = 0, float("inf")
@@ -114,7 +114,7 @@ def _token_ids(
             try:
                 ids.append(vocab.id_of(token))
             except VocabError:
-                ids.append(_nearest_vocab_id(token, tables))
+                ids.append(nearest_vocab_id(token, tables))
             onsets.append((bar, bar.start_beat + step / GRID_STEPS_PER_QUARTER))
             step += token.duration
     return ids, onsets

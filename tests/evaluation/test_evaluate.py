@@ -162,6 +162,21 @@ def test_kde_overlap_and_kl():
     assert density.sum() * (16 / 4000) == pytest.approx(1.0, abs=1e-3)
 
 
+def test_binned_kde_matches_the_exact_sum():
+    rng = np.random.default_rng(0)
+    samples = np.concatenate([rng.normal(size=3000), np.zeros(50), [40.0]])  # a spike, a far one
+    grid = np.linspace(-8, 8, 2048)
+    for bandwidth in (5.0, 0.3, 0.01, 0.001):
+        exact = comparison._exact_kde(samples, grid, bandwidth)
+        binned = comparison._binned_kde(samples, grid, bandwidth)
+        assert binned is not None
+        assert np.max(np.abs(binned - exact)) < 1e-3 * exact.max()
+    uneven = np.array([-1.0, 0.0, 0.5, 2.0])  # not a uniform grid: the exact sum
+    assert comparison.gaussian_kde(samples, uneven, 0.3) == pytest.approx(
+        comparison._exact_kde(samples, uneven, 0.3) / (samples.size * 0.3 * math.sqrt(2 * math.pi))
+    )
+
+
 # --- files and CLI ----------------------------------------------------------------------------
 
 
@@ -234,7 +249,7 @@ def test_bad_files_are_skipped_and_empty_sets_fail(midi_sets, tmp_path):
     gens, refs, _ = midi_sets
     bad = tmp_path / "bad.mid"
     bad.write_bytes(b"not midi")
-    result = report.evaluate_sets([*gens, bad], refs)
+    result = report.evaluate_sets([*gens, bad], refs, classifier=False)
     assert [s["path"] for s in result["generated"]["skipped"]] == [str(bad)]
     with pytest.raises(errors.InputFileError, match="no usable file"):
         report.evaluate_sets([bad], refs)
@@ -253,12 +268,98 @@ def test_cli_evaluate_table_and_json(midi_sets, capsys):
     assert data["comparison"]["unit"] == "piece"
 
 
+def test_evaluate_sets_reports_the_new_measures(midi_sets):
+    gens, _, ref_dir = midi_sets
+    result = report.evaluate_sets(gens, [ref_dir], seed=3)
+    for name in ("generated", "reference"):
+        coherence = result[name]["coherence"]
+        rows = result[name]["pieces"]
+        pooled = sum(r["chord_tone_ratio"] * r["notes"] for r in rows) / coherence["notes"]
+        assert coherence["chord"] == pytest.approx(pooled)
+        assert 0 <= coherence["chord"] <= coherence["scale"] <= 1
+        for row in rows:
+            assert len(row["onset_position_shares"]) == 12
+            assert sum(row["onset_position_shares"]) == pytest.approx(1.0)
+    # the stepwise references are straight eighths: onsets on the beat and half the beat
+    assert result["reference"]["pieces"][0]["onset_position_shares"][0] == pytest.approx(0.5)
+    assert set(result["distributions"]) == {"onset_position", "interval", "ioi", "articulation"}
+    interval = result["distributions"]["interval"]
+    assert len(interval["bins"]) == len(interval["generated"]) == 49
+    # jumpy generated lines vs stepwise references: far apart, farther than the floor
+    assert interval["js"] > 0.3 > interval["js_reference_split"]
+    test = result["classifier"]["generated_vs_reference"]
+    # 6 generated segments against 6 of the 10 reference ones: 3 pieces, then 3 to 5
+    assert test["pieces"][0] == 3 and 3 <= test["pieces"][1] <= 5 and test["n_per_class"] == 6
+    assert test["n_splits"] == 3 and test["accuracy"] > 0.8
+    assert result["model"] is None
+    assert set(result["seconds"]) == {"read", "measure", "classifier"}
+    again = report.evaluate_sets(gens, [ref_dir], seed=3)
+    assert again["classifier"] == result["classifier"]  # seeded
+    assert again["distributions"] == result["distributions"]
+
+
+def test_classifier_keeps_the_segments_of_a_piece_together(midi_sets):
+    gens, refs, _ = midi_sets
+    cut = [
+        [
+            seg
+            for sheet in report.load_leadsheets(paths)[0]
+            for seg in metrics.segment_leadsheet(sheet)
+        ]
+        for paths in (gens, refs)
+    ]
+    assert len(cut[0]) == 6 and len(cut[1]) == 10  # 8-bar solos, two segments each
+    result = report.evaluate_leadsheets(cut[0], cut[1])
+    test = result["classifier"]["generated_vs_reference"]
+    assert test["pieces"][0] == 3 and test["pieces"][1] <= 5  # pieces, not segments
+
+
+def test_pooled_coherence_by_hand():
+    # C (chord tone), F# (neither: not in C Ionian) over Cmaj7 | D, B (chord tones) over G7
+    one = metrics.analyse_piece(
+        _sheet([Note(60, 0, 1), Note(66, 1, 2), Note(62, 4, 5)], ["Cmaj7", "G7"])
+    )
+    two = metrics.analyse_piece(_sheet([Note(71, 0, 1)], ["G7"]))
+    coherence = report.pooled_coherence([one, two])
+    assert coherence == {"chord": pytest.approx(3 / 4), "scale": pytest.approx(3 / 4), "notes": 4}
+    assert math.isnan(report.pooled_coherence([])["chord"])
+
+
+def test_single_piece_sets_say_why_there_is_no_classifier(midi_sets):
+    gens, refs, _ = midi_sets
+    result = report.evaluate_sets(gens[:1], refs[:1])
+    test = result["classifier"]["generated_vs_reference"]
+    assert test["accuracy"] is None and "at least 2 pieces" in test["reason"]
+
+
+def test_cli_evaluate_prints_every_table(midi_sets, capsys):
+    gens, _, ref_dir = midi_sets
+    assert run(["evaluate", *map(str, gens), "--reference", str(ref_dir), "--seed", "1"]) == 0
+    out = capsys.readouterr().out
+    for text in ("Distributions", "onset_position", "Set measures", "MINGUS", "classifier"):
+        assert text in out
+    assert run(["evaluate", str(gens[0]), "--reference", str(ref_dir), "--no-classifier"]) == 0
+    assert "--no-classifier" in capsys.readouterr().out
+
+
+def test_parallel_reading_gives_the_same_sheets_in_order(tmp_path):
+    files = [write_solo(tmp_path / f"s{i:02d}.mid", i, bars=4) for i in range(9)]
+    (tmp_path / "s04b.mid").write_bytes(b"not midi")
+    here, skipped_here = report.load_leadsheets([tmp_path], jobs=1)
+    there, skipped_there = report.load_leadsheets([tmp_path], jobs=2)
+    assert [s.source for s in here] == [str(f) for f in files]
+    assert here == there and skipped_here == skipped_there
+    assert [s["path"] for s in skipped_there] == [str(tmp_path / "s04b.mid")]
+
+
 def test_cli_evaluate_bad_input(tmp_path, capsys):
     code = run(["evaluate", str(tmp_path / "nope.mid"), "--reference", str(tmp_path)])
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 1 and len(err) == 1 and err[0].startswith("Error: ")
     assert run(["evaluate", str(tmp_path)]) == 1  # --reference is required
     assert "--reference" in capsys.readouterr().err
+    assert run(["evaluate", str(tmp_path), "--reference", str(tmp_path), "--jobs", "0"]) == 1
+    assert "--jobs must be >= 1, got 0" in capsys.readouterr().err
 
 
 # --- agreement with MusPy (where installed) -----------------------------------------------------
