@@ -206,6 +206,17 @@ def _cache_ready(cache_dir: Path) -> bool:
     return True
 
 
+def worker_pool(max_workers: int) -> ProcessPoolExecutor:
+    """Worker processes (`worker_pool_context`) that start with this process's limits in
+    force (core.limits), so a worker refuses what this process would."""
+    return ProcessPoolExecutor(
+        max_workers=max_workers,
+        mp_context=worker_pool_context(),
+        initializer=limits.set_limits,
+        initargs=(limits.current(),),
+    )
+
+
 def worker_pool_context() -> multiprocessing.context.BaseContext:
     """'fork' (fast worker start) unless TensorFlow is loaded: forking a process that runs
     TensorFlow's thread pools can deadlock, so then 'forkserver' (clean workers)."""
@@ -279,12 +290,7 @@ def _encode_in_workers(
     size = max(1, min(32, len(texts) // (jobs * 4) or 1))
     chunks = [texts[i : i + size] for i in range(0, len(texts), size)]
     records: list[dict[str, Any]] = []
-    with ProcessPoolExecutor(
-        max_workers=min(jobs, len(chunks)),
-        mp_context=worker_pool_context(),
-        initializer=limits.set_limits,
-        initargs=(limits.current(),),
-    ) as pool:
+    with worker_pool(min(jobs, len(chunks))) as pool:
         futures = [pool.submit(_process_chunk, c, options, cache_dir, write_cache) for c in chunks]
         for future in futures:
             chunk_records = future.result()

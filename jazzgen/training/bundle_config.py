@@ -109,7 +109,7 @@ class BundleConfig:
             bar_steps=_typed(data, "bar_steps", int, where, lambda s: 1 <= s <= 100_000, 48),
             inputs=_inputs(data.get("inputs", []), where),
             progressions=_progressions(data.get("progressions", []), where),
-            encode=_typed(data, "encode", dict, where, None, {}),
+            encode=_encode(data.get("encode", {}), where),
             split=_split(data.get("split"), where),
             extra={k: v for k, v in data.items() if k not in known},
         )
@@ -186,6 +186,35 @@ def _progressions(value: object, where: str) -> tuple[tuple[tuple[str, ...], ...
             raise BundleError(f"{where}: more than {MAX_PROGRESSION_BARS} progression bars")
         pieces.append(tuple(tuple(bar) for bar in piece))
     return tuple(pieces)
+
+
+def _number(value: object) -> bool:
+    """A finite JSON number (not a bool)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _whole(value: object) -> bool:
+    return _number(value) and value == int(value)  # type: ignore[call-overload]
+
+
+_ENCODE_CHECKS: dict[str, Callable[[Any], bool]] = {
+    "min_rest_steps": lambda v: _whole(v) and 1 <= v <= 48,
+    "chord_span_beats": lambda v: _number(v) and 0.25 <= v <= 64,
+    "start_bar": lambda v: v is None or (_whole(v) and v >= 1),
+    "end_bar": lambda v: v is None or (_whole(v) and v >= 1),
+    "melody_track": lambda v: v is None or (isinstance(v, (str, int)) and not isinstance(v, bool)),
+}
+
+
+def _encode(value: object, where: str) -> dict[str, Any]:
+    """The `encode` object: the EncodeOptions used, each known key of its type and range
+    (unknown keys are kept: a newer jazzgen may add settings)."""
+    if not isinstance(value, dict):
+        raise BundleError(f"{where}: 'encode' must be an object, got {value!r:.80}")
+    for key, check in _ENCODE_CHECKS.items():
+        if key in value and not check(value[key]):
+            raise BundleError(f"{where}: bad 'encode' {key!r}: {value[key]!r:.80}")
+    return value
 
 
 def _split(value: object, where: str) -> SplitInfo | None:

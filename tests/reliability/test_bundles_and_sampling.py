@@ -64,6 +64,9 @@ CONFIG_CASES = [
     ({"qpm": "fast"}, "bad 'qpm'"),
     ({"inputs": [1]}, "'inputs' must be a list of {path, sha256}"),
     ({"format": 2}, "bundle format must be 1, got 2"),
+    ({"encode": {"min_rest_steps": "abc"}}, "bad 'encode' 'min_rest_steps'"),
+    ({"encode": {"min_rest_steps": float("inf")}}, "bad 'encode' 'min_rest_steps'"),
+    ({"encode": 7}, "'encode' must be an object"),
 ]
 
 
