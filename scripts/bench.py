@@ -23,6 +23,11 @@ Prints one JSON line per measurement ({"measure": ..., ...}) and a final summary
    Piece objects (tokens are left as they are: the grammar is relative to the chord, so
    transposing is a chord-only change); default preset, one epoch capped at a number of
    steps, in a subprocess that reports its own VmHWM (peak resident set). Goal < 2 GB.
+6. the Weimar Jazz Database (`scripts/bench_wjazzd.py`, when ../shared/data/wjazzd/wjazzd.db
+   is present): `jazzgen preprocess` of the whole database (goal <= 5 s), training tokens
+   per second per epoch, and the input pipeline against a bare `model.fit` on arrays (goal
+   <= 10% overhead). `--quick`: 2 preprocessing runs instead of 3, 100 batches per epoch
+   instead of 300.
 
 `--quick` (goal: under 2 minutes) reduces: measurement 2 is read from measurement 1's
 train stage (same data, preset and seed, and that run has no validation split either, so
@@ -484,6 +489,12 @@ def main(argv: list[str] | None = None) -> int:
                 f"peak RSS {rss['peak_rss_mb']:.0f} MB training {rss['pieces']} pieces "
                 f"({'<' if rss['meets_goal'] else '>='} 2 GB goal, {rss['steps_run']} steps)"
             )
+
+        import bench_wjazzd  # measurement 6 (skipped without the database)
+
+        summary += bench_wjazzd.run_all(
+            bench_wjazzd.WJAZZD, repeat=2 if quick else 3, batches=100 if quick else 300, tmp=tmp
+        )
     emit("context_end", other_busy_processes=busy_processes())
     mode = "quick (reduced: see 'reduced' fields)" if quick else "full"
     print(f"summary [{mode}, {time.perf_counter() - t0:.0f} s]: " + "; ".join(summary))

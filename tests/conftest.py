@@ -23,6 +23,7 @@ import mido
 import pytest
 
 METHENY = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "original_metheny.mid"
+WJAZZD = METHENY.parent / "wjazzd" / "wjazzd.db"
 
 
 def note_track(
@@ -153,3 +154,12 @@ def metheny_path() -> Path:
     if not METHENY.is_file():
         pytest.skip(f"shared data file not found: {METHENY}")
     return METHENY
+
+
+@pytest.fixture(scope="session")
+def wjazzd_path() -> Path:
+    """../shared/data/wjazzd/wjazzd.db, the Weimar Jazz Database (skips the test when it is
+    absent: it is downloaded by users, never part of the repository)."""
+    if not WJAZZD.is_file():
+        pytest.skip(f"Weimar Jazz Database not found: {WJAZZD} (see README: download wjazzd.db)")
+    return WJAZZD

@@ -1,7 +1,7 @@
 """The `jazzgen` Typer app: the root options, the commands, and the error handling.
 
 Each command lives in a module of its own (jazzgen.cli.inspect, preprocess, train,
-generate, render, evaluate) as `<name>_command(args)`, taking its options as one dataclass
+generate, render, evaluate, export) as `<name>_command(args)`, taking its options as one dataclass
 (see jazzgen.cli.options); this module registers them. Every command's docstring is its
 `--help` (with an example). Library errors (`JazzgenError`), usage errors and failures of
 the system (`OSError`: read-only, disk full, permissions...; `MemoryError`) become one line
@@ -20,7 +20,7 @@ import typer
 from typer.exceptions import TyperException
 
 from jazzgen import __version__
-from jazzgen.cli import evaluate, generate, inspect, preprocess, render, train
+from jazzgen.cli import evaluate, export, generate, inspect, preprocess, render, train
 from jazzgen.cli.options import typer_command
 from jazzgen.core import limits
 from jazzgen.core.errors import JazzgenError, os_reason
@@ -74,6 +74,7 @@ def _root(
 app.command("inspect")(typer_command(inspect.inspect_command))
 app.command("preprocess")(typer_command(preprocess.preprocess_command))
 app.command("render")(typer_command(render.render_command))
+app.command("export")(typer_command(export.export_command))
 app.command("evaluate")(typer_command(evaluate.evaluate_command))
 app.command("train")(typer_command(train.train_command))
 app.command("generate")(typer_command(generate.generate_command))

@@ -46,6 +46,35 @@ StartBar = Annotated[
 ]
 EndBar = Annotated[int | None, typer.Option("--end-bar", help="Last bar used (inclusive).")]
 
+# Which solos of a Weimar Jazz Database input (wjazzd.db) to use: each repeatable, any case;
+# a value the database does not have is an error that lists the valid ones.
+Performers = Annotated[
+    list[str] | None,
+    typer.Option("--performer", metavar="NAME", help="WJazzD: solos by this performer."),
+]
+Instruments = Annotated[
+    list[str] | None,
+    typer.Option("--instrument", metavar="CODE", help="WJazzD: instrument (ts, as, tp, tb...)."),
+]
+Styles = Annotated[
+    list[str] | None,
+    typer.Option("--style", metavar="STYLE", help="WJazzD: style (BEBOP, COOL, POSTBOP...)."),
+]
+RhythmFeels = Annotated[
+    list[str] | None,
+    typer.Option("--rhythmfeel", metavar="FEEL", help="WJazzD: rhythm feel (SWING, LATIN...)."),
+]
+Solos = Annotated[
+    list[int] | None,
+    typer.Option("--solo", metavar="MELID", help="WJazzD: the solo with this melid."),
+]
+OneSolo = Annotated[
+    int,
+    typer.Option(
+        "--solo", metavar="MELID", help="The solo (its melid: see `jazzgen inspect wjazzd.db`)."
+    ),
+]
+
 
 # Options whose help says what they do in each command. (Typer copies an option's
 # declaration for every parameter that uses it, so one declaration can serve several.)

@@ -5,15 +5,20 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from jazzgen.cli.common import fail
+from jazzgen.cli.common import fail, wjazzd_input
 from jazzgen.cli.options import (
     EndBar,
+    Instruments,
     MelodyTrack,
+    Performers,
+    RhythmFeels,
+    Solos,
     StartBar,
+    Styles,
     force_option,
     jobs_option,
     options_from,
@@ -21,19 +26,28 @@ from jazzgen.cli.options import (
 
 if TYPE_CHECKING:
     from jazzgen.corpus.preprocess import EncodeOptions
+    from jazzgen.io.wjazzd import SoloFilter
 
 
 @dataclass(frozen=True)
 class PreprocessArgs:
     """Parameters of `jazzgen preprocess`."""
 
-    inputs: Annotated[list[str], typer.Argument(help="MIDI/MusicXML/ABC files or folders.")]
+    inputs: Annotated[
+        list[str],
+        typer.Argument(help="MIDI/MusicXML/ABC files or folders, or one WJazzD database."),
+    ]
     out: Annotated[str, typer.Option("--out", help="Corpus directory to write.")]
     jobs: Annotated[int | None, jobs_option("Worker processes (default: all cores).")] = None
     melody_track: MelodyTrack = None
     start_bar: StartBar = None
     end_bar: EndBar = None
     force: Annotated[bool, force_option("Replace the corpus in OUT (never other files).")] = False
+    performer: Performers = None
+    instrument: Instruments = None
+    style: Styles = None
+    rhythmfeel: RhythmFeels = None
+    solo: Solos = None
 
 
 def preprocess_command(args: PreprocessArgs) -> None:
@@ -45,9 +59,14 @@ def preprocess_command(args: PreprocessArgs) -> None:
     OUT/vocab.json, OUT/corpus.jsonl and OUT/report.json. Unusable files are skipped with
     a reason; the exit code is 1 only when no file is usable.
 
+    A Weimar Jazz Database file (wjazzd.db) gives one piece per solo (all of them, or those
+    that --performer/--instrument/--style/--rhythmfeel/--solo select); OUT/report.json lists
+    every solo with its quantisation counts (no cache: the whole database takes seconds).
+
     \b
     Example:
       jazzgen preprocess my_midi/ extra/tune.mid --out data/corpus --jobs 2
+      jazzgen preprocess wjazzd.db --out data/wjazzd --style BEBOP --style HARDBOP
     """
     from jazzgen.corpus.preprocess import EncodeOptions
     from jazzgen.io.files import collect_inputs
@@ -59,13 +78,17 @@ def preprocess_command(args: PreprocessArgs) -> None:
         fail(f"--jobs must be >= 1, got {args.jobs}")
     check_not_input(out_dir, args.inputs, "--out")
     options = options_from(EncodeOptions, args)
-    paths = collect_inputs(args.inputs)
-    if not paths:
+    database, solo_filter = wjazzd_input(args.inputs, args)
+    paths = collect_inputs(args.inputs) if database is None else []
+    if database is None and not paths:
         fail("no input files found (looked for .mid .midi .xml .mxl .musicxml .abc)")
     with output_lock(out_dir):
         restore_interrupted(out_dir)
         _check_out_dir(args.out, args.force)  # again: another run may have written it
-        _encode_and_save(paths, args, options)
+        if database is not None:
+            _preprocess_wjazzd(database, solo_filter, options, args)
+        else:
+            _encode_and_save(paths, args, options)
 
 
 def _encode_and_save(paths: list[Path], args: PreprocessArgs, options: EncodeOptions) -> None:
@@ -93,6 +116,41 @@ def _encode_and_save(paths: list[Path], args: PreprocessArgs, options: EncodeOpt
     typer.echo(
         f"{report['ok']} files ok, {report['skipped']} skipped ({report['cached']} from cache): "
         f"{bars} bars, {tokens} tokens, vocabulary {len(vocab)} -> {out_dir}"
+    )
+
+
+def _preprocess_wjazzd(
+    database: str, solo_filter: SoloFilter, options: EncodeOptions, args: PreprocessArgs
+) -> None:
+    """`jazzgen preprocess wjazzd.db --out DIR`: one piece per selected solo."""
+    from jazzgen.corpus.preprocess import EncodeOptions
+    from jazzgen.corpus.wjazzd import save_wjazzd_corpus
+
+    if options != EncodeOptions(min_rest_steps=options.min_rest_steps):
+        fail("--melody-track/--start-bar/--end-bar do not apply to a WJazzD database")
+    pieces, report, vocab = save_wjazzd_corpus(
+        database, args.out, solo_filter=solo_filter, jobs=args.jobs, options=options
+    )
+    for entry in report["files"]:
+        if entry["status"] != "ok":
+            typer.echo(f"skipped solo {entry['melid']}: {entry['reason']}", err=True)
+    if not pieces:
+        fail(f"no usable solo ({report['skipped']} skipped)")
+    typer.echo(_wjazzd_summary(report, pieces, len(vocab), args.out))
+
+
+def _wjazzd_summary(report: dict[str, Any], pieces: list, vocab_size: int, out: str) -> str:
+    """Solos ok/skipped, bars, tokens, vocabulary, and what quantising did."""
+    totals = report["wjazzd"]["totals"]
+    bars = sum(len(p.bars) for p in pieces)
+    tokens = sum(p.token_count for p in pieces)
+    return (
+        f"{report['ok']} solos ok, {report['skipped']} skipped: {bars} bars, {tokens} tokens, "
+        f"vocabulary {vocab_size} -> {out}\n"
+        f"quantised to 1/12 beat: {totals['notes']} notes, {totals['moved']} moved (at most "
+        f"{totals['max_displacement_beats']:.4f} beat), {totals['merged']} merged; "
+        f"{totals['pickup_bars']} pickup bars kept, {totals['dropped_bars']} bars dropped; "
+        f"{len(report['wjazzd']['chord_labels'])} chord labels"
     )
 
 

@@ -8,11 +8,16 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from jazzgen.cli.common import fail
+from jazzgen.cli.common import fail, wjazzd_input
 from jazzgen.cli.options import (
     EndBar,
+    Instruments,
     MelodyTrack,
+    Performers,
+    RhythmFeels,
+    Solos,
     StartBar,
+    Styles,
     force_option,
     jobs_option,
     options_from,
@@ -21,6 +26,7 @@ from jazzgen.cli.options import (
 )
 
 if TYPE_CHECKING:
+    from jazzgen.corpus.preprocess import EncodeOptions
     from jazzgen.training.config import ModelConfig, TrainConfig
     from jazzgen.training.train import TrainResult
 
@@ -35,7 +41,8 @@ class TrainArgs:
         list[str],
         typer.Argument(
             metavar="INPUT",
-            help="MIDI/MusicXML/ABC files or folders, or one `jazzgen preprocess` directory.",
+            help="MIDI/MusicXML/ABC files or folders, one `jazzgen preprocess` directory, "
+            "or one WJazzD database.",
         ),
     ]
     out: Annotated[str, typer.Option("--out", "-o", metavar="BUNDLE", help="Bundle dir to write.")]
@@ -61,6 +68,12 @@ class TrainArgs:
     val_fraction: Annotated[
         float | None,
         typer.Option("--val-fraction", help="Held-out share of pieces (or bars of one piece)."),
+    ] = None
+    val_by: Annotated[
+        str | None,
+        typer.Option(
+            "--val-by", help="piece | performer: hold out whole pieces or whole performers."
+        ),
     ] = None
     patience: Annotated[
         int | None, typer.Option("--patience", help="Early stopping patience (0=off).")
@@ -88,6 +101,11 @@ class TrainArgs:
     start_bar: StartBar = None
     end_bar: EndBar = None
     jobs: Annotated[int | None, jobs_option("Encoding processes (default: CPUs).", "-j")] = None
+    performer: Performers = None
+    instrument: Instruments = None
+    style: Styles = None
+    rhythmfeel: RhythmFeels = None
+    solo: Solos = None
 
 
 def train_command(args: TrainArgs) -> None:
@@ -99,10 +117,15 @@ def train_command(args: TrainArgs) -> None:
     complete; an existing one is replaced only with --force. Options override the preset
     (with --resume, they override the interrupted run's settings; --preset is ignored).
 
+    A Weimar Jazz Database (wjazzd.db) trains on its solos (--performer, --instrument,
+    --style, --rhythmfeel, --solo narrow them); --val-by performer holds out whole
+    performers instead of whole solos.
+
     \b
     Example:
       jazzgen train my_midi_folder/ --out models/mine
       jazzgen train tune.mid --start-bar 120 --end-bar 137 --preset course --out models/c
+      jazzgen train wjazzd.db --style BEBOP --val-by performer --out models/bebop
     """
     from jazzgen.io.outputs import output_lock, restore_interrupted
 
@@ -130,15 +153,13 @@ def _check_out(args: TrainArgs) -> None:
 
 def _train(args: TrainArgs) -> None:
     """Read or encode the inputs, train, print the result (see `train_command`)."""
-    from jazzgen.corpus.preprocess import EncodeOptions, load_training_corpus
+    from jazzgen.corpus.preprocess import EncodeOptions
     from jazzgen.training.config import preset
 
     options = options_from(EncodeOptions, args)
     if not args.resume:  # bad option values fail before any encoding or TensorFlow start-up
         model_config, train_config = train_configs(preset(args.preset), args)
-    pieces, vocab, encode, skipped = load_training_corpus(
-        args.inputs, options=options, jobs=args.jobs
-    )
+    pieces, vocab, encode, skipped = _training_corpus(args, options)
     from jazzgen.training import train as training  # loads TensorFlow (quietly)
     from jazzgen.training.checkpoint import load_run
 
@@ -168,6 +189,23 @@ def _train(args: TrainArgs) -> None:
     _print_result(result)
 
 
+def _training_corpus(args: TrainArgs, options: EncodeOptions) -> tuple:
+    """Pieces, vocabulary, encode settings and skipped inputs: from a WJazzD database (with
+    the solo filters), or from MIDI/lead-sheet files, folders or a corpus directory."""
+    from jazzgen.corpus.preprocess import EncodeOptions, load_training_corpus
+
+    database, solo_filter = wjazzd_input(args.inputs, args)
+    if database is None:
+        return load_training_corpus(args.inputs, options=options, jobs=args.jobs)
+    from jazzgen.corpus.wjazzd import load_wjazzd_training_corpus
+
+    if options != EncodeOptions():
+        fail("--melody-track/--start-bar/--end-bar do not apply to a WJazzD database")
+    return load_wjazzd_training_corpus(
+        database, solo_filter=solo_filter, options=options, jobs=args.jobs
+    )
+
+
 def train_configs(
     base: tuple[ModelConfig, TrainConfig], args: TrainArgs
 ) -> tuple[ModelConfig, TrainConfig]:
@@ -192,4 +230,8 @@ def _print_result(result: TrainResult) -> None:
         summary += f" (perplexity {m['val_perplexity']:.2f})"
     elif m["train_nll"] is not None:
         summary += f", training NLL {m['train_nll']:.3f} nats/token (no validation)"
+    rates = m.get("epoch_tokens_per_second") or []
+    if rates:  # the first epoch builds the graph: the median of the others when there are
+        steady = sorted(rates[1:] or rates)
+        summary += f", {steady[len(steady) // 2]:,.0f} tokens/s per epoch"
     typer.echo(summary)

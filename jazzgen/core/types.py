@@ -130,8 +130,9 @@ class ChordSpan:
 class Score:
     """Everything read from one input file (MIDI, MusicXML or ABC).
 
-    `chords` is filled only for lead sheets that carry chord symbols (MusicXML/ABC);
-    for MIDI the chords are extracted later from the accompaniment tracks.
+    `chords` is filled for lead sheets that carry chord symbols (MusicXML/ABC) and for
+    MIDI files whose markers are all chord symbols (as `jazzgen export` writes them); for
+    other MIDI files the chords are extracted later from the accompaniment tracks.
     """
 
     path: str
@@ -203,10 +204,14 @@ class LeadSheet:
     melody_track: int | None = None  # index into Score.tracks, None for lead sheets
     melody_name: str = ""
     reason: str = ""  # why this track was chosen as the melody
-    chord_source: str = ""  # "accompaniment", "melody" (inferred) or "leadsheet"
+    chord_source: str = ""  # "accompaniment", "melody" (inferred), "leadsheet" or "wjazzd"
     key_fifths: int | None = None
     notes_dropped: int = 0  # double-stop notes removed to make the line monophonic
     extra: dict[str, object] = field(default_factory=dict)
+    # Per melody note (same order), its sounding length / inter-onset interval as performed
+    # (None where unknown, e.g. the last note); empty when the input has no such data
+    # (WJazzD solos have it, see analysis.solo_sheet).
+    articulation: tuple[float | None, ...] = ()
 
     @property
     def time_signature(self) -> TimeSignature:

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from jazzgen.core.constants import GRID_STEPS_PER_QUARTER
-from jazzgen.core.errors import CorpusError
+from jazzgen.core.errors import ConfigError, CorpusError
 from jazzgen.core.harmony import CHORD_FEATURES, Chord, chord_features
 from jazzgen.core.timeline import Timeline
 from jazzgen.corpus.store import Piece, PieceBar
@@ -55,7 +55,7 @@ class Split:
 
     train: tuple[Segment, ...]
     val: tuple[Segment, ...]
-    method: str  # "pieces", "bars" or "none"
+    method: str  # "pieces", "performers", "bars" or "none"
     warnings: tuple[str, ...] = field(default=())
 
     @property
@@ -94,47 +94,67 @@ def encode_segment(bars: Sequence[PieceBar], vocab: Vocab, source: str) -> Segme
     return Segment(source, np.asarray(ids, dtype=np.int32), chords)
 
 
+SPLIT_BY = ("piece", "performer")
+"""What `split_pieces` holds out whole: pieces, or every piece of a performer."""
+
+
+def _held_out_pieces(
+    pieces: Sequence[Piece], val_fraction: float, seed: int, by: str
+) -> tuple[set[int], str, list[str]]:
+    """Indices of the held-out pieces (2 or more pieces), the method and warnings.
+
+    By piece: `max(1, round(n * val_fraction))` pieces (at most n - 1) of a permutation
+    seeded with `seed`. By performer: performers, in a seeded permutation, until at least
+    that many pieces are held out, never every performer; a piece without a performer is a
+    group of its own. With fewer than two performers the split falls back to pieces.
+    """
+    n_val = min(len(pieces) - 1, max(1, round(len(pieces) * val_fraction)))
+    rng = np.random.default_rng(seed)
+    warnings: list[str] = []
+    if by == "performer":
+        groups: dict[str, list[int]] = {}
+        for i, piece in enumerate(pieces):
+            groups.setdefault(piece.performer or f"source:{piece.source}", []).append(i)
+        if len(groups) >= 2:
+            names = sorted(groups)
+            held: set[int] = set()
+            for k in rng.permutation(len(names))[: len(names) - 1].tolist():
+                if len(held) >= n_val:
+                    break
+                held.update(groups[names[k]])
+            return held, "performers", warnings
+        warnings.append("fewer than two performers: validation split by piece instead")
+    return set(rng.permutation(len(pieces))[:n_val].tolist()), "pieces", warnings
+
+
 def split_pieces(
-    pieces: Sequence[Piece], vocab: Vocab, *, val_fraction: float, tx: int, seed: int = 0
+    pieces: Sequence[Piece],
+    vocab: Vocab,
+    *,
+    val_fraction: float,
+    tx: int,
+    seed: int = 0,
+    by: str = "piece",
 ) -> Split:
     """Split into train/validation segments and check the training part fits one window.
 
-    Several pieces: `max(1, round(n * val_fraction))` pieces (at most n - 1), chosen by a
-    permutation seeded with `seed`, are held out. One piece: its last
-    `max(1, round(bars * val_fraction))` bars are held out. `val_fraction == 0`: no
-    validation. When the held-out part has no full window (fewer than Tx + 1 tokens in
-    every validation segment) the split falls back to no validation, training on
-    everything, and records a warning.
+    Several pieces: whole pieces are held out (`by="piece"`), or whole performers
+    (`by="performer"`: every piece of a held-out performer, see `_held_out_pieces`), about
+    `val_fraction` of the pieces. One piece: its last `max(1, round(bars *
+    val_fraction))` bars are held out. `val_fraction == 0`: no validation. When the
+    held-out part has no full window (fewer than Tx + 1 tokens in every validation
+    segment) the split falls back to no validation, training on everything, and records
+    a warning.
 
-    Raises CorpusError when the training part has no segment of Tx + 1 tokens.
+    Raises CorpusError when the training part has no segment of Tx + 1 tokens; ConfigError
+    for an unknown `by`.
     """
     if not pieces:
         raise CorpusError("corpus has no pieces: nothing to train on")
-    total = sum(p.token_count for p in pieces)
-    warnings: list[str] = []
+    if by not in SPLIT_BY:
+        raise ConfigError(f"split by must be one of {', '.join(SPLIT_BY)}, got {by!r}")
     whole = tuple(encode_segment(p.bars, vocab, p.source) for p in pieces)
-    train: tuple[Segment, ...]
-    val: tuple[Segment, ...]
-    if val_fraction <= 0:
-        train, val, method = whole, (), "none"
-    elif len(pieces) >= 2:
-        n_val = min(len(pieces) - 1, max(1, round(len(pieces) * val_fraction)))
-        order = np.random.default_rng(seed).permutation(len(pieces))
-        val_index = set(order[:n_val].tolist())
-        train = tuple(s for i, s in enumerate(whole) if i not in val_index)
-        val = tuple(s for i, s in enumerate(whole) if i in val_index)
-        method = "pieces"
-    else:
-        piece = pieces[0]
-        n_bars = len(piece.bars)
-        n_val = max(1, round(n_bars * val_fraction))
-        if n_bars < 2:
-            train, val, method = whole, (), "none"
-            warnings.append("one piece of one bar: no validation split possible")
-        else:
-            train = (encode_segment(piece.bars[: n_bars - n_val], vocab, piece.source),)
-            val = (encode_segment(piece.bars[n_bars - n_val :], vocab, piece.source),)
-            method = "bars"
+    train, val, method, warnings = _held_out(pieces, whole, vocab, val_fraction, seed, by)
     if val and not any(len(s) >= tx + 1 for s in val):
         val_tokens = sum(len(s) for s in val)
         warnings.append(
@@ -146,6 +166,7 @@ def split_pieces(
     if not any(len(s) >= tx + 1 for s in train):
         longest = max((len(s) for s in train), default=0)
         detail = "" if longest == train_tokens else f" (longest piece {longest})"
+        total = sum(p.token_count for p in pieces)
         raise CorpusError(
             f"corpus has {total} tokens; Tx={tx} needs at least {tx + 1} in the training "
             f"part{detail}, which has {train_tokens}: use a smaller --tx or more music"
@@ -153,6 +174,32 @@ def split_pieces(
     for w in warnings:
         log.info(w)  # also returned in Split.warnings (metrics.json, CLI)
     return Split(train, val, method, tuple(warnings))
+
+
+def _held_out(
+    pieces: Sequence[Piece],
+    whole: tuple[Segment, ...],
+    vocab: Vocab,
+    val_fraction: float,
+    seed: int,
+    by: str,
+) -> tuple[tuple[Segment, ...], tuple[Segment, ...], str, list[str]]:
+    """(train segments, validation segments, method, warnings) before the window check."""
+    if val_fraction <= 0:
+        return whole, (), "none", []
+    if len(pieces) >= 2:
+        val_index, method, warnings = _held_out_pieces(pieces, val_fraction, seed, by)
+        train = tuple(s for i, s in enumerate(whole) if i not in val_index)
+        val = tuple(s for i, s in enumerate(whole) if i in val_index)
+        return train, val, method, warnings
+    piece = pieces[0]
+    n_bars = len(piece.bars)
+    if n_bars < 2:
+        return whole, (), "none", ["one piece of one bar: no validation split possible"]
+    n_val = max(1, round(n_bars * val_fraction))
+    train = (encode_segment(piece.bars[: n_bars - n_val], vocab, piece.source),)
+    val = (encode_segment(piece.bars[n_bars - n_val :], vocab, piece.source),)
+    return train, val, "bars", []
 
 
 @dataclass(frozen=True)

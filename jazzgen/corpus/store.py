@@ -16,8 +16,10 @@ On-disk format of a corpus directory DIR:
 
 Additions (backwards compatible, written only when needed): a bar object may carry
 `"time_signature": "3/4"` when its meter differs from the piece's (files with meter
-changes); `report.json` also has `"cached": K` (files answered from the cache) and
-`"settings"` (the encode options used).
+changes); a piece may carry `"performer": "Art Pepper"` (WJazzD solos: `--val-by
+performer` holds out whole performers); `report.json` also has `"cached": K` (files
+answered from the cache) and `"settings"` (the encode options used), and for a Weimar
+Jazz Database input `"wjazzd"` (see corpus.wjazzd).
 
 `save_corpus`/`load_corpus`/`load_vocab` below are the only readers/writers of this format.
 """
@@ -29,8 +31,9 @@ import functools
 import json
 import os
 import shutil
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -74,6 +77,7 @@ class Piece:
     time_signature: TimeSignature
     qpm: float
     bars: tuple[PieceBar, ...]
+    performer: str = ""  # who played it, when known (WJazzD solos); "" for files
 
     @property
     def token_count(self) -> int:
@@ -95,24 +99,41 @@ def _corpus_time_signature(text: object) -> TimeSignature:
 _token_from_text = functools.lru_cache(maxsize=65536)(token_from_text)
 
 
-def piece_to_dict(piece: Piece) -> dict[str, Any]:
-    """The JSON object of one `corpus.jsonl` line."""
+def _token_texts(pieces: Sequence[Piece]) -> dict[int, str]:
+    """The text of every token object of `pieces`, by object id: a corpus repeats few token
+    objects many times (`tokens.encode` makes equal tokens one object), and looking a text
+    up by id costs less than hashing a Token. Valid while `pieces` are alive."""
+    tokens = chain.from_iterable(bar.tokens for piece in pieces for bar in piece.bars)
+    distinct = {id(token): token for token in tokens}
+    return {key: token_to_text(token) for key, token in distinct.items()}
+
+
+def piece_to_dict(piece: Piece, texts: Mapping[int, str] | None = None) -> dict[str, Any]:
+    """The JSON object of one `corpus.jsonl` line (`texts`: token texts by object id, see
+    `_token_texts`; else each token's text is made)."""
     bars = []
     for bar in piece.bars:
+        if texts is None:
+            tokens = [token_to_text(t) for t in bar.tokens]
+        else:
+            tokens = list(map(texts.__getitem__, map(id, bar.tokens)))
         item: dict[str, Any] = {
             "chords": [[chord.symbol, round(offset, 6)] for chord, offset in bar.chords],
-            "tokens": [token_to_text(t) for t in bar.tokens],
+            "tokens": tokens,
         }
         if bar.time_signature is not None:
             item["time_signature"] = str(bar.time_signature)
         bars.append(item)
-    return {
+    data: dict[str, Any] = {
         "source": piece.source,
         "sha256": piece.sha256,
         "time_signature": str(piece.time_signature),
         "qpm": piece.qpm,
-        "bars": bars,
     }
+    if piece.performer:
+        data["performer"] = piece.performer
+    data["bars"] = bars
+    return data
 
 
 def piece_from_dict(data: dict[str, Any]) -> Piece:
@@ -130,34 +151,48 @@ def piece_from_dict(data: dict[str, Any]) -> Piece:
             time_signature=_corpus_time_signature(data["time_signature"]),
             qpm=float(data["qpm"]),
             bars=tuple(bars),
+            performer=str(data.get("performer") or ""),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise CorpusError(f"bad corpus entry: {type(exc).__name__}: {exc}") from None
 
 
-def save_corpus(directory: str | Path, pieces: Sequence[Piece], report: dict[str, Any]) -> Vocab:
+def corpus_line(piece: Piece, texts: Mapping[int, str] | None = None) -> str:
+    """The `corpus.jsonl` line of `piece` (without the newline); `texts` as in
+    `piece_to_dict` (made for the piece's own tokens when not given)."""
+    texts = _token_texts([piece]) if texts is None else texts
+    return json.dumps(piece_to_dict(piece, texts), separators=(",", ":"))
+
+
+def save_corpus(
+    directory: str | Path,
+    pieces: Sequence[Piece],
+    report: dict[str, Any],
+    *,
+    lines: Sequence[str] | None = None,
+) -> Vocab:
     """Write DIR/vocab.json, DIR/corpus.jsonl and DIR/report.json; return the vocabulary.
 
-    The vocabulary is every token of `pieces`, sorted. The corpus is written as a whole: the
-    three files go into a new folder beside DIR, DIR/cache is moved into it, and it takes
-    the place of DIR in one step (`io.outputs.replace_dir`), so a crash leaves the old
-    corpus or the new one, never a mixture. DIR may be missing, empty, or a corpus
+    The vocabulary is every token of `pieces`, sorted. `lines` are the pieces' corpus lines
+    when they were already made (`corpus_line`, e.g. in the worker processes that encoded
+    the pieces); else they are made here. The corpus is written as a whole: the three
+    files go into a new folder beside DIR, DIR/cache is moved into it, and it takes the
+    place of DIR in one step (`io.outputs.replace_dir`), so a crash leaves the old corpus
+    or the new one, never a mixture. DIR may be missing, empty, or a corpus
     (`corpus_dir_problem`); OutputError for anything else, or when writing fails.
     """
     directory = Path(directory)
     problem = corpus_dir_problem(directory)
     if problem is not None:
         raise OutputError(f"{directory}: {problem}: refusing to replace it")
-    vocab = Vocab.from_tokens(t for p in pieces for b in p.bars for t in b.tokens)
+    if lines is not None and len(lines) != len(pieces):
+        raise CorpusError(f"{len(lines)} corpus lines for {len(pieces)} pieces")
     make_folder(directory.parent if str(directory.parent) else Path("."))
     tmp = temporary_folder_beside(directory)
     cache = directory / CACHE_DIR
     moved = False
     try:
-        write_atomic(tmp / VOCAB_FILE, vocab.to_json() + "\n")
-        lines = [json.dumps(piece_to_dict(p), separators=(",", ":")) for p in pieces]
-        write_atomic(tmp / CORPUS_FILE, "".join(line + "\n" for line in lines))
-        write_atomic(tmp / REPORT_FILE, json.dumps(report, indent=1) + "\n")
+        vocab = _write_corpus_files(tmp, pieces, report, lines)
         if cache.is_dir():
             os.replace(cache, tmp / CACHE_DIR)
             moved = True
@@ -170,6 +205,20 @@ def save_corpus(directory: str | Path, pieces: Sequence[Piece], report: dict[str
             with contextlib.suppress(OSError):
                 os.replace(tmp / CACHE_DIR, cache)
         shutil.rmtree(tmp, ignore_errors=True)
+    return vocab
+
+
+def _write_corpus_files(
+    folder: Path, pieces: Sequence[Piece], report: dict[str, Any], lines: Sequence[str] | None
+) -> Vocab:
+    """vocab.json, corpus.jsonl and report.json of `pieces` in `folder`; the vocabulary."""
+    texts = _token_texts(pieces)
+    vocab = Vocab(tuple(sorted(set(texts.values()))))
+    write_atomic(folder / VOCAB_FILE, vocab.to_json() + "\n")
+    if lines is None:
+        lines = [corpus_line(p, texts) for p in pieces]
+    write_atomic(folder / CORPUS_FILE, "".join(line + "\n" for line in lines))
+    write_atomic(folder / REPORT_FILE, json.dumps(report, indent=1) + "\n")
     return vocab
 
 

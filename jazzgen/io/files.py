@@ -115,6 +115,22 @@ def read_input_bytes(path: str | Path, max_bytes: int | None = None) -> bytes:
     return data
 
 
+def file_head(path: str | Path, size: int) -> bytes | None:
+    """The first `size` bytes of `path`, None when it is not a regular file that can be
+    read (checked before it is opened, and opened without blocking, as in
+    `read_input_bytes`)."""
+    try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return None
+        flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+        with os.fdopen(os.open(path, flags), "rb") as handle:
+            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+                return None
+            return handle.read(size)
+    except OSError:
+        return None
+
+
 def file_sha256(path: Path) -> str:
     """Hex sha256 of the file's content; InputFileError when it cannot be read."""
     return hashlib.sha256(read_input_bytes(path)).hexdigest()

@@ -27,7 +27,7 @@ from jazzgen.core.constants import DEFAULT_QPM
 from jazzgen.core.errors import InputFileError, InputLimitError
 from jazzgen.core.timeline import TempoMap
 from jazzgen.core.types import Note, Score, Tempo, TimeSignature, Track, meter_problem
-from jazzgen.io.conductor import QPM_RANGE, meter_changes
+from jazzgen.io.conductor import QPM_RANGE, marker_chords, meter_changes
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +53,7 @@ def parse_midi_bytes(data: bytes, path: str | Path = "<bytes>") -> Score:
         time_signatures=tuple(time_signatures),
         key_fifths=_key_fifths(conductor.keys),
         length_beats=end_tick / tpq,
+        chords=marker_chords(conductor.markers, tpq, end_tick),
     )
 
 
@@ -94,14 +95,15 @@ class _Corrupt(Exception):
 
 
 class _Conductor:
-    """Tempo, meter and key events of all tracks, in ticks, in file order."""
+    """Tempo, meter, key and marker events of all tracks, in ticks, in file order."""
 
-    __slots__ = ("keys", "tempos", "time_signatures")
+    __slots__ = ("keys", "markers", "tempos", "time_signatures")
 
     def __init__(self) -> None:
         self.tempos: list[tuple[int, int]] = []  # (tick, microseconds per quarter)
         self.time_signatures: list[tuple[int, int, int]] = []  # (tick, numerator, denominator)
         self.keys: list[tuple[int, int]] = []  # (tick, sharps (+) or flats (-))
+        self.markers: list[tuple[int, str]] = []  # (tick, text) of marker events
 
 
 class _TrackData:
@@ -256,6 +258,8 @@ def _system_event(
             conductor.keys.append((tick, struct.unpack("b", payload[:1])[0]))
         elif meta_type == 0x03 and not track.name:
             track.name = payload.decode("latin-1").strip().strip("\x00")
+        elif meta_type == 0x06:
+            conductor.markers.append((tick, payload.decode("latin-1").strip()))
         return pos, False
     if status in (0xF0, 0xF7):  # sysex
         length, pos = _varlen(data, pos)

@@ -6,11 +6,12 @@
     midi_bytes(parts, ...) -> bytes
 
 File layout: track 0 is the conductor track (name, tempo, time signature and key signature
-at tick 0); then one track per part with its name, program change and volume (CC 7) at
-tick 0 and its notes. Guarantees: every note-on has a note-off, no zero-length notes (a
-note shorter than a tick lasts one tick), no overlapping notes of one pitch on a channel
-(the earlier note ends where the next one starts), note-offs sort before note-ons on the
-same tick, every track ends with end_of_track. Output bytes depend only on the arguments.
+at tick 0; later meter changes and chord markers when given); then one track per part with
+its name, program change and volume (CC 7) at tick 0 and its notes. Guarantees: every
+note-on has a note-off, no zero-length notes (a note shorter than a tick lasts one tick),
+no overlapping notes of one pitch on a channel (the earlier note ends where the next one
+starts), note-offs sort before note-ons on the same tick, every track ends with
+end_of_track. Output bytes depend only on the arguments.
 
 `swing` (0.5..0.75, None = off): off-beat eighths that sit exactly on the straight "and"
 (x.5 beats) move to `x + swing` (0.6 = the first eighth takes 60% of the beat); times in
@@ -140,6 +141,29 @@ def _track(name: str, head: Sequence[mido.Message | mido.MetaMessage], events) -
     return track
 
 
+def _conductor_events(
+    meter_changes: Sequence[TimeSignature],
+    chord_markers: Sequence[tuple[float, str]],
+    ticks_per_quarter: int,
+) -> list[tuple[int, int, mido.MetaMessage]]:
+    """(tick, order, message) of the later meters and the chord markers."""
+    events: list[tuple[int, int, mido.MetaMessage]] = []
+    for meter in meter_changes:
+        if meter.denominator < 1 or meter.denominator & (meter.denominator - 1):
+            raise ConfigError(
+                f"time signature denominator must be a power of 2, got {meter.denominator}"
+            )
+        message = mido.MetaMessage(
+            "time_signature", numerator=meter.numerator, denominator=meter.denominator
+        )
+        events.append((round(meter.start_beat * ticks_per_quarter), 0, message))
+    for beat, symbol in chord_markers:
+        message = mido.MetaMessage("marker", text=symbol)
+        events.append((round(beat * ticks_per_quarter), 1, message))
+    events.sort(key=lambda event: (event[0], event[1]))
+    return events
+
+
 def build_midi(
     parts: Sequence[Part],
     *,
@@ -151,8 +175,15 @@ def build_midi(
     seed: int = 0,
     velocity_jitter: int = 6,
     title: str = "jazzgen",
+    meter_changes: Sequence[TimeSignature] = (),
+    chord_markers: Sequence[tuple[float, str]] = (),
 ) -> mido.MidiFile:
-    """A type 1 `mido.MidiFile` of `parts` (see module doc)."""
+    """A type 1 `mido.MidiFile` of `parts` (see module doc).
+
+    `meter_changes`: later time signatures, each at its `start_beat` (a bar line);
+    `chord_markers`: (beat, chord symbol) written as marker events on the conductor track,
+    so a DAW shows the changes and `jazzgen inspect` reads them back (io.midi_reader).
+    """
     if not 1.0 <= qpm <= 1000.0:
         raise ConfigError(f"tempo must be in range 1..1000 quarter notes per minute, got {qpm}")
     if swing is not None and not 0.5 <= swing <= 0.75:
@@ -171,7 +202,9 @@ def build_midi(
         ),
         mido.MetaMessage("key_signature", key=key_name(key_fifths)),
     ]
-    midi.tracks.append(_track(title, conductor, []))
+    midi.tracks.append(
+        _track(title, conductor, _conductor_events(meter_changes, chord_markers, ticks_per_quarter))
+    )
     rng = np.random.default_rng(seed)
     for part in parts:
         head = [

@@ -24,6 +24,7 @@ the only codec.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -125,6 +126,7 @@ def interval_semitones(name: str) -> int:
     return -semitones if direction == "-" else semitones
 
 
+@functools.lru_cache(maxsize=65536)  # a corpus repeats a few thousand tokens many times
 def token_to_text(token: Token) -> str:
     """The course text form: 'C,0.250,<m2,P-4>' (upper first), 'R,0.500', 'S,1.000'."""
     text = f"{token.type.value},{token.duration / GRID_STEPS_PER_QUARTER:.3f}"

@@ -14,6 +14,7 @@ from jazzgen.core.errors import ConfigError
 CELLS = ("lstm", "gru")
 ARCHS = ("fused", "course")
 STRATEGIES = ("default", "mirrored", "multiworker")
+VAL_BY = ("piece", "performer")  # corpus.dataset.SPLIT_BY
 
 
 def _check_range(name: str, value: float, low: float, high: float) -> None:
@@ -61,6 +62,7 @@ class TrainConfig:
     lr_decay: float = 0.01  # inverse-time decay per optimizer step (course: 0.01)
     clipnorm: float = 1.0  # gradient clipping by global norm
     val_fraction: float = 0.1  # share of pieces (or bars of a single piece) held out
+    val_by: str = "piece"  # hold out whole pieces, or whole performers ("performer")
     patience: int = 20  # EarlyStopping on val_loss (0 = off)
     seed: int = 0
     strategy: str = "default"  # default | mirrored | multiworker
@@ -75,6 +77,7 @@ class TrainConfig:
         _check_range("lr_decay", self.lr_decay, 0.0, 100.0)
         _check_range("clipnorm", self.clipnorm, 0.0, 1e6)
         _check_range("val_fraction", self.val_fraction, 0.0, 0.9)
+        _check_choice("val_by", self.val_by, VAL_BY)
         _check_range("patience", self.patience, 0, 100_000)
         _check_range("seed", self.seed, 0, 2**32 - 1)
         _check_choice("strategy", self.strategy, STRATEGIES)

@@ -8,7 +8,8 @@ metrics.json is one flat object, `TrainMetrics.to_dict()` then `RunStats` (see
      "val_nll", "val_perplexity", "train_nll", "n_values", "vocab_hash", "split",
      "warnings", "train_tokens", "val_tokens", "train_windows", "val_windows",
      "wall_seconds", "build_seconds", "fit_seconds", "first_step_seconds",
-     "resumed_from_epoch", "steps_per_epoch", "steps_per_execution"}
+     "resumed_from_epoch", "steps_per_epoch", "steps_per_execution", "tokens_per_epoch",
+     "epoch_tokens_per_second": [per epoch run by this call]}
 
 Losses are nats per token (mean sparse categorical cross-entropy over steps and batch).
 """
@@ -232,6 +233,10 @@ class RunStats:
     resumed_from_epoch: int | None  # first epoch run by this call when resumed, else None
     steps_per_epoch: int
     steps_per_execution: int
+    tokens_per_epoch: int = 0  # training windows per epoch x Tx (the tokens predicted)
+    # per epoch run by this call: tokens_per_epoch / the epoch's training wall time (the
+    # first epoch includes building the graph; validation excluded)
+    epoch_tokens_per_second: tuple[float, ...] = ()
 
 
 def metrics_json(metrics: TrainMetrics, stats: RunStats) -> dict[str, Any]:

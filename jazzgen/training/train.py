@@ -84,15 +84,31 @@ def make_strategy(name: str) -> Any:
 
 
 class Timing(keras.callbacks.Callback):
-    """Wall time from fit start to the first finished train step (graph build + 1 call)."""
+    """Wall time from fit start to the first finished train step (graph build + 1 call),
+    and the training wall time of every epoch (its batches, validation excluded)."""
 
     def __init__(self) -> None:
         super().__init__()
         self.begin = 0.0
         self.first_step: float | None = None
+        self.epoch_begin = 0.0
+        self.train_end: float | None = None  # when the epoch's validation started
+        self.epoch_seconds: list[float] = []
 
     def on_train_begin(self, logs: dict | None = None) -> None:
         self.begin = time.perf_counter()
+
+    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
+        self.epoch_begin = time.perf_counter()
+        self.train_end = None
+
+    def on_test_begin(self, logs: dict | None = None) -> None:
+        if self.train_end is None:  # fit runs validation with the same callbacks
+            self.train_end = time.perf_counter()
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        end = self.train_end if self.train_end is not None else time.perf_counter()
+        self.epoch_seconds.append(end - self.epoch_begin)
 
     def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
         if self.first_step is None:
@@ -132,6 +148,7 @@ class _Data:
     val: Any | None  # tf.data.Dataset, one pass; None without validation
     steps: int  # batches per epoch
     per_execution: int  # batches per compiled call
+    windows: int  # training windows per epoch (each of Tx predicted tokens)
 
 
 def train(
@@ -161,7 +178,7 @@ def train(
     _check_arguments(out, force=force, tensorboard=tensorboard)
     split = dataset.split_pieces(
         pieces, vocab, val_fraction=train_config.val_fraction, tx=model_config.tx,
-        seed=train_config.seed,
+        seed=train_config.seed, by=train_config.val_by,
     )  # fmt: skip
     config = _bundle_config(pieces, vocab, model_config, train_config, split, encode, extra_config)
     run = _open_run(out, model_config, train_config, vocab, resume=resume, force=force)
@@ -181,7 +198,25 @@ def train(
         model, split, history, model_config=model_config, vocab=vocab,
         restored_best_weights=restored,
     )  # fmt: skip
-    stats = RunStats(
+    stats = _run_stats(t_start, build_seconds, fit_seconds, timing, run, data, model_config.tx)
+    report = metrics_json(metrics, stats)
+    _write_bundle(out, model, strategy, config, vocab, run, report, history, force=force)
+    shutil.rmtree(run.work, ignore_errors=True)
+    return TrainResult(out, report, history)
+
+
+def _run_stats(
+    t_start: float,
+    build_seconds: float,
+    fit_seconds: float,
+    timing: Timing,
+    run: _Run,
+    data: _Data,
+    tx: int,
+) -> RunStats:
+    """How the run went (metrics.json), with the tokens per second of every epoch."""
+    tokens = data.windows * tx
+    return RunStats(
         wall_seconds=time.perf_counter() - t_start,
         build_seconds=build_seconds,
         fit_seconds=fit_seconds,
@@ -189,11 +224,11 @@ def train(
         resumed_from_epoch=run.initial_epoch if run.state is not None else None,
         steps_per_epoch=data.steps,
         steps_per_execution=data.per_execution,
+        tokens_per_epoch=tokens,
+        epoch_tokens_per_second=tuple(
+            round(tokens / seconds, 1) for seconds in timing.epoch_seconds if seconds > 0
+        ),
     )
-    report = metrics_json(metrics, stats)
-    _write_bundle(out, model, strategy, config, vocab, run, report, history, force=force)
-    shutil.rmtree(run.work, ignore_errors=True)
-    return TrainResult(out, report, history)
 
 
 # --- the steps of train(), in order --------------------------------------------------------
@@ -348,7 +383,7 @@ def _plan_data(
             batch_size=batch_size,
             chord_input=chord_input,
         )
-    return _Data(train_ds, val_ds, steps, per_execution)
+    return _Data(train_ds, val_ds, steps, per_execution, epoch_windows)
 
 
 def _build_model(

@@ -27,7 +27,9 @@ def test_unknown_command(capsys) -> None:
     assert capsys.readouterr().err.startswith("Error: ")
 
 
-@pytest.mark.parametrize("args", [["--help"], ["inspect", "--help"], ["preprocess", "--help"]])
+@pytest.mark.parametrize(
+    "args", [["--help"], ["inspect", "--help"], ["preprocess", "--help"], ["export", "--help"]]
+)
 def test_help_is_light(args: list[str]) -> None:
     """`--help` (and inspect/preprocess) must not import TensorFlow, music21 or matplotlib."""
     heavy = ("tensorflow", "keras", "music21", "matplotlib")

@@ -21,9 +21,10 @@ from jazzgen.cli.render import RenderArgs
 from jazzgen.cli.train import TrainArgs, train_configs
 from jazzgen.corpus.preprocess import EncodeOptions
 from jazzgen.generation.generate import GenerateOptions
+from jazzgen.io.wjazzd import SoloFilter
 from jazzgen.training.config import ModelConfig, TrainConfig, preset
 
-COMMANDS = ["inspect", "preprocess", "render", "evaluate", "train", "generate"]
+COMMANDS = ["inspect", "preprocess", "render", "export", "evaluate", "train", "generate"]
 
 
 @dataclass(frozen=True)
@@ -115,9 +116,21 @@ def test_generate_args_are_generate_options_or_about_output_files() -> None:
 def test_train_args_are_config_overrides_or_about_the_run() -> None:
     encode = {"melody_track", "start_bar", "end_bar"}
     run_only = {"inputs", "out", "preset", "resume", "tensorboard", "quiet", "force", "jobs"}
-    overrides = _names(TrainArgs) - encode - run_only
+    solos = _names(SoloFilter)  # --performer, --instrument, ... of a WJazzD input
+    overrides = _names(TrainArgs) - encode - run_only - solos
     assert overrides <= _names(ModelConfig) | _names(TrainConfig)
     assert encode <= _names(EncodeOptions)
+    assert solos <= _names(TrainArgs)
+
+
+@pytest.mark.parametrize("args_type", [InspectArgs, PreprocessArgs, TrainArgs])
+def test_wjazzd_filters_reach_the_solo_filter(args_type: type) -> None:
+    first = "wjazzd.db" if args_type is InspectArgs else ["wjazzd.db"]
+    extra = {} if args_type is InspectArgs else {"out": "o"}
+    args = args_type(first, performer=["Art Pepper"], style=["COOL"], solo=[3], **extra)
+    assert options_from(SoloFilter, args) == SoloFilter(
+        performer=("Art Pepper",), style=("COOL",), solo=(3,)
+    )
 
 
 def test_train_configs_override_only_given_options() -> None:
@@ -150,7 +163,7 @@ def test_render_and_evaluate_args() -> None:
     assert [track_index_or_name(t) for t in ("3", "Sax", None)] == [3, "Sax", None]
 
 
-def test_app_registers_the_six_commands_in_order() -> None:
+def test_app_registers_the_commands_in_order() -> None:
     group = typer.main.get_command(app)
     assert list(group.commands) == COMMANDS  # type: ignore[attr-defined]
 

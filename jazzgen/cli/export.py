@@ -1,0 +1,121 @@
+"""`jazzgen export`: a transcribed WJazzD solo as our DAW-ready MIDI (+ WAV, PNG)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from jazzgen.cli.common import fail, wav_written
+from jazzgen.cli.options import (
+    OneSolo,
+    force_option,
+    png_option,
+    seed_option,
+    soundfont_option,
+    wav_option,
+)
+
+
+@dataclass(frozen=True)
+class ExportArgs:
+    """Parameters of `jazzgen export`."""
+
+    database: Annotated[str, typer.Argument(help="A Weimar Jazz Database file (wjazzd.db).")]
+    solo: OneSolo
+    out: Annotated[str, typer.Option("--out", "-o", metavar="OUT.mid", help="MIDI file to write.")]
+    backing: Annotated[
+        str, typer.Option("--backing", help="none | chords | trio (+ bass and drums).")
+    ] = "trio"
+    seed: Annotated[int, seed_option("Seed of the backing parts.")] = 0
+    wav: Annotated[str | None, wav_option("Also write audio (FluidSynth).")] = None
+    png: Annotated[str | None, png_option("Also write a piano roll.")] = None
+    soundfont: Annotated[
+        str | None,
+        soundfont_option("SoundFont (default: $JAZZGEN_SOUNDFONT, else a system GM SoundFont)."),
+    ] = None
+    force: Annotated[bool, force_option("Overwrite existing output files.")] = False
+
+
+def export_command(args: ExportArgs) -> None:
+    """Write a transcribed solo of the Weimar Jazz Database as a DAW-ready MIDI file.
+
+    The Melody track has the solo's notes on the 1/12-beat grid with their transcribed
+    lengths (the performer's articulation, not legato), on the instrument's General MIDI
+    program; Chords, Bass and Drums are the backing `jazzgen generate` plays, over the
+    solo's changes (also written as markers), at the solo's tempo and meter. So a
+    generated solo and the real one can be compared over the same changes.
+
+    \b
+    Example:
+      jazzgen export wjazzd.db --solo 42 --out parker.mid --png parker.png
+      jazzgen generate --leadsheet parker.mid --out mine.mid
+    """
+    from jazzgen.io.outputs import output_locks
+
+    _check_outputs(args)
+    with output_locks([args.out, args.wav, args.png]):
+        _check_outputs(args)  # again, holding the locks
+        _export(args)
+
+
+def _check_outputs(args: ExportArgs) -> None:
+    """Fail on a wrong suffix, an existing output without --force (or not a file of ours),
+    an output that is a folder, lies under a file, or is the database."""
+    from jazzgen.io.outputs import check_not_input, check_output_file
+
+    if Path(args.out).suffix.lower() not in (".mid", ".midi"):
+        fail(f"--out must end with .mid or .midi, got {args.out}")
+    for option, out in (("--out", args.out), ("--wav", args.wav), ("--png", args.png)):
+        if out is None:
+            continue
+        if Path(out).exists() and not args.force:
+            fail(f"{out} exists: pass --force to overwrite it")
+        check_output_file(out, option=option, force=args.force)
+        check_not_input(out, [args.database], option)
+
+
+def _export(args: ExportArgs) -> None:
+    """Read the solo, write --out (then --wav, --png) and say what was written."""
+    from jazzgen.analysis.solo_sheet import solo_leadsheet
+    from jazzgen.io.outputs import make_folder, write_atomic
+    from jazzgen.io.wjazzd import read_solos
+    from jazzgen.output.solo_export import solo_midi
+
+    (solo,) = read_solos(args.database, [args.solo])
+    sheet = solo_leadsheet(solo, f"{args.database}#{args.solo}")
+    info = solo.info
+    title = f"WJazzD {info.melid}: {info.performer} - {info.title}"
+    data = solo_midi(
+        sheet.leadsheet,
+        instrument=info.instrument,
+        backing=args.backing,
+        seed=args.seed,
+        title=title,
+    )
+    out = Path(args.out)
+    make_folder(out.parent if str(out.parent) else Path("."))
+    write_atomic(out, data)
+    leadsheet = sheet.leadsheet
+    typer.echo(
+        f"wrote {args.out}: solo {info.melid} ({info.performer}, {info.title}), "
+        f"{len(leadsheet.bars)} bars, {len(leadsheet.melody)} notes, {leadsheet.qpm:g} qpm, "
+        f"{leadsheet.time_signature}, backing {args.backing}"
+    )
+    _render(args)
+
+
+def _render(args: ExportArgs) -> None:
+    """--wav and --png of the written file, as `jazzgen render` makes them."""
+    if args.wav is not None:
+        from jazzgen.output import audio
+
+        typer.echo(wav_written(audio.render_wav(args.out, args.wav, soundfont=args.soundfont)))
+    if args.png is not None:
+        from jazzgen.io.scores import read_score
+        from jazzgen.output import pictures
+
+        score = read_score(args.out)
+        typer.echo(f"wrote {pictures.piano_roll_png(score, args.png, melody_track='Melody')}")
