@@ -8,12 +8,13 @@ the memory. A limit is raised for one run with `jazzgen --limit NAME=VALUE COMMA
 | name | default | what it bounds |
 | --- | --- | --- |
 | `input-mb` | 16 | size of any input file, read whole (MIDI, ABC, MusicXML, `.mxl`) |
+| `database-mb` | 256 | size of a Weimar Jazz Database file (SQLite, read by query) |
 | `leadsheet-mb` | 4 | MusicXML/ABC text given to music21 (an `.mxl` archive decompressed) |
 | `leadsheet-bars` | 500 | measures of a MusicXML/ABC lead sheet (all parts), before music21 |
 | `leadsheet-seconds` | 20 | time music21 may spend reading one lead sheet |
 | `hours` | 3 | music in one file, through its tempo map |
-| `bars` | 10000 | bars in one file |
-| `notes` | 300000 | notes in one file |
+| `bars` | 10000 | bars in one file (a WJazzD solo: from its first to its last bar) |
+| `notes` | 300000 | notes in one file; melody rows and beats rows of one WJazzD solo |
 | `note-bars` | 64 | one note's length, in bars of 4/4 (64 = 256 quarter notes) |
 | `solo-bars` | 4096 | bars to generate (`--bars`, a `--chords` chart, a `--leadsheet`) |
 | `vocab` | 100000 | tokens in a vocabulary (`vocab.json`) |
@@ -42,6 +43,7 @@ class Limits:
     """The limits in force (see the module docstring for what each one bounds)."""
 
     input_mb: float = 16.0
+    database_mb: float = 256.0
     leadsheet_mb: float = 4.0
     leadsheet_bars: int = 500
     leadsheet_seconds: float = 20.0
@@ -62,7 +64,8 @@ class Limits:
                 raise ConfigError(f"limit {option_name(item.name)} must be > 0, got {value!r}")
 
     def bytes(self, name: str) -> int:
-        """A size limit given in MB (`input_mb`, `leadsheet_mb`, `weights_mb`) in bytes."""
+        """A size limit given in MB (`input_mb`, `database_mb`, `leadsheet_mb`,
+        `weights_mb`) in bytes."""
         return int(getattr(self, name) * 1024 * 1024)
 
 

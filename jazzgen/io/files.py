@@ -2,7 +2,9 @@
 
 Every input file is read by `read_input_bytes`: it refuses what is not a regular file
 (folders, FIFOs, devices, sockets) before opening it for reading, never blocks on a FIFO,
-and refuses a file larger than the `input-mb` limit (core.limits) before reading it.
+and refuses a file larger than the `input-mb` limit (core.limits) before reading it. A
+file that another library opens itself (the SQLite file of the Weimar Jazz Database) is
+checked the same way by `check_input_file` first.
 """
 
 from __future__ import annotations
@@ -74,14 +76,32 @@ def _not_regular(mode: int) -> str | None:
     return f"not a regular file: {kind}"
 
 
-def _check_stat(path: Path, info: os.stat_result, max_bytes: int) -> None:
-    """InputFileError unless `info` is a regular file of at most `max_bytes`."""
+def _check_stat(path: Path, info: os.stat_result, max_bytes: int, limit: str = "input_mb") -> None:
+    """InputFileError unless `info` is a regular file of at most `max_bytes` (the limit
+    named `limit`)."""
     problem = _not_regular(info.st_mode)
     if problem is not None:
         raise InputFileError(path, problem)
     if info.st_size > max_bytes:
         megabytes = info.st_size / 1024 / 1024
-        raise InputLimitError(path, limits.exceeded("input_mb", f"file of {megabytes:.1f} MB"))
+        raise InputLimitError(path, limits.exceeded(limit, f"file of {megabytes:.1f} MB"))
+
+
+def check_input_file(path: str | Path, limit: str = "input_mb") -> None:
+    """InputFileError (one line) unless `path` is a regular file within the size limit
+    `limit` (a field of `core.limits.Limits` in MB), for a file that another library opens
+    itself (SQLite): checked with stat, so a FIFO or a device is never opened.
+    """
+    path = Path(path)
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        raise InputFileError(path, "file not found") from None
+    except OSError as exc:
+        raise InputFileError(path, f"cannot read file: {os_reason(exc)}") from None
+    _check_stat(path, info, limits.current().bytes(limit), limit)
+    if not os.access(path, os.R_OK):
+        raise InputFileError(path, "cannot read file: permission denied")
 
 
 def read_input_bytes(path: str | Path, max_bytes: int | None = None) -> bytes:
