@@ -9,7 +9,8 @@ left out and counted, a NULL duration or beat duration is filled in later, NULL 
 The file is opened read-only (SQLite URI `mode=ro`), never written, and only after it was
 checked to be a regular file within the `database-mb` limit (`io.files.check_input_file`:
 a FIFO or a device is never opened). A solo with more melody or beats rows than the
-`notes` limit is refused before its rows are all read (core.limits).
+`notes` limit is refused before its rows are all read (core.limits), or left out and
+reported (`read_solos(..., refused=...)`, as preprocessing does).
 
     list_solos(path) -> [SoloInfo]                  one row per solo, with bars and notes
     read_solos(path, melids) -> [Solo]              notes and beats of those solos
@@ -291,11 +292,18 @@ def _bounded(rows: Iterator[tuple], table: str, source: str) -> list[tuple]:
     return found
 
 
-def read_solos(path: str | Path, melids: Sequence[int] | None = None) -> list[Solo]:
+def read_solos(
+    path: str | Path,
+    melids: Sequence[int] | None = None,
+    *,
+    refused: dict[int, tuple[SoloInfo, str]] | None = None,
+) -> list[Solo]:
     """The solos `melids` (None: every solo) with their notes and beats, by melid.
 
     A melid that is not in `solo_info` raises ConfigError; a solo with more melody or
-    beats rows than the `notes` limit InputLimitError (naming 'PATH#MELID').
+    beats rows than the `notes` limit InputLimitError (naming 'PATH#MELID'), or, when
+    `refused` is given, is left out and put there instead (melid -> its info, the reason),
+    so that one solo does not stop the others.
     """
     solos = []
     with open_database(path) as connection:
@@ -308,10 +316,16 @@ def read_solos(path: str | Path, melids: Sequence[int] | None = None) -> list[So
         null_rows = _null_rows(connection, list(info_rows))
         for melid in sorted(info_rows):
             source = f"{path}#{melid}"
-            rows = connection.execute(melody_select, (melid,))
-            notes = tuple(map(MelodyEvent._make, _bounded(rows, "melody", source)))
-            rows = connection.execute(_BEATS_SELECT, (melid,))
-            beats = tuple(map(BeatEvent._make, _bounded(rows, "beats", source)))
+            try:
+                rows = connection.execute(melody_select, (melid,))
+                notes = tuple(map(MelodyEvent._make, _bounded(rows, "melody", source)))
+                rows = connection.execute(_BEATS_SELECT, (melid,))
+                beats = tuple(map(BeatEvent._make, _bounded(rows, "beats", source)))
+            except InputLimitError as exc:
+                if refused is None:
+                    raise
+                refused[melid] = (_info(info_rows[melid], 0, 0), exc.reason)
+                continue
             bars = max(n.bar for n in notes) - min(n.bar for n in notes) + 1 if notes else 0
             info = _info(info_rows[melid], len(notes), bars)
             solos.append(Solo(info, notes, beats, null_rows.get(melid, 0)))

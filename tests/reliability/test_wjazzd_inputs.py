@@ -9,6 +9,7 @@ absurd is refused before a bar layout is made (`export`/`inspect`: one `Error:` 
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import sqlite3
@@ -100,3 +101,18 @@ def test_preprocess_skips_an_absurd_solo_and_keeps_the_others(
     err = capsys.readouterr().err
     assert "skipped solo 1: bars" in err and "more than the limit bars=10000" in err
     assert (corpus / "corpus.jsonl").is_file()
+
+
+def test_preprocess_skips_a_solo_over_the_notes_limit(
+    tiny_db: Path, tmp_path: Path, capsys
+) -> None:
+    corpus = tmp_path / "corpus"
+    args = ["--limit", "notes=60", "preprocess", str(tiny_db), "--out", str(corpus), "--jobs", "1"]
+    assert run(args) == 0
+    err = capsys.readouterr().err
+    assert "skipped solo 1: a solo of over 60 melody rows, more than the limit notes=60" in err
+    report = json.loads((corpus / "report.json").read_text())
+    assert [entry["melid"] for entry in report["files"]] == sorted(
+        entry["melid"] for entry in report["files"]
+    )
+    assert report["files"][0]["performer"] == "Art Pepper"
