@@ -47,8 +47,9 @@ DEFAULT_DB = ROOT.parent / "shared" / "data" / "wjazzd" / "wjazzd.db"
 WJAZZD_SHA256 = "0f350bb47948a45da0113981136a63510237ea9665c9796e1bc4c5b2f07db9d9"
 SEED = 1
 VAL_FRACTION = 0.1
+MAX_REST_BARS = 1  # silences cut the same way for every model, so all score the same tokens
 SWEEP_WINDOWS = 10_000  # windows per epoch in the sweep (a fresh random subset each epoch)
-SWEEP_EPOCHS = 4
+SWEEP_EPOCHS = 3
 FINAL_WINDOWS = 20_000
 FINAL_EPOCHS = 20
 NOTICE = """\
@@ -117,6 +118,7 @@ def train_bundle(db: Path, out: Path, options: list[str], *, epochs: int, window
     jazzgen(
         "train", str(db), "--out", str(out), "--force", "--quiet",
         "--val-by", "performer", "--val-fraction", str(VAL_FRACTION), "--seed", str(SEED),
+        "--max-rest-bars", str(MAX_REST_BARS),
         "--epochs", str(epochs), "--windows-per-epoch", str(windows), *options,
     )  # fmt: skip
     return json.loads((out / "metrics.json").read_text())

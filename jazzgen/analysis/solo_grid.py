@@ -91,6 +91,14 @@ def _meter(text: str | None) -> tuple[int, int] | None:
     return meter.numerator, meter.denominator
 
 
+def bar_range(solo: Solo, notes: NoteColumns) -> tuple[int, int]:
+    """The solo's first and last WJazzD bar, of its notes and its beats ((0, -1): none)."""
+    ends = [int(notes.bar.min()), int(notes.bar.max())] if len(notes.bar) else []
+    if solo.beats:
+        ends += [min(b.bar for b in solo.beats), max(b.bar for b in solo.beats)]
+    return (min(ends), max(ends)) if ends else (0, -1)
+
+
 def bar_meters(solo: Solo, notes: NoteColumns) -> dict[int, tuple[int, int]]:
     """The meter of every WJazzD bar from the solo's first to its last bar (notes or beats):
     the notes' num/denom, else the beats table's signature in force (its first signature
@@ -105,14 +113,12 @@ def bar_meters(solo: Solo, notes: NoteColumns) -> dict[int, tuple[int, int]]:
     from_notes = dict(zip(bars.tolist(), meters_of_notes, strict=True))
     changes = [(b.bar, m) for b in solo.beats if (m := _meter(b.signature)) is not None]
     default = _meter(solo.info.signature) or (4, 4)
-    ends = [b.bar for b in solo.beats[:1] + solo.beats[-1:]]
-    if len(notes.bar):
-        ends += [int(notes.bar.min()), int(notes.bar.max())]
-    if not ends:
+    if not solo.beats and not len(notes.bar):
         return {}
     current = changes[0][1] if changes else default
     meters, k = {}, 0
-    for bar in range(min(ends), max(ends) + 1):
+    low, high = bar_range(solo, notes)
+    for bar in range(low, high + 1):
         while k < len(changes) and changes[k][0] <= bar:
             current = changes[k][1]
             k += 1

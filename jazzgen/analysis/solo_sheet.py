@@ -62,16 +62,18 @@ from jazzgen.analysis.solo_grid import (
     bar_end,
     bar_layout,
     bar_meters,
+    bar_range,
     beat_quarters,
     displacement,
     in_region,
     merge_same_step,
     place_notes,
 )
+from jazzgen.core import limits
 from jazzgen.core.constants import DEFAULT_QPM, GRID_STEPS_PER_QUARTER
-from jazzgen.core.errors import ChordSymbolError, InputFileError
+from jazzgen.core.errors import ChordSymbolError, InputFileError, InputLimitError
 from jazzgen.core.harmony import Chord
-from jazzgen.core.types import Bar, ChordSpan, LeadSheet, Note, TimeSignature
+from jazzgen.core.types import Bar, ChordSpan, LeadSheet, Note, TimeSignature, meter_problem
 from jazzgen.io.wjazzd import Solo, wjazzd_chord
 
 MAX_EDGE_BARS = 4
@@ -338,13 +340,35 @@ def key_fifths(key: str) -> int | None:
 # --- the solo --------------------------------------------------------------------------------
 
 
+def _check_bounds(solo: Solo, notes: NoteColumns, source: str) -> None:
+    """Refuse a solo whose bars (first to last, of notes and beats) are more than the
+    `bars` limit, with a pitch outside 0..127, or whose notes give a meter that
+    `core.types.meter_problem` refuses, before a bar layout is made for it."""
+    low, high = bar_range(solo, notes)
+    if high - low + 1 > limits.current().bars:
+        found = f"bars {low}..{high} ({high - low + 1} bars)"
+        raise InputLimitError(source, limits.exceeded("bars", found))
+    if len(notes.pitch) and not 0 <= int(notes.pitch.min()) <= int(notes.pitch.max()) <= 127:
+        pitch = int(notes.pitch.min()) if notes.pitch.min() < 0 else int(notes.pitch.max())
+        raise InputFileError(source, f"pitch must be in range 0..127, got {pitch}")
+    known = (notes.num > 0) & (notes.denom > 0)  # False for NaN
+    for numerator, denominator in set(zip(notes.num[known], notes.denom[known], strict=True)):
+        meter = (int(numerator), int(denominator))
+        problem = meter_problem(*meter) if meter == (numerator, denominator) else "not whole"
+        if problem is not None:
+            raise InputFileError(source, f"meter {numerator:g}/{denominator:g}: {problem}")
+
+
 def solo_leadsheet(solo: Solo, source: str) -> SoloSheet:
     """The lead sheet of a WJazzD solo and its counts (module doc). `source` names it in
     the lead sheet and in errors (e.g. 'wjazzd.db#12').
 
-    Raises InputFileError (one-line reason) for a solo without notes or without chords.
+    Raises InputFileError (one-line reason) for a solo without notes or without chords,
+    with a meter jazzgen cannot use, or (InputLimitError) spanning more bars than the
+    `bars` limit.
     """
     notes = NoteColumns.of(solo.notes)
+    _check_bounds(solo, notes, source)
     meters = bar_meters(solo, notes)
     if not solo.notes or not meters:
         raise InputFileError(source, "no notes")

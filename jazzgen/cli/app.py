@@ -4,8 +4,10 @@ Each command lives in a module of its own (jazzgen.cli.inspect, preprocess, trai
 generate, render, evaluate, export, play) as `<name>_command(args)`, taking its options as
 one dataclass (see jazzgen.cli.options); this module registers them (with the help classes
 of jazzgen.cli.help). Every command's docstring is its
-`--help` (with an example). Library errors (`JazzgenError`) and usage errors become one
-line `Error: ...` on stderr and exit code 1, never a traceback. Heavy modules (TensorFlow,
+`--help` (with an example). Library errors (`JazzgenError`), usage errors and failures of
+the system (`OSError`: read-only, disk full, permissions...; `MemoryError`) become one line
+`Error: ...` on stderr and exit code 1, never a traceback. `jazzgen --limit NAME=VALUE`
+raises a limit of `core.limits` for the run. Heavy modules (TensorFlow,
 music21, matplotlib) are imported inside the commands that need them, so `jazzgen --help`,
 `inspect`, `preprocess` and `generate` start fast.
 """
@@ -23,7 +25,8 @@ from jazzgen import __version__
 from jazzgen.cli import evaluate, export, generate, inspect, play, preprocess, render, train
 from jazzgen.cli.help import JazzgenCommand, JazzgenGroup
 from jazzgen.cli.options import typer_command
-from jazzgen.core.errors import JazzgenError
+from jazzgen.core import limits
+from jazzgen.core.errors import JazzgenError, os_reason
 
 app = typer.Typer(
     name="jazzgen",
@@ -51,6 +54,14 @@ def _root(
             "--version", callback=_version, is_eager=True, help="Print the version and exit."
         ),
     ] = False,
+    limit: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--limit",
+            metavar="NAME=VALUE",
+            help="Raise a limit for this run, e.g. --limit hours=6 (names: README, Limits).",
+        ),
+    ] = None,
 ) -> None:
     """jazzgen: learn jazz solos from MIDI, generate new ones over chord changes.
 
@@ -60,6 +71,7 @@ def _root(
       jazzgen train my_midi_folder/ --out models/mine
       jazzgen generate --model models/mine --chords "Dm7 G7 | Cmaj7" --out solo.mid
     """
+    limits.set_limits(limits.parse_limits(limit or []))
 
 
 # `jazzgen --help` lists them sorted by name (JazzgenGroup).
@@ -76,8 +88,23 @@ for _name, _command in (
     app.command(_name, cls=JazzgenCommand)(typer_command(_command))
 
 
+def os_error_line(exc: OSError) -> str:
+    """One line for a failure of the system: 'PATH: REASON' (or the reason alone)."""
+    where = exc.filename if exc.filename is not None else None
+    return f"{where}: {os_reason(exc)}" if where else os_reason(exc)
+
+
 def run(argv: list[str] | None = None) -> int:
-    """Run the CLI with `argv` (default sys.argv[1:]); return the exit code."""
+    """Run the CLI with `argv` (default sys.argv[1:]); return the exit code.
+
+    The limits in force before the call are in force again after it (`--limit` is for one
+    run).
+    """
+    with limits.use_limits(limits.current()):
+        return _run(argv)
+
+
+def _run(argv: list[str] | None) -> int:
     command = typer.main.get_command(app)
     try:
         result = command.main(args=argv, prog_name="jazzgen", standalone_mode=False)
@@ -93,12 +120,23 @@ def run(argv: list[str] | None = None) -> int:
         typer.echo(f"Error: {exc.format_message()}", err=True)
         return 1
     except JazzgenError as exc:
-        typer.echo(f"Error: {exc}", err=True)
+        typer.echo(f"Error: {_one_line(str(exc))}", err=True)
+        return 1
+    except OSError as exc:  # what the library did not turn into a JazzgenError itself
+        typer.echo(f"Error: {os_error_line(exc)}", err=True)
+        return 1
+    except MemoryError:
+        typer.echo("Error: out of memory (see the limits in README: jazzgen --limit)", err=True)
         return 1
     except KeyboardInterrupt:
         typer.echo("Error: interrupted", err=True)
         return 130
     return result if isinstance(result, int) else 0
+
+
+def _one_line(message: str) -> str:
+    """`message` on one line (a library message quoting a multi-line one is folded)."""
+    return " ".join(part.strip() for part in message.strip().splitlines() if part.strip())
 
 
 def main() -> None:

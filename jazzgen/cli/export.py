@@ -57,16 +57,37 @@ def export_command(args: ExportArgs) -> None:
       jazzgen export wjazzd.db --solo 42 --out parker.mid --png parker.png
       jazzgen generate --leadsheet parker.mid --out mine.mid
     """
-    from jazzgen.analysis.solo_sheet import solo_leadsheet
-    from jazzgen.io.outputs import write_atomic
-    from jazzgen.io.wjazzd import read_solos
-    from jazzgen.output.solo_export import solo_midi
+    from jazzgen.io.outputs import output_locks
+
+    _check_outputs(args)
+    with output_locks([args.out, args.wav, args.png]):
+        _check_outputs(args)  # again, holding the locks
+        _export(args)
+
+
+def _check_outputs(args: ExportArgs) -> None:
+    """Fail on a wrong suffix, an existing output without --force (or not a file of ours),
+    an output that is a folder, lies under a file, or is the database."""
+    from jazzgen.io.outputs import check_not_input, check_output_file
 
     if Path(args.out).suffix.lower() not in (".mid", ".midi"):
         fail(f"--out must end with .mid or .midi, got {args.out}")
-    for out in (args.out, args.wav, args.png):
-        if out is not None and Path(out).exists() and not args.force:
+    for option, out in (("--out", args.out), ("--wav", args.wav), ("--png", args.png)):
+        if out is None:
+            continue
+        if Path(out).exists() and not args.force:
             fail(overwrite_refused(out))
+        check_output_file(out, option=option, force=args.force)
+        check_not_input(out, [args.database], option)
+
+
+def _export(args: ExportArgs) -> None:
+    """Read the solo, write --out (then --wav, --png) and say what was written."""
+    from jazzgen.analysis.solo_sheet import solo_leadsheet
+    from jazzgen.io.outputs import make_folder, write_atomic
+    from jazzgen.io.wjazzd import read_solos
+    from jazzgen.output.solo_export import solo_midi
+
     (solo,) = read_solos(args.database, [args.solo])
     sheet = solo_leadsheet(solo, f"{args.database}#{args.solo}")
     info = solo.info
@@ -78,10 +99,9 @@ def export_command(args: ExportArgs) -> None:
         seed=args.seed,
         title=title,
     )
-    try:
-        write_atomic(args.out, data)
-    except OSError as exc:
-        fail(f"cannot write {args.out}: {exc}")
+    out = Path(args.out)
+    make_folder(out.parent if str(out.parent) else Path("."))
+    write_atomic(out, data)
     leadsheet = sheet.leadsheet
     typer.echo(
         f"wrote {args.out}: solo {info.melid} ({info.performer}, {info.title}), "

@@ -23,7 +23,6 @@ from jazzgen.cli.options import (
     soundfont_option,
     wav_option,
 )
-from jazzgen.core.errors import overwrite_refused
 
 if TYPE_CHECKING:
     from jazzgen.generation.generate import GenerateOptions, GenerateResult
@@ -227,9 +226,18 @@ def generate_command(args: GenerateArgs) -> None:
     """
     given_seed = args.seed is not None
     args = replace(args, seed=args.seed if given_seed else draw_seed())
+    from jazzgen.io.outputs import output_locks
+
     # Check every output and the renderer before generating, so nobody waits for nothing.
     _check_outputs(args)
     soundfont = _find_renderer(args.soundfont) if args.wav is not None else None
+    with output_locks([args.out, args.wav, args.png, args.musicxml]):
+        _check_outputs(args)  # again, holding the locks: another run may have written them
+        _generate_and_write(args, soundfont, given_seed)
+
+
+def _generate_and_write(args: GenerateArgs, soundfont: str | None, given_seed: bool) -> None:
+    """Generate, write --out (then --wav, --png) and print the report."""
     from jazzgen.generation.generate import generate
 
     result = generate(generate_options(args))
@@ -255,11 +263,10 @@ def _write_outputs(
     args: GenerateArgs, result: GenerateResult, soundfont: str | None
 ) -> tuple[dict[str, object], list[str]]:
     """Write the MIDI file and the asked-for renderings; their JSON entries and report lines."""
-    from jazzgen.io.outputs import write_atomic
+    from jazzgen.io.outputs import make_folder, write_atomic
 
     out_path = Path(args.out)
-    if out_path.parent != Path():
-        out_path.parent.mkdir(parents=True, exist_ok=True)
+    make_folder(out_path.parent if str(out_path.parent) else Path("."))
     write_atomic(out_path, result.midi)
     outputs: dict[str, object] = {"out": str(out_path)}
     lines = [result.summary(out_path)]
@@ -306,14 +313,22 @@ def generate_options(args: GenerateArgs) -> GenerateOptions:
 
 
 def _check_outputs(args: GenerateArgs) -> None:
-    """Fail on a wrong suffix of --out/--wav/--png, or an existing file without --force."""
+    """Fail on a wrong suffix of --out/--wav/--png, an output that is a folder or under a
+    file, an existing file without --force (or not a file of ours), or an output that is
+    an input (--primer, --leadsheet)."""
+    from jazzgen.io.outputs import check_not_input, check_output_file
+
     if Path(args.out).suffix.lower() not in (".mid", ".midi"):
         fail(f"--out must end with .mid or .midi, got {args.out}")
     check_suffixes(("--wav", args.wav), ("--png", args.png), ("--musicxml", args.musicxml))
     check_musicxml_parts(args.musicxml_parts)
-    for path in (args.out, args.wav, args.png, args.musicxml):
-        if path is not None and Path(path).exists() and not args.force:
-            fail(overwrite_refused(path))
+    inputs = [p for p in (args.primer, args.leadsheet) if p is not None]
+    outputs = (("--out", args.out), ("--wav", args.wav), ("--png", args.png),
+               ("--musicxml", args.musicxml))  # fmt: skip
+    for option, path in outputs:
+        if path is not None:
+            check_output_file(path, option=option, force=args.force)
+            check_not_input(path, inputs, option)
 
 
 def _find_renderer(soundfont: str | None) -> str:

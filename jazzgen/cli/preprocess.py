@@ -49,9 +49,7 @@ class PreprocessArgs:
     melody_track: MelodyTrack = None
     start_bar: StartBar = None
     end_bar: EndBar = None
-    force: Annotated[bool, force_option("Write into a non-empty folder that is not a corpus.")] = (
-        False
-    )
+    force: Annotated[bool, force_option("Replace the corpus in OUT (never other files).")] = False
     performer: Performers = None
     instrument: Instruments = None
     style: Styles = None
@@ -79,45 +77,49 @@ def preprocess_command(args: PreprocessArgs) -> None:
     """
     from jazzgen.corpus.preprocess import EncodeOptions
     from jazzgen.io.files import collect_inputs
+    from jazzgen.io.outputs import check_not_input, output_lock, restore_interrupted
 
     out_dir = Path(args.out)
     _check_out_dir(args.out, args.force)
     if args.jobs is not None and args.jobs < 1:
         fail(f"--jobs must be >= 1, got {args.jobs}")
+    check_not_input(out_dir, args.inputs, "--out")
     options = options_from(EncodeOptions, args)
     database, solo_filter = wjazzd_input(args.inputs, args)
-    if database is not None:
-        _preprocess_wjazzd(database, solo_filter, options, args)
-        return
-    paths = collect_inputs(args.inputs)
-    if not paths:
+    paths = collect_inputs(args.inputs) if database is None else []
+    if database is None and not paths:
         fail("no input files found (looked for .mid .midi .xml .mxl .musicxml .abc)")
-    created, fresh = not out_dir.exists(), not out_dir.exists() or _only_cache(out_dir)
-    try:
-        _encode_and_save(paths, out_dir, options, args.jobs)
-    except BaseException:
-        if fresh:  # a failed first run leaves nothing behind that would refuse the next one
-            from jazzgen.corpus.store import CACHE_DIR
+    with output_lock(out_dir):
+        restore_interrupted(out_dir)
+        _check_out_dir(args.out, args.force)  # again: another run may have written it
+        created, fresh = not out_dir.exists(), _only_cache(out_dir) or not out_dir.exists()
+        try:
+            if database is not None:
+                _preprocess_wjazzd(database, solo_filter, options, args)
+            else:
+                _encode_and_save(paths, args, options)
+        except BaseException:
+            if fresh:  # a failed first run leaves nothing behind that would refuse the next one
+                from jazzgen.corpus.store import CACHE_DIR
 
-            shutil.rmtree(out_dir if created else out_dir / CACHE_DIR, ignore_errors=True)
-        raise
+                shutil.rmtree(out_dir if created else out_dir / CACHE_DIR, ignore_errors=True)
+            raise
 
 
-def _encode_and_save(
-    paths: list[Path], out_dir: Path, options: EncodeOptions, jobs: int | None
-) -> None:
-    """Encode `paths` (cached in OUT/cache), report skipped files, write the corpus."""
+def _encode_and_save(paths: list[Path], args: PreprocessArgs, options: EncodeOptions) -> None:
+    """Encode `paths` (cache in OUT/cache), report skipped files, write the corpus OUT."""
     from jazzgen.corpus.preprocess import build_corpus
     from jazzgen.corpus.store import CACHE_DIR, save_corpus
 
+    out_dir = Path(args.out)
     cache_dir = out_dir / CACHE_DIR
     if sys.stderr.isatty():
         with typer.progressbar(length=len(paths), label="encoding", file=sys.stderr) as bar:
             pieces, report = build_corpus(
-                paths, jobs=jobs, cache_dir=cache_dir, options=options, progress=bar.update
+                paths, jobs=args.jobs, cache_dir=cache_dir, options=options, progress=bar.update
             )
     else:
-        pieces, report = build_corpus(paths, jobs=jobs, cache_dir=cache_dir, options=options)
+        pieces, report = build_corpus(paths, jobs=args.jobs, cache_dir=cache_dir, options=options)
     for entry in report["files"]:
         if entry["status"] != "ok":
             typer.echo(f"skipped {entry['path']}: {entry['reason']}", err=True)
@@ -177,13 +179,20 @@ def _wjazzd_summary(report: dict[str, Any], pieces: list, vocab_size: int, out: 
 
 
 def _check_out_dir(out: str, force: bool) -> None:
-    """Fail unless folder `out` is absent, empty, or may be replaced (`force`)."""
-    from jazzgen.corpus.store import is_corpus_dir
+    """Fail unless folder `out` is absent, empty, or a corpus that may be replaced (`force`).
+
+    A folder holding anything but a corpus is never replaced, even with --force.
+    """
+    from jazzgen.corpus.store import corpus_dir_problem, is_corpus_dir
 
     out_dir = Path(out)
     if out_dir.exists() and not out_dir.is_dir():
         fail(f"--out {out} is a file, not a folder")
-    if out_dir.is_dir() and not _only_cache(out_dir) and not force:
-        if is_corpus_dir(out_dir):
-            fail(f"{out} holds a jazzgen corpus: pass --force to replace it")
-        fail(f"{out} exists and is not a jazzgen corpus: pass --force to write into it")
+    if not out_dir.is_dir() or _only_cache(out_dir):  # empty, or a failed run's cache
+        return
+    problem = corpus_dir_problem(out_dir)
+    if problem is not None or not is_corpus_dir(out_dir):
+        reason = problem or "it is not a jazzgen corpus"
+        fail(f"--out {out} is not empty and {reason.removeprefix('it ')}: choose a new folder")
+    if not force:
+        fail(f"--out {out} holds a jazzgen corpus: pass --force to replace it")

@@ -24,7 +24,7 @@ from jazzgen.cli.options import (
     soundfont_option,
     wav_option,
 )
-from jazzgen.core.errors import FILE_NOT_FOUND, overwrite_refused
+from jazzgen.core.errors import FILE_NOT_FOUND
 
 
 @dataclass(frozen=True)
@@ -62,15 +62,32 @@ def render_command(args: RenderArgs) -> None:
       jazzgen render solo.mid --wav solo.wav --png solo.png
       jazzgen render solo.mid --musicxml solo.musicxml
     """
+    from jazzgen.io.outputs import output_locks
+
     if args.wav is None and args.png is None and args.musicxml is None:
         fail("nothing to do: give --wav OUT.wav, --png OUT.png and/or --musicxml OUT.musicxml")
     if not Path(args.file).is_file():
         fail(f"{args.file}: {FILE_NOT_FOUND}")
     check_suffixes(("--wav", args.wav), ("--png", args.png), ("--musicxml", args.musicxml))
     check_musicxml_parts(args.musicxml_parts)
-    for out in (args.wav, args.png, args.musicxml):
-        if out is not None and Path(out).exists() and not args.force:
-            fail(overwrite_refused(out))
+    _check_outputs(args)
+    with output_locks([args.wav, args.png, args.musicxml]):
+        _check_outputs(args)  # again, holding the locks
+        _render(args)
+
+
+def _check_outputs(args: RenderArgs) -> None:
+    """Fail on an output that exists without --force (or is not a file of ours), is a folder
+    or lies under a file."""
+    from jazzgen.io.outputs import check_output_file
+
+    for option, out in (("--wav", args.wav), ("--png", args.png), ("--musicxml", args.musicxml)):
+        if out is not None:
+            check_output_file(out, option=option, force=args.force)
+
+
+def _render(args: RenderArgs) -> None:
+    """Write --wav, --png and/or --musicxml of the MIDI file."""
     if args.wav is not None:
         from jazzgen.output import audio
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -156,19 +157,41 @@ def train_command(args: TrainArgs) -> None:
       jazzgen train tune.mid --start-bar 120 --end-bar 137 --preset course --out models/c
       jazzgen train wjazzd.db --style BEBOP --val-by performer --out models/bebop
     """
-    from pathlib import Path
+    from jazzgen.io.outputs import output_lock, restore_interrupted
 
+    _check_out(args)
+    with output_lock(args.out):  # one run per bundle (and its BUNDLE.partial)
+        restore_interrupted(Path(args.out))
+        _check_out(args)  # again, holding the lock
+        _train(args)
+
+
+def _check_out(args: TrainArgs) -> None:
+    """Fail unless BUNDLE may be written: absent, or (with --force) a bundle or an empty
+    folder; never a folder of other files, never one of the inputs."""
+    from jazzgen.io.outputs import check_not_input
+    from jazzgen.training.bundle import bundle_dir_problem
+
+    out = Path(args.out)
+    if out.exists() and not args.force:
+        fail(overwrite_refused(args.out))
+    check_not_input(out, args.inputs, "--out")
+    problem = bundle_dir_problem(out)
+    if problem is not None:
+        fail(f"--out {args.out}: {problem}: refusing to replace it, even with --force")
+
+
+def _train(args: TrainArgs) -> None:
+    """Read or encode the inputs, train, print the result (see `train_command`)."""
     from jazzgen.corpus.preprocess import EncodeOptions
-    from jazzgen.training.checkpoint import load_run
     from jazzgen.training.config import preset
 
-    if Path(args.out).exists() and not args.force:
-        fail(overwrite_refused(args.out))
     options = options_from(EncodeOptions, args)
     if not args.resume:  # bad option values fail before any encoding or TensorFlow start-up
         model_config, train_config = train_configs(preset(args.preset), args)
     pieces, vocab, encode, skipped = _training_corpus(args, options)
     from jazzgen.training import train as training  # loads TensorFlow (quietly)
+    from jazzgen.training.checkpoint import load_run
 
     if args.resume:
         model_config, train_config = train_configs(load_run(args.out)[:2], args)

@@ -65,3 +65,31 @@ class CorpusError(JazzgenError):
 
 class RenderError(JazzgenError):
     """Audio or picture rendering failed (missing FluidSynth, SoundFont, matplotlib...)."""
+
+
+class GenerationError(JazzgenError):
+    """Generation produced nothing usable: a solo without notes, or sampling rules that
+    leave no token to draw."""
+
+
+class LimitError(JazzgenError):
+    """Something is bigger than a limit of `core.limits` allows (a chord chart, a bundle...);
+    the message names the limit and how to raise it."""
+
+
+class InputLimitError(InputFileError, LimitError):
+    """An input file is bigger than a limit allows (too long, too many notes...).
+
+    Unlike other bad files, a refusal for a limit is not cached: it depends on the limit.
+    """
+
+
+class OutputError(JazzgenError):
+    """An output file or folder cannot be written: read-only, disk full, not a folder, a
+    folder that is not ours, or in use by another jazzgen run. Nothing is left half done."""
+
+
+def os_reason(exc: OSError) -> str:
+    """The one-line reason of an OSError ('No space left on device'), without its filename."""
+    text = exc.strerror or str(exc) or type(exc).__name__
+    return text.strip().splitlines()[0] if text.strip() else type(exc).__name__

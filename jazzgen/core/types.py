@@ -45,6 +45,34 @@ class Track:
 MAX_NUMERATOR = 64
 """Longest bar a meter may ask for, in beats of its denominator (64/4 = 16 quarter notes)."""
 
+METER_FORM = (
+    f"N/D with N in 1..{MAX_NUMERATOR}, D one of 1, 2, 4, 8, 16, 32, 64, and a bar a whole "
+    f"number of 1/{GRID_STEPS_PER_QUARTER}-quarter grid steps (e.g. '4/4', '7/8', '1/16')"
+)
+"""The meters jazzgen can use, as error messages describe them."""
+
+
+def meter_problem(numerator: object, denominator: object) -> str | None:
+    """Why `numerator/denominator` is not a meter jazzgen can use (see `METER_FORM`), or None.
+
+    A bar must be a whole number of grid steps: the tokens of a bar fill it exactly, so a
+    1/64 bar (3/4 of a step) could hold no token at all.
+    """
+    if isinstance(numerator, bool) or isinstance(denominator, bool):
+        return f"expected {METER_FORM}"
+    if not isinstance(numerator, int) or not isinstance(denominator, int):
+        return f"expected {METER_FORM}"
+    if not 1 <= numerator <= MAX_NUMERATOR:
+        return f"numerator must be in 1..{MAX_NUMERATOR}: expected {METER_FORM}"
+    if not 1 <= denominator <= 64 or denominator & (denominator - 1):
+        return f"denominator must be a power of two up to 64: expected {METER_FORM}"
+    if (numerator * 4 * GRID_STEPS_PER_QUARTER) % denominator:
+        steps = numerator * 4 * GRID_STEPS_PER_QUARTER / denominator
+        return (
+            f"a bar of {steps:g} grid steps is not a whole number of steps: expected {METER_FORM}"
+        )
+    return None
+
 
 @dataclass(frozen=True)
 class TimeSignature:
@@ -69,23 +97,17 @@ class TimeSignature:
     def parse(cls, text: object) -> TimeSignature:
         """'3/4' -> TimeSignature(3, 4): the one parser of meters written as text.
 
-        The numerator must be in 1..`MAX_NUMERATOR` and the denominator a power of two in
-        1..64; anything else raises ConfigError naming the text and the accepted form.
+        Anything but a meter of `METER_FORM` raises ConfigError naming the text and the
+        accepted form.
         """
-        parts = str(text).strip().split("/")
+        parts = str(text).strip().split("/") if isinstance(text, str) else []
         try:
             numerator, denominator = (int(part) for part in parts)
         except ValueError:
             numerator = denominator = 0
-        if not (
-            1 <= numerator <= MAX_NUMERATOR
-            and 1 <= denominator <= 64
-            and denominator & (denominator - 1) == 0
-        ):
-            raise ConfigError(
-                f"bad time signature {text!r}: expected N/D with N in 1..{MAX_NUMERATOR} "
-                "and D one of 1, 2, 4, 8, 16, 32, 64 (e.g. '4/4')"
-            )
+        problem = meter_problem(numerator, denominator)
+        if problem is not None:
+            raise ConfigError(f"bad time signature {text!r:.40}: {problem}")
         return cls(numerator, denominator)
 
 

@@ -25,10 +25,18 @@ from pathlib import Path
 from typing import Any
 
 from jazzgen.analysis.leadsheet import SheetOptions, read_leadsheet
-from jazzgen.core.errors import ConfigError, CorpusError, InputFileError, JazzgenError
+from jazzgen.core import limits
+from jazzgen.core.errors import (
+    ConfigError,
+    CorpusError,
+    InputFileError,
+    InputLimitError,
+    JazzgenError,
+)
 from jazzgen.core.types import LeadSheet, Note
 from jazzgen.corpus.store import Piece, PieceBar, piece_from_dict, piece_to_dict
 from jazzgen.io.files import collect_inputs, file_sha256
+from jazzgen.io.outputs import write_atomic
 from jazzgen.tokens.encode import encode_melody
 from jazzgen.tokens.grammar import DEFAULT_MIN_REST_STEPS, Token
 from jazzgen.tokens.vocab import Vocab
@@ -123,11 +131,15 @@ def encode_file(
 # --- batch ------------------------------------------------------------------------------------
 
 
-def _process_one(path_text: str, options: EncodeOptions, cache_dir: str | None) -> dict[str, Any]:
+def _process_one(
+    path_text: str, options: EncodeOptions, cache_dir: str | None, write_cache: bool = True
+) -> dict[str, Any]:
     """Worker: one file -> a result record (never raises for a bad file).
 
     Record: {"path", "status": "ok"|"skipped", "reason", "bars", "tokens", "cached",
-    "piece": corpus dict or None}.
+    "piece": corpus dict or None}. Results are read from `cache_dir` and, with
+    `write_cache`, stored there; a file refused for a limit is not stored (the limit may
+    be raised).
     """
     path = Path(path_text)
     record: dict[str, Any] = {
@@ -157,6 +169,9 @@ def _process_one(path_text: str, options: EncodeOptions, cache_dir: str | None) 
             log.warning("ignoring unreadable cache entry %s (re-encoding)", cache_file)
     try:
         piece = encode_file(path, options, sha256=sha)
+    except InputLimitError as exc:
+        record["reason"] = exc.reason
+        return record  # not cached: the same file passes a raised limit
     except JazzgenError as exc:
         record["reason"] = exc.reason if isinstance(exc, InputFileError) else str(exc)
     except Exception as exc:  # a bug must not stop the batch; it is reported per file
@@ -170,20 +185,56 @@ def _process_one(path_text: str, options: EncodeOptions, cache_dir: str | None) 
             tokens=piece.token_count,
             piece=piece_to_dict(piece),
         )
-    if cache_file is not None:
-        try:
-            tmp = cache_file.with_name(f"{cache_file.name}.{os.getpid()}.tmp")
-            tmp.write_text(json.dumps(record), encoding="utf-8")
-            os.replace(tmp, cache_file)
-        except OSError as exc:
-            log.warning("cannot write cache entry %s: %s", cache_file, exc)
+    if cache_file is not None and write_cache:
+        _store_in_cache(cache_file, record)
     return record
 
 
+_cache_failed = False  # a cache write failed in this process: warned once, no more tries
+
+
+def _store_in_cache(cache_file: Path, record: dict[str, Any]) -> None:
+    """Write `record` to `cache_file` atomically; on the first failure (disk full, read-only)
+    warn once and stop caching in this process."""
+    global _cache_failed
+    if _cache_failed:
+        return
+    try:
+        write_atomic(cache_file, json.dumps(record))
+    except JazzgenError as exc:
+        _cache_failed = True
+        log.warning("cache disabled: %s", exc)
+
+
 def _process_chunk(
-    paths: Sequence[str], options: EncodeOptions, cache_dir: str | None
+    paths: Sequence[str], options: EncodeOptions, cache_dir: str | None, write_cache: bool
 ) -> list[dict[str, Any]]:
-    return [_process_one(p, options, cache_dir) for p in paths]
+    return [_process_one(p, options, cache_dir, write_cache) for p in paths]
+
+
+def _cache_ready(cache_dir: Path) -> bool:
+    """Create `cache_dir` if needed; whether new entries can be written there (a warning
+    says why not: the corpus is then encoded without storing results)."""
+    probe = cache_dir / f".probe-{os.getpid()}"
+    try:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        log.warning("cache disabled: cannot write %s: %s", cache_dir, exc.strerror or exc)
+        return False
+    return True
+
+
+def worker_pool(max_workers: int) -> ProcessPoolExecutor:
+    """Worker processes (`worker_pool_context`) that start with this process's limits in
+    force (core.limits), so a worker refuses what this process would."""
+    return ProcessPoolExecutor(
+        max_workers=max_workers,
+        mp_context=worker_pool_context(),
+        initializer=limits.set_limits,
+        initargs=(limits.current(),),
+    )
 
 
 def worker_pool_context() -> multiprocessing.context.BaseContext:
@@ -218,13 +269,14 @@ def build_corpus(
         raise ConfigError(f"--jobs must be >= 1, got {jobs}")
     texts = [str(p) for p in paths]
     cache_text = None
+    write_cache = False
     if cache_dir is not None:
-        Path(cache_dir).mkdir(parents=True, exist_ok=True)
-        cache_text = str(cache_dir)
+        write_cache = _cache_ready(Path(cache_dir))
+        cache_text = str(cache_dir) if Path(cache_dir).is_dir() else None
     if jobs == 1 or len(texts) <= 1:
-        records = _encode_here(texts, options, cache_text, progress)
+        records = _encode_here(texts, options, cache_text, write_cache, progress)
     else:
-        records = _encode_in_workers(texts, jobs, options, cache_text, progress)
+        records = _encode_in_workers(texts, jobs, options, cache_text, write_cache, progress)
     return _pieces_and_report(records, options)
 
 
@@ -232,12 +284,13 @@ def _encode_here(
     texts: Sequence[str],
     options: EncodeOptions,
     cache_dir: str | None,
+    write_cache: bool,
     progress: Callable[[int], None] | None,
 ) -> list[dict[str, Any]]:
     """Result records of `_process_one` for every file, in this process."""
     records = []
     for text in texts:
-        records.append(_process_one(text, options, cache_dir))
+        records.append(_process_one(text, options, cache_dir, write_cache))
         if progress:
             progress(1)
     return records
@@ -248,18 +301,17 @@ def _encode_in_workers(
     jobs: int,
     options: EncodeOptions,
     cache_dir: str | None,
+    write_cache: bool,
     progress: Callable[[int], None] | None,
 ) -> list[dict[str, Any]]:
     """Result records of `_process_one` for every file (input order), in `jobs` worker
-    processes that take the files in chunks."""
+    processes that take the files in chunks (with this process's limits)."""
     # Chunks amortise inter-process overhead; small enough to keep both cores busy.
     size = max(1, min(32, len(texts) // (jobs * 4) or 1))
     chunks = [texts[i : i + size] for i in range(0, len(texts), size)]
     records: list[dict[str, Any]] = []
-    with ProcessPoolExecutor(
-        max_workers=min(jobs, len(chunks)), mp_context=worker_pool_context()
-    ) as pool:
-        futures = [pool.submit(_process_chunk, c, options, cache_dir) for c in chunks]
+    with worker_pool(min(jobs, len(chunks))) as pool:
+        futures = [pool.submit(_process_chunk, c, options, cache_dir, write_cache) for c in chunks]
         for future in futures:
             chunk_records = future.result()
             records.extend(chunk_records)

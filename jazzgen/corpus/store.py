@@ -31,9 +31,11 @@ Jazz Database input `"wjazzd"` (see corpus.wjazzd).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import os
+import shutil
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from itertools import chain
@@ -41,9 +43,16 @@ from pathlib import Path
 from typing import Any
 
 from jazzgen.core.chord_symbols import parse_chord_symbol
-from jazzgen.core.errors import FILE_NOT_FOUND, ConfigError, CorpusError, JazzgenError
+from jazzgen.core.errors import FILE_NOT_FOUND, ConfigError, CorpusError, JazzgenError, OutputError
 from jazzgen.core.harmony import Chord
 from jazzgen.core.types import TimeSignature
+from jazzgen.io.outputs import (
+    cannot_write,
+    make_folder,
+    replace_dir,
+    temporary_folder_beside,
+    write_atomic,
+)
 from jazzgen.tokens.grammar import Token, token_from_text, token_to_text
 from jazzgen.tokens.vocab import Vocab
 
@@ -51,6 +60,8 @@ VOCAB_FILE = "vocab.json"
 CORPUS_FILE = "corpus.jsonl"
 REPORT_FILE = "report.json"
 CACHE_DIR = "cache"
+CORPUS_ENTRIES = (VOCAB_FILE, CORPUS_FILE, REPORT_FILE, CACHE_DIR)
+"""Everything a corpus directory holds: `save_corpus` replaces only folders of these."""
 
 
 @dataclass(frozen=True)
@@ -192,12 +203,6 @@ def _per_token(bar: Mapping[str, Any], name: str, n_tokens: int) -> tuple | None
     return tuple(values)
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
-
-
 def corpus_line(piece: Piece, texts: Mapping[int, str] | None = None) -> str:
     """The `corpus.jsonl` line of `piece` (without the newline); `texts` as in
     `piece_to_dict` (made for the piece's own tokens when not given)."""
@@ -216,21 +221,70 @@ def save_corpus(
 
     The vocabulary is every token of `pieces`, sorted. `lines` are the pieces' corpus lines
     when they were already made (`corpus_line`, e.g. in the worker processes that encoded
-    the pieces); else they are made here. Each file is written to a temporary name and
-    renamed, so a crash never leaves half a file.
+    the pieces); else they are made here. The corpus is written as a whole: the three
+    files go into a new folder beside DIR, DIR/cache is moved into it, and it takes the
+    place of DIR in one step (`io.outputs.replace_dir`), so a crash leaves the old corpus
+    or the new one, never a mixture. DIR may be missing, empty, or a corpus
+    (`corpus_dir_problem`); OutputError for anything else, or when writing fails.
     """
     directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
+    problem = corpus_dir_problem(directory)
+    if problem is not None:
+        raise OutputError(f"{directory}: {problem}: refusing to replace it")
+    if lines is not None and len(lines) != len(pieces):
+        raise CorpusError(f"{len(lines)} corpus lines for {len(pieces)} pieces")
+    make_folder(directory.parent if str(directory.parent) else Path("."))
+    tmp = temporary_folder_beside(directory)
+    cache = directory / CACHE_DIR
+    moved = False
+    try:
+        vocab = _write_corpus_files(tmp, pieces, report, lines)
+        if cache.is_dir():
+            os.replace(cache, tmp / CACHE_DIR)
+            moved = True
+        replace_dir(tmp, directory)
+        moved = False
+    except OSError as exc:
+        raise cannot_write(directory, exc) from None
+    finally:
+        if moved:  # the swap failed: the cache goes back where it was
+            with contextlib.suppress(OSError):
+                os.replace(tmp / CACHE_DIR, cache)
+        shutil.rmtree(tmp, ignore_errors=True)
+    return vocab
+
+
+def _write_corpus_files(
+    folder: Path, pieces: Sequence[Piece], report: dict[str, Any], lines: Sequence[str] | None
+) -> Vocab:
+    """vocab.json, corpus.jsonl and report.json of `pieces` in `folder`; the vocabulary."""
     texts = _token_texts(pieces)
     vocab = Vocab(tuple(sorted(set(texts.values()))))
-    _write_atomic(directory / VOCAB_FILE, vocab.to_json() + "\n")
+    write_atomic(folder / VOCAB_FILE, vocab.to_json() + "\n")
     if lines is None:
         lines = [corpus_line(p, texts) for p in pieces]
-    elif len(lines) != len(pieces):
-        raise CorpusError(f"{len(lines)} corpus lines for {len(pieces)} pieces")
-    _write_atomic(directory / CORPUS_FILE, "".join(line + "\n" for line in lines))
-    _write_atomic(directory / REPORT_FILE, json.dumps(report, indent=1) + "\n")
+    write_atomic(folder / CORPUS_FILE, "".join(line + "\n" for line in lines))
+    write_atomic(folder / REPORT_FILE, json.dumps(report, indent=1) + "\n")
     return vocab
+
+
+def corpus_dir_problem(directory: str | Path) -> str | None:
+    """Why `save_corpus` may not replace DIR (it holds files that are not a corpus's), or
+    None: DIR is missing, empty, or holds only `CORPUS_ENTRIES`."""
+    directory = Path(directory)
+    if not directory.exists() and not directory.is_symlink():
+        return None
+    if not directory.is_dir():
+        return "not a folder"
+    try:
+        names = sorted(os.listdir(directory))
+    except OSError as exc:
+        return f"cannot list it ({exc.strerror})"
+    foreign = [name for name in names if name not in CORPUS_ENTRIES]
+    if foreign:
+        shown = ", ".join(foreign[:3]) + (", ..." if len(foreign) > 3 else "")
+        return f"it holds files that are not part of a jazzgen corpus ({shown})"
+    return None
 
 
 def is_corpus_dir(directory: str | Path) -> bool:

@@ -25,7 +25,7 @@ import os
 import pickle
 from collections import Counter
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import as_completed
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -36,10 +36,10 @@ from jazzgen.corpus.preprocess import (
     MIN_MELODY_NOTES,
     EncodeOptions,
     encode_leadsheet_bars,
-    worker_pool_context,
+    worker_pool,
 )
 from jazzgen.corpus.store import Piece, corpus_line, save_corpus
-from jazzgen.io.wjazzd import Solo, SoloFilter, list_solos, read_solos
+from jazzgen.io.wjazzd import Solo, SoloFilter, SoloInfo, list_solos, read_solos
 from jazzgen.tokens.vocab import Vocab
 
 STAT_TOTALS = ("notes", "moved", "merged", "pickup_bars", "dropped_bars", "dropped_notes",
@@ -88,15 +88,20 @@ _Result = tuple[dict[str, Any], Piece | None, str | None]
 when skipped, or when lines were not asked for)."""
 
 
+def _skipped(info: SoloInfo, path: str, reason: str = "") -> dict[str, Any]:
+    """The report entry of a solo that was skipped for `reason`."""
+    return {
+        "path": solo_source(path, info.melid), "status": "skipped", "reason": reason,
+        "bars": 0, "tokens": 0, "melid": info.melid, "performer": info.performer,
+        "title": info.title, "instrument": info.instrument,
+    }  # fmt: skip
+
+
 def _record(solo: Solo, path: str, options: EncodeOptions, line: bool) -> _Result:
     """A report entry for one solo, its piece and (with `line`) its corpus line."""
     info = solo.info
     source = solo_source(path, info.melid)
-    record: dict[str, Any] = {
-        "path": source, "status": "skipped", "reason": "", "bars": 0, "tokens": 0,
-        "melid": info.melid, "performer": info.performer, "title": info.title,
-        "instrument": info.instrument,
-    }  # fmt: skip
+    record = _skipped(info, path)
     try:
         piece, stats = encode_solo(solo, source, options)
     except JazzgenError as exc:
@@ -112,8 +117,12 @@ def _encode_share(
 ) -> list[_Result]:
     """Worker: read solos `melids` from the file and encode them. (Equal tokens and chords
     are one object each, `tokens.encode` and `io.wjazzd.wjazzd_chord` make them so: the
-    pieces pickle small.)"""
-    return [_record(solo, path, options, lines) for solo in read_solos(path, melids)]
+    pieces pickle small.) A solo over the `notes` limit is skipped with the reason."""
+    refused: dict[int, tuple[SoloInfo, str]] = {}
+    solos = read_solos(path, melids, refused=refused)
+    results = [_record(solo, path, options, lines) for solo in solos]
+    results += [(_skipped(info, path, why), None, None) for info, why in refused.values()]
+    return sorted(results, key=lambda result: result[0]["melid"])
 
 
 def _encode_all(
@@ -135,9 +144,7 @@ def _encode_all(
     n_shares = min(len(melids), jobs * SHARES_PER_JOB)
     shares = [melids[k::n_shares] for k in range(n_shares)]
     results = []
-    with ProcessPoolExecutor(
-        max_workers=min(jobs, len(shares)), mp_context=worker_pool_context()
-    ) as pool:
+    with worker_pool(min(jobs, len(shares))) as pool:
         submitted = [pool.submit(_encode_share, path, s, options, lines) for s in shares]
         for future in as_completed(submitted):
             done = future.result()

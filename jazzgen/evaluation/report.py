@@ -90,9 +90,7 @@ def load_leadsheets(
     """Read and cut every file; returns (lead sheets, skipped [{"path", "reason"}]), both in
     file order. `jobs` worker processes (None: every core) read them when there are at
     least `PARALLEL_MIN_FILES`."""
-    from concurrent.futures import ProcessPoolExecutor
-
-    from jazzgen.corpus.preprocess import worker_pool_context
+    from jazzgen.corpus.preprocess import worker_pool
     from jazzgen.io.files import collect_inputs
 
     files = [str(path) for path in collect_inputs(paths)]
@@ -102,7 +100,7 @@ def load_leadsheets(
     else:
         size = max(1, min(16, len(files) // (jobs * 4)))
         chunks = [files[i : i + size] for i in range(0, len(files), size)]
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=worker_pool_context()) as pool:
+        with worker_pool(jobs) as pool:
             futures = [pool.submit(_read_chunk, chunk, melody_track) for chunk in chunks]
             results = [item for future in futures for item in future.result()]
     sheets = [sheet for sheet, _ in results if sheet is not None]

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from jazzgen.core.errors import ConfigError
+from jazzgen.core.errors import BundleError, ConfigError, GenerationError
 from jazzgen.core.harmony import CHORD_FEATURES, NoteType
 from jazzgen.generation.bar_fit import BarFit, VocabTables
 from jazzgen.generation.engines import Engine, State
@@ -165,6 +165,11 @@ class _Decoder:
         at = np.minimum(progress.pos, grid.total - 1)
         feat = self.features[at] if self.engine.chord_input else None
         probs, new_state = self.engine.step(progress.ids, feat, state)
+        if not np.isfinite(probs[active]).all():
+            raise BundleError(
+                "the model gives probabilities that are not numbers (NaN or inf): its "
+                "weights are damaged"
+            )
         # finished candidates keep their state (their outputs are ignored)
         state = [
             [np.where(active[:, None], ns, s) for ns, s in zip(nl, sl, strict=True)]
@@ -173,6 +178,11 @@ class _Decoder:
         remaining = np.where(active, grid.bar_end[at] - progress.pos, 0)
         allowed = AllowedIds(self.bar_fit.allowed(progress.has_note, remaining))
         choice = sample_ids(probs, self.rng, [allowed, *self.processors], greedy=self.greedy)
+        if (active & (choice < 0) & allowed.mask.any(axis=1)).any():
+            raise GenerationError(
+                "sampling left no token to draw although some fit the bar: raise "
+                "--temperature, --top-k or --top-p"
+            )
         for c in np.flatnonzero(active):
             bar = int(grid.bar_of[progress.pos[c]])
             progress.accept(int(c), int(choice[c]), probs[c], bar, int(remaining[c]), self.tables)

@@ -19,14 +19,17 @@ default activations, GRU reset_after=True) -> Dense softmax "output".
 
 from __future__ import annotations
 
+import json
 import logging
+import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
+from jazzgen.core import limits
 from jazzgen.core.errors import BundleError, ConfigError
 from jazzgen.core.harmony import CHORD_FEATURES
 from jazzgen.training.bundle import Bundle
@@ -75,8 +78,54 @@ def make_engine(bundle: Bundle, engine: str = "numpy") -> Engine:
 # --- weights -------------------------------------------------------------------------------
 
 
+MAX_KERAS_CONFIG_BYTES = 4 * 1024 * 1024  # the model's config.json in model.keras
+
+
+def _layer_configs(path: Path) -> dict[str, dict[str, Any]]:
+    """The layers of the model described in the `model.keras` archive at `path`, by name
+    (their `config` objects); BundleError when the archive is not one, or is larger than
+    the `weights-mb` limit allows."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            total = sum(member.file_size for member in archive.infolist())
+            if total > limits.current().bytes("weights_mb") + MAX_KERAS_CONFIG_BYTES:
+                found = f"a model of {total / 1024 / 1024:.0f} MB"
+                raise BundleError(f"{path}: {limits.exceeded('weights_mb', found)}")
+            with archive.open("config.json") as handle:
+                text = handle.read(MAX_KERAS_CONFIG_BYTES + 1)
+        layers = json.loads(text)["config"]["layers"]
+        return {layer["config"]["name"]: layer["config"] for layer in layers}
+    except BundleError:
+        raise
+    except (OSError, ValueError, KeyError, TypeError, zipfile.BadZipFile) as exc:
+        raise BundleError(f"{path}: not a Keras model archive ({type(exc).__name__})") from None
+
+
+def check_keras_archive(bundle: Bundle) -> None:
+    """Before Keras builds the model of `model.keras` (allocating its weights), check that
+    its layers have the sizes `config.json` names: a model of other sizes is a one-line
+    BundleError instead of gigabytes allocated and a Keras traceback."""
+    path, cfg, n_values = bundle.model_path, bundle.model_config, bundle.n_values
+    layers = _layer_configs(path)
+    expected = {f"rnn_{i}": cfg.units for i in range(cfg.layers)} | {"output": n_values}
+    for name, units in expected.items():
+        found = layers.get(name, {}).get("units")
+        if found != units:
+            raise BundleError(
+                f"{path}: layer {name} has {found} units, config.json says {units}: the model "
+                "does not match its bundle"
+            )
+    shape = layers.get("tokens", {}).get("batch_shape")
+    if not isinstance(shape, list) or not shape or shape[-1] != n_values:
+        raise BundleError(
+            f"{path}: input 'tokens' has shape {shape}, expected (batch, Tx, {n_values})"
+        )
+
+
 def load_keras_model(bundle: Bundle) -> keras.Model:
-    """`model.keras` of `bundle` loaded with Keras (safe mode; imports TensorFlow, ~3.5 s)."""
+    """`model.keras` of `bundle` loaded with Keras (safe mode; imports TensorFlow, ~3.5 s),
+    after `check_keras_archive`."""
+    check_keras_archive(bundle)
     try:
         from jazzgen.training.tf_runtime import import_tensorflow
 
@@ -87,7 +136,8 @@ def load_keras_model(bundle: Bundle) -> keras.Model:
     try:
         return keras.saving.load_model(bundle.model_path, safe_mode=True, compile=False)
     except Exception as exc:  # keras raises many types for bad archives
-        raise BundleError(f"{bundle.model_path}: cannot load the model ({exc})") from None
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise BundleError(f"{bundle.model_path}: cannot load the model ({first[:200]})") from None
 
 
 def bundle_weights(bundle: Bundle) -> dict[str, np.ndarray]:
@@ -184,6 +234,39 @@ def _recurrent_layer(
     return _Recurrent(cfg.cell, kernel, recurrent, bias)
 
 
+@dataclass(frozen=True)
+class CheckedWeights:
+    """A model's weights after `check_weights`: recurrent layers and the output layer."""
+
+    layers: list[_Recurrent]
+    dense_kernel: np.ndarray  # (units, n_values)
+    dense_bias: np.ndarray  # (n_values,)
+
+
+def check_weights(
+    arrays: Mapping[str, np.ndarray], cfg: ModelConfig, n_values: int, where: str
+) -> CheckedWeights:
+    """The named `arrays` (training.weights) checked against the config and vocabulary
+    size; BundleError (one line) naming the first array whose shape does not fit, or that
+    holds NaN or inf."""
+    for name, array in arrays.items():
+        if not np.isfinite(array).all():
+            raise BundleError(f"{where}: weights {name} hold NaN or inf: the model is damaged")
+    width = n_values + (CHORD_FEATURES if cfg.chord_input else 0)
+    layers: list[_Recurrent] = []
+    for i in range(cfg.layers):
+        layers.append(_recurrent_layer(arrays, i, width, cfg, where))
+        width = layers[-1].units
+    kernel, bias = arrays["output/kernel"], arrays["output/bias"]
+    if kernel.shape != (width, n_values):
+        raise BundleError(
+            f"{where}: output layer has shape {kernel.shape}, expected ({width}, {n_values})"
+        )
+    if bias.shape != (n_values,):
+        raise BundleError(f"{where}: output bias has shape {bias.shape}, expected ({n_values},)")
+    return CheckedWeights(layers, kernel, bias)
+
+
 class NumpyEngine:
     """Batched numpy inference of a bundle's model, one token step at a time (see `Engine`).
 
@@ -199,23 +282,9 @@ class NumpyEngine:
         self.chord_input = cfg.chord_input
         self.cell = cfg.cell
         arrays = bundle_weights(bundle) if weights is None else weights
-        where = str(bundle.path)
-        width = self.n_values + (CHORD_FEATURES if self.chord_input else 0)
-        self.layers: list[_Recurrent] = []
-        for i in range(cfg.layers):
-            self.layers.append(_recurrent_layer(arrays, i, width, cfg, where))
-            width = self.layers[-1].units
-        self.dense_kernel, self.dense_bias = arrays["output/kernel"], arrays["output/bias"]
-        if self.dense_kernel.shape != (width, self.n_values):
-            raise BundleError(
-                f"{where}: output layer has shape {self.dense_kernel.shape}, "
-                f"expected ({width}, {self.n_values})"
-            )
-        if self.dense_bias.shape != (self.n_values,):
-            raise BundleError(
-                f"{where}: output bias has shape {self.dense_bias.shape}, "
-                f"expected ({self.n_values},)"
-            )
+        checked = check_weights(arrays, cfg, self.n_values, str(bundle.path))
+        self.layers = checked.layers
+        self.dense_kernel, self.dense_bias = checked.dense_kernel, checked.dense_bias
 
     def initial_state(self, batch: int) -> State:
         n = 2 if self.cell == "lstm" else 1
@@ -300,8 +369,14 @@ class KerasEngine:
         self.cell = cfg.cell
         model = load_keras_model(bundle)
         from jazzgen.training.tf_runtime import import_tensorflow
+        from jazzgen.training.weights import weight_arrays
 
         tf = import_tensorflow()  # already imported by load_keras_model
+        try:  # the numpy engine's shape checks, on the loaded model's weights
+            arrays = weight_arrays(model, cfg.layers)
+        except ValueError as exc:  # get_layer of a name the model does not have
+            raise BundleError(f"{bundle.model_path}: {exc}") from None
+        check_weights(arrays, cfg, self.n_values, str(bundle.model_path))
         self.step_model, self.units = _step_model(model, cfg, self.n_values, bundle.path)
         self._n_states = 2 if cfg.cell == "lstm" else 1
         self._call = tf.function(lambda args: self.step_model(args, training=False))

@@ -43,8 +43,9 @@ from typing import Any
 
 import numpy as np
 
+from jazzgen.core import limits
 from jazzgen.core.constants import DEFAULT_PITCH_RANGE, DEFAULT_QPM
-from jazzgen.core.errors import BundleError, ConfigError
+from jazzgen.core.errors import BundleError, ConfigError, GenerationError, LimitError
 from jazzgen.core.types import Bar, Note
 from jazzgen.core.wording import plural
 from jazzgen.generation.bar_fit import VocabTables
@@ -116,6 +117,15 @@ def parse_range(text: str) -> tuple[int, int]:
     return low, high
 
 
+def check_solo_bars(n_bars: int, what: str) -> None:
+    """ConfigError for fewer than 1 bar, LimitError beyond the `solo-bars` limit: decoding
+    costs time in proportion to the bars (`what` says where the number comes from)."""
+    if n_bars < 1:
+        raise ConfigError(f"bars must be >= 1, got {n_bars}")
+    if n_bars > limits.current().solo_bars:
+        raise LimitError(limits.exceeded("solo_bars", f"{what}: {n_bars} bars"))
+
+
 @dataclass(frozen=True)
 class GenerateOptions:
     """Every option of `jazzgen generate` (None = default / derived)."""
@@ -163,8 +173,8 @@ class GenerateOptions:
             raise ConfigError("--solo picks a solo of a WJazzD database given to --leadsheet")
         if self.tune is not None and self.chords is None and self.chords_file is None:
             raise ConfigError("--tune picks a tune of an iReal Pro link in --chords/--chords-file")
-        if self.bars is not None and not 1 <= self.bars <= 4096:
-            raise ConfigError(f"--bars must be in range 1..4096, got {self.bars}")
+        if self.bars is not None:
+            check_solo_bars(self.bars, "--bars")
         if not 0 <= self.seed < 2**32:
             raise ConfigError(f"--seed must be in range 0..{2**32 - 1}, got {self.seed}")
         if not 1 <= self.candidates <= 1024:
@@ -277,6 +287,7 @@ def solo_bars(options: GenerateOptions, plan: ProgressionPlan, primer: Primer | 
     """The bars to generate: `options.bars` (default: the plan's) after the primer's bars,
     else after the count-in."""
     n_bars = options.bars if options.bars is not None else plan.default_bars
+    check_solo_bars(n_bars, plan.source)
     if primer is not None:
         first, start = len(primer.bars), primer.bars[-1].end_beat
     else:
@@ -533,6 +544,11 @@ def generate(options: GenerateOptions, *, bundle: Bundle | None = None) -> Gener
     decoded = decode_candidates(engine, bundle.vocab, tables, bars, options, primer)
     t_decode = time.perf_counter()
     solo = choose_solo(decoded, bars, options, primer, performance.realizer)
+    if not solo.chosen.notes:
+        raise GenerationError(
+            f"the model generated no notes in {len(bars)} bars (every candidate is silent): "
+            "try another --seed, more --candidates or a higher --temperature"
+        )
     solo = perform_solo(solo, performance, options)
     t_post = time.perf_counter()
     song = arrange_song(options, plan, solo)

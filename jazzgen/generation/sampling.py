@@ -107,20 +107,31 @@ class TopP:
         return np.where(keep, scores, -np.inf)
 
 
+TEMPERATURE_RANGE = (0.05, 5.0)
+"""Temperatures that make music: below, sampling is greedy in all but name (and, near 0,
+dividing the log-probabilities overflows: every token would be ruled out); above, the
+model is drowned out (nearly every token that fits the bar equally likely)."""
+
+
 @dataclass(frozen=True)
 class SamplingOptions:
-    """temperature 0 = greedy (argmax); top_k 0 = off; top_p 1.0 = off."""
+    """temperature 0 = greedy (argmax), else in `TEMPERATURE_RANGE`; top_k 0 = off;
+    top_p 1.0 = off."""
 
     temperature: float = 1.0
     top_k: int = 0
     top_p: float = 1.0
 
     def __post_init__(self) -> None:
-        if not 0.0 <= self.temperature <= 10.0:
-            raise ConfigError(f"--temperature must be in range 0..10, got {self.temperature}")
-        if self.top_k < 0:
+        low, high = TEMPERATURE_RANGE
+        if not (self.temperature == 0.0 or low <= self.temperature <= high):
+            raise ConfigError(
+                f"--temperature must be 0 (greedy) or in range {low:g}..{high:g}, "
+                f"got {self.temperature}"
+            )
+        if isinstance(self.top_k, bool) or not isinstance(self.top_k, int) or self.top_k < 0:
             raise ConfigError(f"--top-k must be >= 0 (0 = off), got {self.top_k}")
-        if not 0.0 < self.top_p <= 1.0:
+        if not 0.0 < self.top_p <= 1.0:  # also refuses NaN
             raise ConfigError(f"--top-p must be in range (0, 1], got {self.top_p}")
 
     @property

@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import re
 
+from jazzgen.core import limits
 from jazzgen.core.chord_symbols import ChordSymbolParseError, parse_chord_label
-from jazzgen.core.errors import ChordSymbolError
+from jazzgen.core.errors import ChordSymbolError, LimitError
 from jazzgen.core.harmony import Chord
 
 CHART_FORMS = (
@@ -65,7 +66,8 @@ def parse_chart(text: str) -> list[list[Chord | None]]:
     doc); None is no chord (N.C.). `%` bars are copies of the previous bar.
 
     Raises ChordSymbolError naming the bar and the symbol: an empty chart, an empty bar
-    ('| |'), a '%' with no bar before it or beside chords, an unreadable symbol.
+    ('| |'), a '%' with no bar before it or beside chords, an unreadable symbol;
+    LimitError for more bars than the `solo-bars` limit (core.limits).
     """
     if not text.strip():
         raise ChordSymbolError(f"chord chart is empty: {CHART_FORMS}")
@@ -96,6 +98,8 @@ def parse_chart_file_text(text: str) -> list[list[Chord | None]]:
 
 def _parse_bar_texts(bar_texts: list[str], text: str) -> list[list[Chord | None]]:
     """Bars of chords from the text of every bar (see `parse_chart`)."""
+    if len(bar_texts) > limits.current().solo_bars:  # before any symbol is parsed
+        raise LimitError(limits.exceeded("solo_bars", f"a chord chart of {len(bar_texts)} bars"))
     bars: list[list[Chord | None]] = []
     for number, bar_text in enumerate(bar_texts, start=1):
         symbols = _bar_symbols(bar_text)

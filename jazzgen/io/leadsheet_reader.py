@@ -2,6 +2,13 @@
 
 Melody notes come from the first part, chord symbols into `Score.chords` (each lasting
 until the next symbol or the end).
+
+music21 gets the file's text, never its path: given a path, it reads (and writes) a pickle
+cache of parsed files in a shared temporary folder, which would unpickle, and so run, any
+file planted there, and serve a stale result for a file changed with an older time stamp.
+Parsing text uses no cache, so a lead sheet is read afresh every time. The text is
+checked first (`io.leadsheet_text`: size, measures, `.mxl` unpacked within bounds) and
+music21 has `leadsheet-seconds` (core.limits) to read it.
 """
 
 from __future__ import annotations
@@ -10,17 +17,34 @@ import re
 from pathlib import Path
 from typing import Any
 
+from jazzgen.core import limits
 from jazzgen.core.chord_symbols import parse_chord_symbol, quality_from_pitch_classes
 from jazzgen.core.constants import DEFAULT_QPM
-from jazzgen.core.errors import ChordSymbolError, InputFileError
+from jazzgen.core.errors import ChordSymbolError, InputFileError, InputLimitError
 from jazzgen.core.harmony import Chord
 from jazzgen.core.timeline import TempoMap
-from jazzgen.core.types import ChordSpan, Note, Score, Tempo, TimeSignature, Track
+from jazzgen.core.types import ChordSpan, Note, Score, Tempo, TimeSignature, Track, meter_problem
 from jazzgen.io.conductor import QPM_RANGE, meter_changes
+from jazzgen.io.leadsheet_text import leadsheet_text
 
 
-def read_leadsheet_score(path: Path) -> Score:
-    """Read a MusicXML or ABC file into a `Score` (InputFileError for any unusable file)."""
+def read_leadsheet_score(path: Path, data: bytes) -> Score:
+    """A `Score` from the MusicXML or ABC file `path` whose content is `data` (InputFileError
+    for any unusable file, InputLimitError beyond the limits)."""
+    kind, text = leadsheet_text(path, data)
+    seconds = limits.current().leadsheet_seconds
+    try:
+        with limits.time_budget(seconds):
+            parsed = _parse_text(path, kind, text)
+            return _read_parsed(path, parsed)
+    except limits.BudgetExceeded:
+        found = f"music21 took more than {seconds:g} s to read it"
+        raise InputLimitError(path, limits.exceeded("leadsheet_seconds", found)) from None
+
+
+def _parse_text(path: Path, kind: str, text: bytes) -> Any:
+    """The music21 stream of lead-sheet `text` ('abc' or 'musicxml'); InputFileError when
+    music21 cannot read it."""
     try:
         import music21
     except ImportError:  # pragma: no cover - music21 is a hard dependency
@@ -28,10 +52,34 @@ def read_leadsheet_score(path: Path) -> Score:
             path, "reading MusicXML/ABC needs music21 (pip install music21)"
         ) from None
     try:
-        parsed = music21.converter.parse(str(path))
+        if kind == "abc":
+            return music21.converter.parseData(text.decode("utf-8"), format="abc")
+        return _parse_musicxml(text)
     except Exception as exc:  # music21 raises many unrelated exception types
         first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise InputFileError(path, f"cannot parse lead sheet: {first_line[:200]}") from None
+
+
+def _parse_musicxml(text: bytes) -> Any:
+    """What music21's MusicXML reader makes of a file, from its bytes (the encoding its XML
+    declaration names is honoured, as when music21 reads the file itself)."""
+    import xml.etree.ElementTree as ElementTree
+
+    from music21.musicxml import xmlToM21
+
+    importer = xmlToM21.MusicXMLImporter()
+    importer.xmlRoot = ElementTree.fromstring(text)
+    if importer.xmlRoot.tag != "score-partwise":
+        raise ValueError(
+            f"Cannot parse MusicXML files not in score-partwise. Root tag was "
+            f"'{importer.xmlRoot.tag}'"
+        )
+    importer.xmlRootToScore(importer.xmlRoot, importer.stream)
+    return importer.stream
+
+
+def _read_parsed(path: Path, parsed: Any) -> Score:
+    """`_score_from_music21`, with any unexpected failure as an InputFileError."""
     try:
         return _score_from_music21(path, parsed)
     except InputFileError:
@@ -47,7 +95,7 @@ def _score_from_music21(path: Path, parsed: Any) -> Score:
     flat = part.flatten()  # the melody part's elements
     whole = parsed.flatten()  # the elements of every part
     tempos = _tempo_changes(path, parsed, whole)
-    time_signatures = meter_changes(_time_signatures(part, flat))
+    time_signatures = meter_changes(_time_signatures(path, part, flat))
     key_fifths = _key_fifths(whole)
     notes = _melody_notes(part, flat, TempoMap(tempos))
     if not notes:
@@ -87,14 +135,23 @@ def _tempo_changes(path: Path, parsed: Any, whole: Any) -> list[Tempo]:
     return changes
 
 
-def _time_signatures(part: Any, flat: Any) -> list[TimeSignature]:
-    """The time signatures of the melody `part` (`flat`: its elements), in order."""
+def _time_signatures(path: Path, part: Any, flat: Any) -> list[TimeSignature]:
+    """The time signatures of the melody `part` (`flat`: its elements), in order;
+    InputFileError for a meter jazzgen cannot use (`core.types.meter_problem`)."""
     from music21 import meter
 
-    return [
-        TimeSignature(int(ts.numerator), int(ts.denominator), float(ts.getOffsetInHierarchy(part)))
-        for ts in flat.getElementsByClass(meter.TimeSignature)
-    ]
+    signatures = []
+    for ts in flat.getElementsByClass(meter.TimeSignature):
+        numerator, denominator = int(ts.numerator), int(ts.denominator)
+        problem = meter_problem(numerator, denominator)
+        if problem is not None:
+            raise InputFileError(
+                path, f"unusable time signature {numerator}/{denominator}: {problem}"
+            )
+        signatures.append(
+            TimeSignature(numerator, denominator, float(ts.getOffsetInHierarchy(part)))
+        )
+    return signatures
 
 
 def _key_fifths(whole: Any) -> int | None:

@@ -24,10 +24,11 @@ import struct
 from collections import deque
 from pathlib import Path
 
+from jazzgen.core import limits
 from jazzgen.core.constants import DEFAULT_QPM
-from jazzgen.core.errors import InputFileError
+from jazzgen.core.errors import InputFileError, InputLimitError
 from jazzgen.core.timeline import TempoMap
-from jazzgen.core.types import Note, Score, Tempo, TimeSignature, Track
+from jazzgen.core.types import Note, Score, Tempo, TimeSignature, Track, meter_problem
 from jazzgen.io.conductor import QPM_RANGE, marker_chords, meter_changes
 
 log = logging.getLogger(__name__)
@@ -38,6 +39,9 @@ def parse_midi_bytes(data: bytes, path: str | Path = "<bytes>") -> Score:
     n_tracks, tpq, pos = _read_header(data, path)
     conductor = _Conductor()
     chunks = _read_track_chunks(data, pos, n_tracks, conductor, path)
+    notes = sum(len(found) for chunk in chunks for found in chunk.notes.values())
+    if notes > limits.current().notes:  # before a Note object is made for each
+        raise InputLimitError(path, limits.exceeded("notes", f"{notes} notes"))
     tempos = _tempo_changes(conductor.tempos, tpq, path)
     time_signatures = meter_changes(_time_signatures(conductor.time_signatures, tpq, path))
     tracks, end_tick = _tracks_from_chunks(chunks, tpq, TempoMap(tempos))
@@ -206,6 +210,8 @@ def _parse_track(data: bytes, pos: int, end: int, conductor: _Conductor) -> _Tra
         if hi == 0x90 or hi == 0x80:
             pitch = data[pos]
             velocity = data[pos + 1]
+            if pitch > 127 or velocity > 127:  # data bytes have the top bit clear
+                raise _Corrupt(f"note data byte above 127 at byte {pos}")
             pos += 2
             key = (channel, pitch)
             if hi == 0x90 and velocity > 0:
@@ -310,6 +316,11 @@ def _time_signatures(
     for tick, numerator, denominator in sorted(events, key=lambda t: t[0]):
         if numerator <= 0 or denominator <= 0 or denominator > 64:
             raise InputFileError(path, f"corrupt time signature {numerator}/{denominator}")
+        problem = meter_problem(numerator, denominator)
+        if problem is not None:
+            raise InputFileError(
+                path, f"unusable time signature {numerator}/{denominator}: {problem}"
+            )
         signatures.append(TimeSignature(numerator, denominator, tick / tpq))
     return signatures
 

@@ -36,6 +36,7 @@ from jazzgen.core.constants import EPS, ROUNDING_EPS
 from jazzgen.core.errors import ConfigError
 from jazzgen.core.harmony import MAJOR_KEY_NAMES
 from jazzgen.core.types import Note, TimeSignature
+from jazzgen.io.outputs import write_atomic
 
 DEFAULT_TICKS_PER_QUARTER = 480
 
@@ -219,5 +220,6 @@ def midi_bytes(parts: Sequence[Part], **kwargs) -> bytes:
 
 
 def write_midi(path: str | Path, parts: Sequence[Part], **kwargs) -> None:
-    """Write `build_midi(parts, **kwargs)` to `path` (overwrites; callers check first)."""
-    Path(path).write_bytes(midi_bytes(parts, **kwargs))
+    """Write `build_midi(parts, **kwargs)` to `path` atomically (`io.outputs.write_atomic`:
+    overwrites, callers check first; OutputError when it cannot be written)."""
+    write_atomic(path, midi_bytes(parts, **kwargs))

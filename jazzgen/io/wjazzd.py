@@ -6,7 +6,11 @@ The file is the official `wjazzd.db` of the Jazzomat Research Project (MeloSpy's
 the columns named in `REQUIRED_COLUMNS` (selected by name) are needed; others may be
 missing, and NULLs are tolerated: a melody row whose pitch or metric position is NULL is
 left out and counted, a NULL duration or beat duration is filled in later, NULL text is ''.
-The file is opened read-only (SQLite URI `mode=ro`), never written.
+The file is opened read-only (SQLite URI `mode=ro`), never written, and only after it was
+checked to be a regular file within the `database-mb` limit (`io.files.check_input_file`:
+a FIFO or a device is never opened). A solo with more melody or beats rows than the
+`notes` limit is refused before its rows are all read (core.limits), or left out and
+reported (`read_solos(..., refused=...)`, as preprocessing does).
 
     list_solos(path) -> [SoloInfo]                  one row per solo, with bars and notes
     read_solos(path, melids) -> [Solo]              notes and beats of those solos
@@ -20,6 +24,7 @@ of `division` equal tatums of beat `beat` in a bar of `num`/`denom`.
 from __future__ import annotations
 
 import functools
+import itertools
 import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import closing, contextmanager
@@ -28,9 +33,11 @@ from pathlib import Path
 from typing import NamedTuple
 from urllib.parse import quote
 
+from jazzgen.core import limits
 from jazzgen.core.chord_symbols import parse_chord_label
-from jazzgen.core.errors import FILE_NOT_FOUND, ConfigError, InputFileError
+from jazzgen.core.errors import ConfigError, InputFileError, InputLimitError
 from jazzgen.core.harmony import Chord
+from jazzgen.io.files import check_input_file, file_head
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 """The first 16 bytes of every SQLite 3 database file."""
@@ -123,23 +130,19 @@ def is_database_path(path: str | Path) -> bool:
     path = Path(path)
     if path.suffix.lower() in DATABASE_SUFFIXES:
         return True
-    try:
-        with path.open("rb") as handle:
-            return handle.read(len(SQLITE_MAGIC)) == SQLITE_MAGIC
-    except OSError:
-        return False
+    return file_head(path, len(SQLITE_MAGIC)) == SQLITE_MAGIC  # no FIFO or device is read
 
 
 @contextmanager
 def open_database(path: str | Path) -> Iterator[sqlite3.Connection]:
     """A read-only connection to the WJazzD file `path`, closed on exit.
 
-    Raises InputFileError with one line when the file is missing, is not an SQLite
+    Raises InputFileError with one line when the file is missing, not a regular file (a
+    FIFO, a device: never opened), larger than the `database-mb` limit, not an SQLite
     database, or lacks tables/columns of `REQUIRED_COLUMNS` (all of them listed).
     """
     path = Path(path)
-    if not path.is_file():
-        raise InputFileError(path, FILE_NOT_FOUND)
+    check_input_file(path, "database_mb")
     uri = f"file:{quote(str(path.resolve()))}?mode=ro"
     try:
         connection = sqlite3.connect(uri, uri=True)
@@ -286,10 +289,29 @@ def _null_rows(connection: sqlite3.Connection, melids: Sequence[int]) -> dict[in
     return found
 
 
-def read_solos(path: str | Path, melids: Sequence[int] | None = None) -> list[Solo]:
+def _bounded(rows: Iterator[tuple], table: str, source: str) -> list[tuple]:
+    """The rows of one solo from `table`; InputLimitError past the `notes` limit (read no
+    further than one row past it)."""
+    most = limits.current().notes
+    found = list(itertools.islice(rows, most + 1))
+    if len(found) > most:
+        reason = limits.exceeded("notes", f"a solo of over {most} {table} rows")
+        raise InputLimitError(source, reason)
+    return found
+
+
+def read_solos(
+    path: str | Path,
+    melids: Sequence[int] | None = None,
+    *,
+    refused: dict[int, tuple[SoloInfo, str]] | None = None,
+) -> list[Solo]:
     """The solos `melids` (None: every solo) with their notes and beats, by melid.
 
-    A melid that is not in `solo_info` raises ConfigError.
+    A melid that is not in `solo_info` raises ConfigError; a solo with more melody or
+    beats rows than the `notes` limit InputLimitError (naming 'PATH#MELID'), or, when
+    `refused` is given, is left out and put there instead (melid -> its info, the reason),
+    so that one solo does not stop the others.
     """
     solos = []
     with open_database(path) as connection:
@@ -304,8 +326,17 @@ def read_solos(path: str | Path, melids: Sequence[int] | None = None) -> list[So
         melody_select = _melody_select(connection)
         null_rows = _null_rows(connection, list(info_rows))
         for melid in sorted(info_rows):
-            notes = tuple(map(MelodyEvent._make, connection.execute(melody_select, (melid,))))
-            beats = tuple(map(BeatEvent._make, connection.execute(_BEATS_SELECT, (melid,))))
+            source = f"{path}#{melid}"
+            try:
+                rows = connection.execute(melody_select, (melid,))
+                notes = tuple(map(MelodyEvent._make, _bounded(rows, "melody", source)))
+                rows = connection.execute(_BEATS_SELECT, (melid,))
+                beats = tuple(map(BeatEvent._make, _bounded(rows, "beats", source)))
+            except InputLimitError as exc:
+                if refused is None:
+                    raise
+                refused[melid] = (_info(info_rows[melid], 0, 0), exc.reason)
+                continue
             bars = max(n.bar for n in notes) - min(n.bar for n in notes) + 1 if notes else 0
             info = _info(info_rows[melid], len(notes), bars)
             solos.append(Solo(info, notes, beats, null_rows.get(melid, 0)))

@@ -22,7 +22,9 @@ from pathlib import Path
 
 import numpy as np
 
-from jazzgen.core.errors import FILE_NOT_FOUND, RenderError
+from jazzgen.core import limits
+from jazzgen.core.errors import FILE_NOT_FOUND, LimitError, RenderError
+from jazzgen.io.outputs import cannot_write, make_folder
 
 logger = logging.getLogger(__name__)
 
@@ -217,12 +219,11 @@ def render_wav(
     program = find_fluidsynth()
     sf2 = find_soundfont(soundfont)
     midi_seconds = midi_length_seconds(midi_path)
+    if midi_seconds > 60 * limits.current().audio_minutes:  # samples in memory: gigabytes
+        found = f"{midi_seconds / 60:.1f} minutes of audio"
+        raise LimitError(f"{midi_path}: {limits.exceeded('audio_minutes', found)}")
     wav_path = Path(wav_path)
-    out_dir = wav_path.parent if str(wav_path.parent) else Path(".")
-    out_dir.mkdir(parents=True, exist_ok=True)
-    fd, raw_name = tempfile.mkstemp(suffix=".wav", prefix=".render-", dir=out_dir)
-    os.close(fd)
-    raw_path = Path(raw_name)
+    raw_path = _temporary_wav(wav_path)
     try:
         _run_fluidsynth(program, sf2, midi_path, raw_path, sample_rate, gain)
         samples, rate = read_wav(raw_path)
@@ -231,9 +232,12 @@ def render_wav(
         )
         write_wav(raw_path, audio, rate)
         _publish(raw_path, wav_path)
+    except OSError as exc:  # disk full, read-only: the old WAV (if any) is kept
+        raise cannot_write(wav_path, exc) from None
+    except (wave.Error, EOFError) as exc:
+        raise RenderError(f"FluidSynth wrote no readable WAV for {midi_path}: {exc}") from None
     finally:
-        if raw_path.exists():
-            raw_path.unlink()
+        raw_path.unlink(missing_ok=True)
     peak = float(np.max(np.abs(audio))) if audio.size else 0.0
     if peak == 0:
         logger.warning("%s rendered to silence (no notes?)", midi_path)
@@ -246,6 +250,17 @@ def render_wav(
         peak_dbfs=20 * math.log10(peak) if peak > 0 else -math.inf,
         soundfont=str(sf2),
     )
+
+
+def _temporary_wav(wav_path: Path) -> Path:
+    """A new empty temporary file in the folder of `wav_path` (made if missing)."""
+    out_dir = make_folder(wav_path.parent if str(wav_path.parent) else Path("."))
+    try:
+        fd, raw_name = tempfile.mkstemp(suffix=".wav", prefix=".render-", dir=out_dir)
+        os.close(fd)
+    except OSError as exc:
+        raise cannot_write(wav_path, exc) from None
+    return Path(raw_name)
 
 
 def _run_fluidsynth(

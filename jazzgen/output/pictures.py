@@ -20,10 +20,12 @@ from pathlib import Path
 
 import numpy as np
 
+from jazzgen.core import limits
 from jazzgen.core.constants import DRUM_CHANNEL, EPS, ROUNDING_EPS
-from jazzgen.core.errors import JazzgenError, RenderError
+from jazzgen.core.errors import JazzgenError, LimitError, RenderError
 from jazzgen.core.harmony import PITCH_CLASS_NAMES
 from jazzgen.core.types import ChordSpan, Note, Score
+from jazzgen.io.outputs import make_folder, write_atomic
 from jazzgen.training.history import read_history
 
 logger = logging.getLogger(__name__)
@@ -210,13 +212,15 @@ def piano_roll_png(
     drums as ticks along the bottom; bar lines, and chord symbols above the bars where they
     change. Up to 1.5 x `bars_per_row` bars make one row whose width grows with the bars;
     longer pieces wrap into rows of `bars_per_row` bars, like a score. Bars count from 1.
-    Raises RenderError when matplotlib is missing.
+    Raises RenderError when matplotlib is missing, LimitError beyond `roll-bars` bars.
     """
     if bars_per_row < 1:
         raise RenderError(f"bars_per_row must be >= 1, got {bars_per_row}")
-    plt = _import_pyplot()
     roll = _roll_content(score_or_parts, melody_track, bar_beats, chords)
     page = _roll_page(roll, bars_per_row)
+    if page.n_bars > limits.current().roll_bars:  # a picture metres high: gigabytes
+        raise LimitError(f"{png_path}: {limits.exceeded('roll_bars', f'{page.n_bars} bars')}")
+    plt = _import_pyplot()
     fig, axes = plt.subplots(
         page.rows,
         1,
@@ -369,12 +373,16 @@ def _draw_row_frame(
 
 
 def _save(fig, png_path: str | os.PathLike[str], dpi: int) -> Path:
-    """Lay out and write `fig` as PNG (creating the folder); return the path."""
+    """Lay out and write `fig` as PNG (creating the folder; atomically, see
+    `io.outputs.write_atomic`); return the path."""
+    import io
+
     fig.tight_layout()
     path = Path(png_path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=dpi)
-    return path
+    make_folder(path.parent if str(path.parent) else Path("."))
+    buffer = io.BytesIO()
+    fig.savefig(buffer, dpi=dpi, format="png")
+    return write_atomic(path, buffer.getvalue())
 
 
 def curves_title(history_csv: str | os.PathLike[str]) -> str:

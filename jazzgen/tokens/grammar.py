@@ -35,6 +35,15 @@ from jazzgen.core.harmony import NoteType
 WINDOW_HALF_WIDTH = 3
 """A window reaches a minor third (3 semitones) either side of the actual interval."""
 
+MAX_DURATION_STEPS = 64 * 4 * GRID_STEPS_PER_QUARTER
+"""Longest token: the longest bar of any meter (64/1 = 256 quarter notes)."""
+
+MAX_WINDOW_SEMITONES = 127 + WINDOW_HALF_WIDTH
+"""Widest interval a window may reach: the MIDI range and the window's widening."""
+
+MAX_TOKEN_CHARS = 64
+"""Longest token text (the longest real one, 'X,10.667,<AA-17,dd-12>', has 22 characters)."""
+
 DEFAULT_MIN_REST_STEPS = 3
 
 
@@ -128,13 +137,26 @@ def token_to_text(token: Token) -> str:
 
 
 def token_from_text(text: str) -> Token:
-    """Parse the course text form; durations snap to the 1/12 grid (0.333 -> 4 steps)."""
+    """Parse the course text form; durations snap to the 1/12 grid (0.333 -> 4 steps).
+
+    VocabError for anything else (also for absurd durations, windows or lengths)."""
+    if not isinstance(text, str) or len(text) > MAX_TOKEN_CHARS:
+        shown = repr(text)[:40]
+        raise VocabError(
+            f"bad token {shown}: expected a text of at most {MAX_TOKEN_CHARS} characters"
+        )
     compact = text.replace(" ", "")
     match = _TOKEN_RE.match(compact)
     if match is None:
         raise VocabError(f"bad token {text!r}: expected e.g. 'C,0.250,<m2,P-4>' or 'R,0.500'")
     type_text, duration_text, upper_text, lower_text = match.groups()
-    steps = round(float(duration_text) * GRID_STEPS_PER_QUARTER)
+    quarters = float(duration_text)  # digits only: never NaN, inf for absurd lengths
+    if not quarters * GRID_STEPS_PER_QUARTER <= MAX_DURATION_STEPS + 0.5:
+        raise VocabError(
+            f"bad token {text[:40]!r}: duration must be at most "
+            f"{MAX_DURATION_STEPS // GRID_STEPS_PER_QUARTER} quarter notes"
+        )
+    steps = round(quarters * GRID_STEPS_PER_QUARTER)
     if steps <= 0:
         raise VocabError(f"bad token {text!r}: duration rounds to 0 on the 1/12 grid")
     window = None
@@ -142,6 +164,11 @@ def token_from_text(text: str) -> Token:
         upper, lower = interval_semitones(upper_text), interval_semitones(lower_text)
         if lower > upper:
             lower, upper = upper, lower
+        if max(-lower, upper) > MAX_WINDOW_SEMITONES:
+            raise VocabError(
+                f"bad token {text[:40]!r}: an interval window reaches at most "
+                f"{MAX_WINDOW_SEMITONES} semitones"
+            )
         window = (lower, upper)
     note_type = NoteType(type_text)
     if note_type is NoteType.REST and window is not None:

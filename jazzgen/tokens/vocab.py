@@ -2,6 +2,8 @@
 
 Ids are positions in the sorted list, so they are the same in every process. Saved form
 (`vocab.json`): `{"format": 1, "hash": "<sha256 of the tokens>", "size": N, "tokens": [...]}`.
+`Vocab.load` checks the file field by field, in the order that costs least: its size (the
+`vocab` limit of core.limits), the types, the hash, and only then parses each token.
 """
 
 from __future__ import annotations
@@ -12,8 +14,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from jazzgen.core.errors import FILE_NOT_FOUND, VocabError
-from jazzgen.tokens.grammar import Token, token_from_text, token_to_text
+from jazzgen.core import limits
+from jazzgen.core.errors import InputFileError, InputLimitError, VocabError
+from jazzgen.io.files import read_input_bytes
+from jazzgen.io.outputs import write_atomic
+from jazzgen.tokens.grammar import MAX_TOKEN_CHARS, Token, token_from_text, token_to_text
 
 VOCAB_FORMAT = 1
 
@@ -77,21 +82,55 @@ class Vocab:
         )
 
     def save(self, path: str | Path) -> None:
-        Path(path).write_text(self.to_json() + "\n", encoding="utf-8")
+        """Write `to_json()` to `path` atomically (io.outputs.write_atomic)."""
+        write_atomic(path, self.to_json() + "\n")
 
     @classmethod
     def load(cls, path: str | Path) -> Vocab:
-        try:
-            data = json.loads(Path(path).read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise VocabError(f"{path}: {FILE_NOT_FOUND}") from None
-        except (OSError, ValueError) as exc:
-            raise VocabError(f"{path}: not a vocabulary JSON file ({exc})") from None
-        if not isinstance(data, dict) or "tokens" not in data or "hash" not in data:
-            raise VocabError(f"{path}: vocabulary JSON needs 'tokens' and 'hash'")
-        texts = tuple(data["tokens"])
-        if tokens_hash(texts) != data["hash"]:
-            raise VocabError(f"{path}: vocabulary hash does not match its tokens (file edited?)")
+        """Read a `vocab.json`; VocabError (one line) for a missing, oversized, malformed or
+        edited file (see the module docstring for the order of the checks)."""
+        texts = _checked_texts(_read_json(Path(path)), path)
         for text in texts:
             token_from_text(text)  # raises VocabError on a malformed token
         return cls(texts)
+
+
+def _read_json(path: Path) -> object:
+    """The JSON of a vocabulary file, refused before reading when it is larger than a
+    vocabulary of the `vocab` limit can be."""
+    max_bytes = (MAX_TOKEN_CHARS + 8) * limits.current().vocab + 4096
+    try:
+        return json.loads(read_input_bytes(path, max_bytes))
+    except InputLimitError:
+        found = f"a file of more than {max_bytes // 1024} KB"
+        raise VocabError(f"{path}: {limits.exceeded('vocab', found)}") from None
+    except InputFileError as exc:
+        reason = "vocabulary file not found" if exc.reason == "file not found" else exc.reason
+        raise VocabError(f"{path}: {reason}") from None
+    except ValueError as exc:
+        raise VocabError(f"{path}: not a vocabulary JSON file ({exc})") from None
+
+
+def _checked_texts(data: object, path: str | Path) -> tuple[str, ...]:
+    """The token texts of vocabulary JSON `data`, after the checks of every field and of
+    the hash (the tokens themselves are not parsed yet)."""
+    if not isinstance(data, dict):
+        raise VocabError(f"{path}: vocabulary JSON must be an object with 'tokens' and 'hash'")
+    tokens, digest = data.get("tokens"), data.get("hash")
+    if data.get("format", VOCAB_FORMAT) != VOCAB_FORMAT:
+        raise VocabError(
+            f"{path}: vocabulary format must be {VOCAB_FORMAT}, got {data['format']!r:.40}"
+        )
+    if not isinstance(digest, str) or len(digest) != 64:
+        raise VocabError(f"{path}: 'hash' must be a sha256 hex string, got {digest!r:.80}")
+    if not isinstance(tokens, list) or not all(isinstance(t, str) for t in tokens):
+        raise VocabError(f"{path}: 'tokens' must be a list of token texts")
+    if len(tokens) > limits.current().vocab:
+        raise VocabError(f"{path}: {limits.exceeded('vocab', f'{len(tokens)} tokens')}")
+    size = data.get("size", len(tokens))
+    if isinstance(size, bool) or size != len(tokens):
+        raise VocabError(f"{path}: 'size' is {size!r:.40} but there are {len(tokens)} tokens")
+    texts = tuple(tokens)
+    if tokens_hash(texts) != digest:
+        raise VocabError(f"{path}: vocabulary hash does not match its tokens (file edited?)")
+    return texts

@@ -19,7 +19,8 @@ Layout of a bundle directory:
   in older bundles, which then play as the course does).
 
 A bundle is written to a temporary sibling directory and renamed into place, so a crash
-never leaves half a bundle; an existing bundle is replaced only when asked (`force`).
+never leaves half a bundle; an existing bundle is replaced only when asked (`force`), and
+only when it is a bundle (`bundle_dir_problem`): never a folder holding other files.
 """
 
 from __future__ import annotations
@@ -27,14 +28,21 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-from jazzgen.core.errors import FOLDER_NOT_FOUND, BundleError, VocabError, overwrite_refused
+from jazzgen.core.errors import (
+    FOLDER_NOT_FOUND,
+    BundleError,
+    InputFileError,
+    OutputError,
+    VocabError,
+    overwrite_refused,
+)
 from jazzgen.core.types import TimeSignature
+from jazzgen.io.files import read_input_bytes
+from jazzgen.io.outputs import cannot_write, make_folder, replace_dir, temporary_folder_beside
 from jazzgen.tokens.vocab import Vocab
 from jazzgen.training.bundle_config import BundleConfig
 from jazzgen.training.config import ModelConfig
@@ -51,13 +59,32 @@ BUNDLE_FILES = (
 LEARNED_FILES = ("realizer.json", "performance.json")
 """Written only when training learned them (`jazzgen.performance`)."""
 REQUIRED_FILES = ("model.keras", "vocab.json", "config.json")
+MAX_CONFIG_BYTES = 64 * 1024 * 1024  # config.json: 100,000 bars of progressions fit many times
+OPTIONAL_FILES = ("curves.png",)
 
 
-def write_json(path: Path, data: Any) -> None:
-    """Write JSON atomically (temp file in the same directory, then os.replace)."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+def bundle_dir_problem(directory: str | Path) -> str | None:
+    """Why a bundle may not be written over DIR (it is a file, or a folder holding files
+    that are not a bundle's), or None: DIR is missing, empty, or holds only bundle files
+    (`BUNDLE_FILES`, curves.png) including config.json."""
+    directory = Path(directory)
+    if not directory.exists() and not directory.is_symlink():
+        return None
+    if not directory.is_dir():
+        return "it is a file, not a model bundle folder"
+    try:
+        names = sorted(os.listdir(directory))
+    except OSError as exc:
+        return f"it cannot be listed ({exc.strerror})"
+    if not names:
+        return None
+    foreign = [n for n in names if n not in BUNDLE_FILES and n not in OPTIONAL_FILES]
+    if foreign:
+        shown = ", ".join(foreign[:3]) + (", ..." if len(foreign) > 3 else "")
+        return f"it holds files that are not part of a model bundle ({shown})"
+    if "config.json" not in names:
+        return "it is not a model bundle (no config.json)"
+    return None
 
 
 def load_bundle_config(directory: str | Path) -> BundleConfig:
@@ -77,8 +104,10 @@ def load_bundle_config(directory: str | Path) -> BundleConfig:
         )
     where = f"{directory}/config.json"
     try:
-        data = json.loads((directory / "config.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
+        data = json.loads(read_input_bytes(directory / "config.json", MAX_CONFIG_BYTES))
+    except InputFileError as exc:
+        raise BundleError(f"{where}: {exc.reason}") from None
+    except ValueError as exc:
         raise BundleError(f"{where}: not readable JSON ({exc})") from None
     return BundleConfig.from_dict(data, where)
 
@@ -94,7 +123,7 @@ def load_bundle_vocab(directory: str | Path, config: BundleConfig | None = None)
     try:
         vocab = Vocab.load(directory / "vocab.json")
     except VocabError as exc:
-        raise BundleError(f"{directory}: {exc}") from None
+        raise BundleError(str(exc)) from None  # it names the file
     if vocab.hash != config.vocab_hash:
         raise BundleError(
             f"{directory}: vocab.json (hash {vocab.hash[:12]}) is not the vocabulary the "
@@ -120,31 +149,26 @@ def write_bundle_atomic(
     """Create the bundle `out`: `fill(tmp_dir)` writes the files, then one rename.
 
     An existing `out` is refused (BundleError) unless `force`; with `force` it is replaced
-    only after the new bundle is complete.
+    only after the new bundle is complete, and only if it is a bundle or an empty folder
+    (OutputError otherwise: `bundle_dir_problem`). The temporary folder is removed when
+    anything fails.
     """
     out = Path(out)
     if out.exists() and not force:
         raise BundleError(overwrite_refused(out))
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp, 0o777 & ~umask)  # mkdtemp makes it 0700; a bundle is an ordinary dir
+    problem = bundle_dir_problem(out)
+    if problem is not None:
+        raise OutputError(f"{out}: {problem}: refusing to replace it, even with --force")
+    make_folder(out.parent if str(out.parent) else Path("."))
+    tmp = temporary_folder_beside(out)
     try:
-        fill(tmp)
-        if out.exists():
-            old = out.with_name(f".{out.name}.old-{os.getpid()}")
-            os.replace(out, old)
-            os.replace(tmp, out)
-            if old.is_dir():
-                shutil.rmtree(old, ignore_errors=True)
-            else:
-                old.unlink(missing_ok=True)
-        else:
-            os.replace(tmp, out)
+        try:
+            fill(tmp)
+        except OSError as exc:  # disk full while saving the model...
+            raise cannot_write(out, exc) from None
+        replace_dir(tmp, out)
     finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
+        shutil.rmtree(tmp, ignore_errors=True)
     return out
 
 

@@ -18,6 +18,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any, TypeVar
 
+from jazzgen.core import limits
 from jazzgen.core.constants import DEFAULT_QPM
 from jazzgen.core.errors import BundleError, ConfigError
 from jazzgen.core.types import TimeSignature
@@ -95,17 +96,20 @@ class BundleConfig:
             if key not in data:
                 raise BundleError(f"{where}: missing key {key!r}")
         known = {f for f in cls.__dataclass_fields__ if f != "extra"}
+        n_values = _typed(data, "n_values", int, where, lambda n: n >= 2)
+        if n_values > limits.current().vocab:
+            raise BundleError(f"{where}: {limits.exceeded('vocab', f'n_values {n_values}')}")
         return cls(
             model=_section(data, "model", ModelConfig, where),
             train=_section(data, "train", TrainConfig, where),
             vocab_hash=_typed(data, "vocab_hash", str, where, _is_sha256),
-            n_values=_typed(data, "n_values", int, where, lambda n: 2 <= n <= 10_000_000),
+            n_values=n_values,
             time_signature=_time_signature(data.get("time_signature", "4/4"), where),
             qpm=_typed(data, "qpm", float, where, lambda q: 10 <= q <= 1000, DEFAULT_QPM),
             bar_steps=_typed(data, "bar_steps", int, where, lambda s: 1 <= s <= 100_000, 48),
             inputs=_inputs(data.get("inputs", []), where),
             progressions=_progressions(data.get("progressions", []), where),
-            encode=_typed(data, "encode", dict, where, None, {}),
+            encode=_encode(data.get("encode", {}), where),
             split=_split(data.get("split"), where),
             extra={k: v for k, v in data.items() if k not in known},
         )
@@ -182,6 +186,35 @@ def _progressions(value: object, where: str) -> tuple[tuple[tuple[str, ...], ...
             raise BundleError(f"{where}: more than {MAX_PROGRESSION_BARS} progression bars")
         pieces.append(tuple(tuple(bar) for bar in piece))
     return tuple(pieces)
+
+
+def _number(value: object) -> bool:
+    """A finite JSON number (not a bool)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _whole(value: object) -> bool:
+    return _number(value) and value == int(value)  # type: ignore[call-overload]
+
+
+_ENCODE_CHECKS: dict[str, Callable[[Any], bool]] = {
+    "min_rest_steps": lambda v: _whole(v) and 1 <= v <= 48,
+    "chord_span_beats": lambda v: _number(v) and 0.25 <= v <= 64,
+    "start_bar": lambda v: v is None or (_whole(v) and v >= 1),
+    "end_bar": lambda v: v is None or (_whole(v) and v >= 1),
+    "melody_track": lambda v: v is None or (isinstance(v, (str, int)) and not isinstance(v, bool)),
+}
+
+
+def _encode(value: object, where: str) -> dict[str, Any]:
+    """The `encode` object: the EncodeOptions used, each known key of its type and range
+    (unknown keys are kept: a newer jazzgen may add settings)."""
+    if not isinstance(value, dict):
+        raise BundleError(f"{where}: 'encode' must be an object, got {value!r:.80}")
+    for key, check in _ENCODE_CHECKS.items():
+        if key in value and not check(value[key]):
+            raise BundleError(f"{where}: bad 'encode' {key!r}: {value[key]!r:.80}")
+    return value
 
 
 def _split(value: object, where: str) -> SplitInfo | None:

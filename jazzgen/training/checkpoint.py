@@ -1,9 +1,12 @@
 """Resumable training: the run's work directory, its state and the per-epoch checkpoint.
 
 The run works in `OUT.partial/` (see `training.train`); after each epoch `RunCheckpoint`
-writes weights + optimizer state and the best weights, then `state.json` (`RunState`), which
-names the files that are complete, so a SIGKILL at any moment loses at most the epoch in
-progress.
+writes weights + optimizer state + the states of the random generators (Keras
+`SeedGenerator`s: dropout masks) and the best weights, then `state.json` (`RunState`),
+which names the files that are complete, so a SIGKILL at any moment loses at most the epoch
+in progress, and a resumed run computes exactly what the uninterrupted run would have.
+`run.json` and `state.json` are validated field by field when read: a damaged file is a
+one-line BundleError, never a traceback.
 
 Not `keras.callbacks.BackupAndRestore` (Keras 3.15), which saves weights, optimizer state
 and the epoch but lacks EarlyStopping's wait/best/best weights, the epoch before `fit`
@@ -15,6 +18,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import zipfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -22,12 +27,18 @@ from typing import Any
 
 import numpy as np
 
-from jazzgen.core.errors import BundleError
-from jazzgen.training.bundle import write_json
+from jazzgen.core.errors import BundleError, ConfigError, InputFileError
+from jazzgen.io.files import read_input_bytes
+from jazzgen.io.outputs import write_json_atomic, write_with
 from jazzgen.training.config import ModelConfig, TrainConfig, from_dict
 from jazzgen.training.tf_runtime import keras
 
 STATE_FILE = "state.json"
+RUN_FILE = "run.json"
+_CHECKPOINT_RE = re.compile(r"ckpt-\d+\.npz")
+_BEST_RE = re.compile(r"best-\d+\.npz")
+MAX_RUN_FILE_BYTES = 1024 * 1024  # run.json, state.json: a few hundred bytes each
+SEED_STATE_NAME = "seed_generator_state"  # Keras' name of a SeedGenerator's state variable
 
 
 def partial_dir(out: str | Path) -> Path:
@@ -36,18 +47,57 @@ def partial_dir(out: str | Path) -> Path:
     return out.with_name(out.name + ".partial")
 
 
-def load_run(out: str | Path) -> tuple[ModelConfig, TrainConfig, dict[str, Any]]:
-    """Configs of the interrupted run of `out` (for `--resume`). BundleError if none."""
-    work = partial_dir(out)
+_RUN_ENTRIES = re.compile(
+    r"run\.json|vocab\.json|history\.csv|state\.json|ckpt-\d+\.npz|best-\d+\.npz|\..*\.tmp"
+)
+
+
+def partial_dir_problem(work: Path) -> str | None:
+    """Why the work directory `work` may not be removed (it is not a folder, or holds files
+    a run does not write), or None."""
+    if not work.is_dir() or work.is_symlink():
+        return "it is not a folder of an interrupted run"
     try:
-        run = json.loads((work / "run.json").read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise BundleError(
-            f"no interrupted run to resume: {work}/run.json not found (run without --resume)"
-        ) from None
-    except (OSError, ValueError) as exc:
-        raise BundleError(f"{work}/run.json: not readable ({exc})") from None
-    return from_dict(ModelConfig, run["model"]), from_dict(TrainConfig, run["train"]), run
+        names = sorted(os.listdir(work))
+    except OSError as exc:
+        return f"it cannot be listed ({exc.strerror})"
+    foreign = [name for name in names if not _RUN_ENTRIES.fullmatch(name)]
+    if foreign:
+        shown = ", ".join(foreign[:3]) + (", ..." if len(foreign) > 3 else "")
+        return f"it holds files that are not part of an interrupted run ({shown})"
+    return None
+
+
+def load_run(out: str | Path) -> tuple[ModelConfig, TrainConfig, dict[str, Any]]:
+    """Configs of the interrupted run of `out` (for `--resume`). BundleError if none, or
+    if run.json is damaged."""
+    work = partial_dir(out)
+    path = work / RUN_FILE
+    try:
+        run = json.loads(read_input_bytes(path, MAX_RUN_FILE_BYTES))
+    except InputFileError as exc:
+        if exc.reason == "file not found":
+            raise BundleError(
+                f"no interrupted run to resume: {path} not found (run without --resume)"
+            ) from None
+        raise BundleError(f"{path}: {exc.reason}") from None
+    except ValueError as exc:
+        raise BundleError(f"{path}: not readable ({exc})") from None
+    damaged = f"{path}: not a jazzgen run (start over with --force)"
+    if not isinstance(run, dict) or not all(
+        isinstance(run.get(k), dict) for k in ("model", "train")
+    ):
+        raise BundleError(damaged)
+    if not isinstance(run.get("vocab_hash"), str):
+        raise BundleError(damaged)
+    try:
+        return from_dict(ModelConfig, run["model"]), from_dict(TrainConfig, run["train"]), run
+    except (ConfigError, TypeError) as exc:
+        raise BundleError(f"{path}: {exc} (start over with --force)") from None
+
+
+def _int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 @dataclass(frozen=True)
@@ -81,42 +131,83 @@ class RunState:
         return data
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any], where: str) -> RunState:
-        """Parse state.json; BundleError (one line) when it is not one."""
-        try:
-            es = data.get("early_stopping")
-            return cls(
-                epoch=int(data["epoch"]),
-                checkpoint=str(data["checkpoint"]),
-                done=bool(data.get("done", False)),
-                early_stopping=None if not es else EarlyStoppingState(**es),
-                best_weights=data.get("best_weights"),
-            )
-        except (KeyError, TypeError, ValueError) as exc:
-            raise BundleError(f"{where}: not a training state ({exc!r})") from None
+    def from_dict(cls, data: object, where: str) -> RunState:
+        """Parse state.json field by field; BundleError (one line) when it is not one."""
+        bad = BundleError(f"{where}: not a training state (start over with --force)")
+        if not isinstance(data, Mapping):
+            raise bad
+        epoch, checkpoint = data.get("epoch"), data.get("checkpoint")
+        best = data.get("best_weights")
+        if not isinstance(epoch, int) or isinstance(epoch, bool) or epoch < 0:
+            raise bad
+        if not isinstance(data.get("done", False), bool):
+            raise bad
+        if not isinstance(checkpoint, str) or not _CHECKPOINT_RE.fullmatch(checkpoint):
+            raise bad
+        if best is not None and (not isinstance(best, str) or not _BEST_RE.fullmatch(best)):
+            raise bad
+        return cls(
+            epoch=epoch,
+            checkpoint=checkpoint,
+            done=data.get("done", False),
+            early_stopping=_early_stopping_state(data.get("early_stopping"), bad),
+            best_weights=best,
+        )
+
+
+def _early_stopping_state(value: object, bad: BundleError) -> EarlyStoppingState | None:
+    """The `early_stopping` object of state.json (None when absent); `bad` if malformed."""
+    if not value:
+        return None
+    if not isinstance(value, Mapping) or set(value) != {"wait", "best", "best_epoch"}:
+        raise bad
+    wait, best, best_epoch = value["wait"], value["best"], value["best_epoch"]
+    number = isinstance(best, (int, float)) and not isinstance(best, bool)
+    if not _int(wait) or not _int(best_epoch) or not (best is None or number):
+        raise bad
+    return EarlyStoppingState(wait, None if best is None else float(best), best_epoch)
 
 
 def read_state(work: Path) -> RunState | None:
     """The state of the run in `work`, None before its first epoch has completed."""
     path = work / STATE_FILE
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
+    if not path.exists():
         return None
-    except (OSError, ValueError) as exc:
+    try:
+        data = json.loads(read_input_bytes(path, MAX_RUN_FILE_BYTES))
+    except InputFileError as exc:
+        raise BundleError(f"{path}: {exc.reason}") from None
+    except ValueError as exc:
         raise BundleError(f"{path}: not readable ({exc})") from None
     return RunState.from_dict(data, str(path))
 
 
 def write_state(work: Path, state: RunState) -> None:
     """Replace state.json atomically (it is what a resume trusts)."""
-    write_json(work / STATE_FILE, state.to_dict())
+    write_json_atomic(work / STATE_FILE, state.to_dict())
+
+
+_DAMAGED_FILE_ERRORS = (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile)
+
+
+def _damaged(path: Path, exc: BaseException) -> BundleError:
+    """The BundleError of a checkpoint file that is missing or cannot be read."""
+    if isinstance(exc, FileNotFoundError):
+        problem = "is missing"
+    else:
+        problem = f"is damaged ({type(exc).__name__})"
+    return BundleError(
+        f"{path}: the checkpoint file named by state.json {problem}: start over with --force"
+    )
 
 
 def load_weights_list(path: Path) -> list[np.ndarray]:
     """The arrays of a best-weights file (`numpy.savez` of `model.get_weights()`)."""
-    with np.load(path) as data:
-        return [data[f"arr_{i}"] for i in range(len(data.files))]
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            return [data[f"arr_{i}"] for i in range(len(data.files))]
+    except _DAMAGED_FILE_ERRORS as exc:
+        raise _damaged(path, exc) from None
 
 
 class ResumableEarlyStopping(keras.callbacks.EarlyStopping):
@@ -146,8 +237,16 @@ class ResumableEarlyStopping(keras.callbacks.EarlyStopping):
         return EarlyStoppingState(int(self.wait), best, int(self.best_epoch))
 
 
+def seed_states(model: keras.Model) -> list[Any]:
+    """The state variables of the model's random generators (Keras `SeedGenerator`s, one
+    per Dropout layer): each dropout mask advances one, so a resumed run must start from
+    them, not from their initial values, to draw the masks the uninterrupted run draws."""
+    return [v for v in model.variables if v.name == SEED_STATE_NAME]
+
+
 def save_checkpoint(model: keras.Model, path: Path) -> None:
-    """All model weights and optimizer variables (iteration, Adam moments) in one .npz.
+    """All model weights, optimizer variables (iteration, Adam moments) and random-generator
+    states (`seed_states`) in one .npz.
 
     Much cheaper than `model.save` per epoch (6 ms vs 30 ms for the course model, x100
     epochs); the architecture is rebuilt from run.json on resume.
@@ -155,21 +254,43 @@ def save_checkpoint(model: keras.Model, path: Path) -> None:
     arrays = {f"w{i}": w for i, w in enumerate(model.get_weights())}
     for i, var in enumerate(model.optimizer.variables):
         arrays[f"o{i}"] = np.asarray(var.numpy())
+    for i, var in enumerate(seed_states(model)):
+        arrays[f"r{i}"] = np.asarray(var.numpy())
     with path.open("wb") as f:
         np.savez(f, **arrays)
 
 
 def load_checkpoint(model: keras.Model, path: Path) -> None:
-    """Inverse of `save_checkpoint` into a model built and compiled with the same configs."""
+    """Inverse of `save_checkpoint` into a model built and compiled with the same configs.
+
+    BundleError (one line) when the file is missing, damaged or made for another model.
+    """
     model.optimizer.build(model.trainable_variables)
-    with np.load(path) as data:
-        n_weights = sum(1 for k in data.files if k.startswith("w"))
-        n_opt = sum(1 for k in data.files if k.startswith("o"))
-        if n_weights != len(model.weights) or n_opt != len(model.optimizer.variables):
-            raise BundleError(f"{path}: checkpoint does not match the model of this run")
-        model.set_weights([data[f"w{i}"] for i in range(n_weights)])
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            arrays = {key: data[key] for key in data.files}
+    except _DAMAGED_FILE_ERRORS as exc:
+        raise _damaged(path, exc) from None
+    seeds = seed_states(model)
+    counts = {kind: sum(1 for k in arrays if k[:1] == kind) for kind in "wor"}
+    expected = {"w": len(model.weights), "o": len(model.optimizer.variables), "r": len(seeds)}
+    if (
+        counts["w"] != expected["w"]
+        or counts["o"] != expected["o"]
+        or counts["r"] not in (0, expected["r"])
+    ):
+        raise BundleError(f"{path}: checkpoint does not match the model of this run")
+    try:
+        model.set_weights([arrays[f"w{i}"] for i in range(counts["w"])])
         for i, var in enumerate(model.optimizer.variables):
-            var.assign(data[f"o{i}"])
+            var.assign(arrays[f"o{i}"])
+        for i, var in enumerate(seeds[: counts["r"]]):  # none in checkpoints before seeds
+            var.assign(arrays[f"r{i}"])
+    except (ValueError, TypeError) as exc:  # shapes of another model
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise BundleError(
+            f"{path}: checkpoint does not match the model of this run ({first[:120]})"
+        ) from None
 
 
 class RunCheckpoint(keras.callbacks.Callback):
@@ -210,7 +331,5 @@ def _savez_path(path: Path, arrays: Sequence[np.ndarray]) -> None:
 
 
 def _save_atomic(path: Path, save: Callable[[Path], None]) -> None:
-    """`save(tmp)` to a temporary sibling, then rename it to `path`."""
-    tmp = path.with_name(f".tmp-{path.name}")
-    save(tmp)
-    os.replace(tmp, path)
+    """`save(tmp)` to a temporary sibling, then rename it to `path` (io.outputs.write_with)."""
+    write_with(path, save)

@@ -8,6 +8,7 @@ training takes its losses from it (metrics.json) and the curves picture plots it
 from __future__ import annotations
 
 import csv
+import io
 import math
 import os
 from collections.abc import Iterator, Mapping
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from jazzgen.core.errors import BundleError
+from jazzgen.io.outputs import write_atomic
 
 MISSING = ("", "NA")  # cells CSVLogger writes for a metric an epoch did not report
 
@@ -89,16 +91,31 @@ def read_history(path: str | os.PathLike[str]) -> History:
     return History(names, tuple(rows))
 
 
+def _epoch_of(row: list[str]) -> int | None:
+    """The epoch number of a history row, None for a damaged row."""
+    try:
+        return int(row[0]) if row else None
+    except ValueError:
+        return None
+
+
 def truncate_history(path: Path, last_epoch: int) -> None:
-    """Keep only rows of epochs <= last_epoch (drops a row written before a kill)."""
+    """Keep only rows of epochs <= last_epoch (drops a row written before a kill, and any
+    damaged row); BundleError when the file cannot be read."""
     if not path.is_file():
         return
-    with path.open(newline="", encoding="utf-8") as f:
-        rows = list(csv.reader(f))
+    try:
+        with path.open(newline="", encoding="utf-8") as f:
+            rows = list(csv.reader(f))
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise BundleError(f"cannot read training history {str(path)!r}: {exc}") from None
     if not rows:
         return
-    kept = [rows[0]] + [r for r in rows[1:] if r and int(r[0]) <= last_epoch]
-    tmp = path.with_name(".history.csv.tmp")
-    with tmp.open("w", newline="", encoding="utf-8") as f:
-        csv.writer(f).writerows(kept)
-    os.replace(tmp, path)
+    kept = [rows[0]]
+    for row in rows[1:]:
+        epoch = _epoch_of(row)
+        if epoch is not None and 0 <= epoch <= last_epoch and len(row) == len(rows[0]):
+            kept.append(row)
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows(kept)
+    write_atomic(path, buffer.getvalue())

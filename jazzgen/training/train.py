@@ -42,17 +42,20 @@ from jazzgen.core.errors import (
     ConfigError,
     CorpusError,
     JazzgenError,
+    OutputError,
     overwrite_refused,
 )
 from jazzgen.corpus import dataset
 from jazzgen.corpus.store import Piece
+from jazzgen.io.outputs import make_folder, write_atomic, write_json_atomic
 from jazzgen.performance.articulation import save_performance
 from jazzgen.performance.learn import Learned, held_out_pieces, learn_performance
 from jazzgen.performance.realizer import save_realizer
 from jazzgen.tokens.vocab import Vocab
-from jazzgen.training.bundle import write_bundle_atomic, write_json
+from jazzgen.training.bundle import bundle_dir_problem, write_bundle_atomic
 from jazzgen.training.bundle_config import BundleConfig, SplitInfo
 from jazzgen.training.checkpoint import (
+    RUN_FILE,
     ResumableEarlyStopping,
     RunCheckpoint,
     RunState,
@@ -60,6 +63,7 @@ from jazzgen.training.checkpoint import (
     load_run,
     load_weights_list,
     partial_dir,
+    partial_dir_problem,
     read_state,
     write_state,
 )
@@ -254,6 +258,9 @@ def _check_arguments(out: Path, *, force: bool, tensorboard: str | Path | None) 
             ) from None
     if out.exists() and not force:
         raise BundleError(overwrite_refused(out))
+    problem = bundle_dir_problem(out)
+    if problem is not None:
+        raise OutputError(f"{out}: {problem}: refusing to replace it, even with --force")
 
 
 def _bundle_config(
@@ -308,22 +315,25 @@ def _open_run(
         _model, _train, run_info = load_run(out)
         _check_resume(run_info, model_config, train_config, vocab)
         state = read_state(work)
-    elif work.exists():
+    elif work.exists() or work.is_symlink():
         if not force:
             raise BundleError(
                 f"{work} holds an interrupted run: continue it with --resume, "
                 "or start over with --force"
             )
+        problem = partial_dir_problem(work)
+        if problem is not None:
+            raise OutputError(f"{work}: {problem}: refusing to remove it, even with --force")
         shutil.rmtree(work)
-    work.mkdir(parents=True, exist_ok=True)
+    make_folder(work)
     run_info = {
         "model": asdict(model_config),
         "train": asdict(train_config),
         "vocab_hash": vocab.hash,
         "n_values": len(vocab),
     }
-    write_json(work / "run.json", run_info)
-    vocab.save(work / "vocab.json")
+    write_json_atomic(work / RUN_FILE, run_info)
+    write_atomic(work / "vocab.json", vocab.to_json() + "\n")
     run = _Run(work, state)
     if state is None:
         run.history_path.unlink(missing_ok=True)
@@ -514,10 +524,10 @@ def _write_bundle(
         inference.set_weights(model.get_weights())
         inference.save(tmp / "model.keras")
         save_weights(inference, config.model.layers, tmp / WEIGHTS_FILE)
-        vocab.save(tmp / "vocab.json")
-        write_json(tmp / "config.json", config.to_dict())
+        write_atomic(tmp / "vocab.json", vocab.to_json() + "\n")
+        write_json_atomic(tmp / "config.json", config.to_dict())
         shutil.copyfile(run.history_path, tmp / HISTORY_FILE)
-        write_json(tmp / "metrics.json", metrics)
+        write_json_atomic(tmp / "metrics.json", metrics)
         if learned.realizer is not None:
             save_realizer(learned.realizer, tmp)
         if learned.performance is not None:

@@ -14,19 +14,26 @@ bytes depend only on the arrays) with
   of `rnn_0` are the one-hot token (`n_values`) then, with `chord_input`, the chord features;
 - `output/kernel` `(units, n_values)`, `output/bias` `(n_values,)`: the softmax layer.
 All arrays are float32.
+
+`load_weights` reads the archive's table of contents and every array's header first and
+refuses an archive whose arrays would take more than the `weights-mb` limit (core.limits)
+before any of them is read.
 """
 
 from __future__ import annotations
 
 import io
-import os
+import math
+import zipfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from jazzgen.core import limits
 from jazzgen.core.errors import FILE_NOT_FOUND, BundleError
+from jazzgen.io.outputs import write_atomic
 
 if TYPE_CHECKING:
     import keras
@@ -66,18 +73,54 @@ def weights_bytes(arrays: Mapping[str, np.ndarray]) -> bytes:
 
 def save_weights(model: keras.Model, layers: int, path: str | Path) -> None:
     """Write `weights.npz` of `model` to `path` (temporary file in the same folder, renamed)."""
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_bytes(weights_bytes(weight_arrays(model, layers)))
-    os.replace(tmp, path)
+    write_atomic(path, weights_bytes(weight_arrays(model, layers)))
+
+
+MAX_ARCHIVE_ARRAYS = 256  # a model of 8 layers has 27 arrays
+
+
+def _array_bytes(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> int:
+    """Bytes the array in `member` (a .npy file) declares in its header; ValueError when it
+    is not a numeric .npy array."""
+    with archive.open(member) as handle:
+        version = np.lib.format.read_magic(handle)
+        if version == (1, 0):
+            shape, _, dtype = np.lib.format.read_array_header_1_0(handle)
+        else:
+            shape, _, dtype = np.lib.format.read_array_header_2_0(handle)
+    if dtype.hasobject or len(shape) > 4:
+        raise ValueError(f"{member.filename} is not a numeric array")
+    return math.prod(shape) * dtype.itemsize
+
+
+def check_weights_size(path: Path) -> None:
+    """BundleError when the `.npz` at `path` is not an archive of at most
+    `MAX_ARCHIVE_ARRAYS` numeric arrays, or its arrays would take more memory than the
+    `weights-mb` limit allows (read from the headers, before any array is read)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = archive.infolist()
+            if len(members) > MAX_ARCHIVE_ARRAYS:
+                raise BundleError(f"{path}: {len(members)} arrays, not a jazzgen weights file")
+            total = sum(_array_bytes(archive, m) for m in members)
+    except FileNotFoundError:
+        raise BundleError(f"{path}: weights file not found") from None
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise BundleError(f"{path}: not a weights.npz archive ({first[:120]})") from None
+    if total > limits.current().bytes("weights_mb"):
+        found = f"weights of {total / 1024 / 1024:.0f} MB"
+        raise BundleError(f"{path}: {limits.exceeded('weights_mb', found)}")
 
 
 def load_weights(path: str | Path, layers: int) -> dict[str, np.ndarray]:
-    """The arrays of a `weights.npz`, by name; BundleError (one line) when it is unusable.
+    """The arrays of a `weights.npz`, by name; BundleError (one line) when it is unusable
+    or larger than the `weights-mb` limit (`check_weights_size`).
 
     Shapes are checked by the engine that uses them (it knows n_values and the cell).
     """
     path = Path(path)
+    check_weights_size(path)
     try:
         with np.load(path, allow_pickle=False) as data:
             found: dict[str, Any] = {name: data[name] for name in data.files}

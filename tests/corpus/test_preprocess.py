@@ -149,10 +149,11 @@ def test_cli_preprocess_refuses_foreign_folder(
     (out / "thesis.tex").write_text("precious")
     args = ["preprocess", str(tmp_path / "a.mid"), "--out", str(out), "--jobs", "1"]
     assert run(args) == 1
-    assert "exists and is not a jazzgen corpus: pass --force" in capsys.readouterr().err
-    assert run([*args, "--force"]) == 0
+    assert "not empty" in capsys.readouterr().err
+    assert run([*args, "--force"]) == 1  # --force replaces a corpus, never other files
+    assert "not part of a jazzgen corpus (thesis.tex)" in capsys.readouterr().err
+    assert sorted(p.name for p in out.iterdir()) == ["thesis.tex"]
     assert (out / "thesis.tex").read_text() == "precious"
-    assert (out / "corpus.jsonl").is_file()
 
 
 def test_cli_preprocess_missing_input(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:

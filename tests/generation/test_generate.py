@@ -73,7 +73,10 @@ def test_cli_json_report(bundle, tmp_path, capsys):
         (["--chords", "H7 | X"], "Error: cannot parse chord symbol 'H7'"),
         (["--model", "/nonexistent/bundle"], "Error: /nonexistent/bundle: folder not found"),
         (["--frobnicate"], "Error: No such option: --frobnicate"),
-        (["--temperature", "-1"], "Error: --temperature must be in range 0..10, got -1.0"),
+        (
+            ["--temperature", "-1"],
+            "Error: --temperature must be 0 (greedy) or in range 0.05..5, got -1.0",
+        ),
         (["--range", "60-65"], "Error: --range must lie in 0..127"),
         (["--engine", "torch"], "Error: --engine must be one of numpy, keras, got 'torch'"),
         (["--out", "x.wav"], "Error: --out must end with .mid or .midi"),
