@@ -67,7 +67,7 @@ def encode_leadsheet_bars(leadsheet: LeadSheet, min_rest_steps: int) -> tuple[Pi
         chords = tuple((span.chord, span.start_beat - bar.start_beat) for span in bar.chords)
         ts = bar.time_signature
         differs = (ts.numerator, ts.denominator) != (first_ts.numerator, first_ts.denominator)
-        bars.append(PieceBar(chords, enc.tokens, ts if differs else None))
+        bars.append(PieceBar(chords, enc.tokens, ts if differs else None, bar.form))
     return tuple(bars)
 
 

@@ -16,7 +16,8 @@ On-disk format of a corpus directory DIR:
 
 Additions (backwards compatible, written only when needed): a bar object may carry
 `"time_signature": "3/4"` when its meter differs from the piece's (files with meter
-changes); a piece may carry `"performer": "Art Pepper"` (WJazzD solos: `--val-by
+changes), and `"form": ["A1", 2]` when its place in the form is known (WJazzD solos: the
+section label of `beats.form` and the bar's index in that section, see core.context); a piece may carry `"performer": "Art Pepper"` (WJazzD solos: `--val-by
 performer` holds out whole performers); `report.json` also has `"cached": K` (files
 answered from the cache) and `"settings"` (the encode options used), and for a Weimar
 Jazz Database input `"wjazzd"` (see corpus.wjazzd).
@@ -55,6 +56,7 @@ class PieceBar:
     chords: tuple[tuple[Chord, float], ...]
     tokens: tuple[Token, ...]
     time_signature: TimeSignature | None = None  # only when it differs from the piece's
+    form: tuple[str, int] | None = None  # (section label, bar in the section) when known
 
 
 @dataclass(frozen=True)
@@ -112,6 +114,8 @@ def piece_to_dict(piece: Piece, texts: Mapping[int, str] | None = None) -> dict[
         }
         if bar.time_signature is not None:
             item["time_signature"] = str(bar.time_signature)
+        if bar.form is not None:
+            item["form"] = [bar.form[0], bar.form[1]]
         bars.append(item)
     data: dict[str, Any] = {
         "source": piece.source,
@@ -133,7 +137,8 @@ def piece_from_dict(data: dict[str, Any]) -> Piece:
             chords = tuple((parse_chord_symbol(sym), float(off)) for sym, off in bar["chords"])
             tokens = tuple(_token_from_text(t) for t in bar["tokens"])
             ts = bar.get("time_signature")
-            bars.append(PieceBar(chords, tokens, _corpus_time_signature(ts) if ts else None))
+            form = _form(bar.get("form"))
+            bars.append(PieceBar(chords, tokens, _corpus_time_signature(ts) if ts else None, form))
         return Piece(
             source=str(data["source"]),
             sha256=str(data["sha256"]),
@@ -144,6 +149,22 @@ def piece_from_dict(data: dict[str, Any]) -> Piece:
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise CorpusError(f"bad corpus entry: {type(exc).__name__}: {exc}") from None
+
+
+def _form(value: object) -> tuple[str, int] | None:
+    """A bar's `"form": [label, bar]` (None when absent); CorpusError when malformed."""
+    if value is None:
+        return None
+    if (
+        not isinstance(value, list)
+        or len(value) != 2
+        or not isinstance(value[0], str)
+        or isinstance(value[1], bool)
+        or not isinstance(value[1], int)
+        or value[1] < 0
+    ):
+        raise CorpusError(f"bad form of a bar: expected [label, bar >= 0], got {value!r:.80}")
+    return value[0], value[1]
 
 
 def _write_atomic(path: Path, text: str) -> None:

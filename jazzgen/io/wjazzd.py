@@ -51,7 +51,7 @@ REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
 }  # fmt: skip
 """The tables and columns jazzgen reads (everything else in the file is ignored)."""
 
-OPTIONAL_COLUMNS: dict[str, tuple[str, ...]] = {"melody": ("beatdur",)}
+OPTIONAL_COLUMNS: dict[str, tuple[str, ...]] = {"melody": ("beatdur",), "beats": ("form",)}
 """Columns read when present (NULL when the file lacks them)."""
 
 _IN_CHUNK = 500  # melids per `IN (...)` query: far below SQLite's variable limit
@@ -73,13 +73,16 @@ class MelodyEvent(NamedTuple):
 
 
 class BeatEvent(NamedTuple):
-    """One beats row. `signature` and `chord` are set only where they change (else None)."""
+    """One beats row. `signature` and `chord` are set only where they change (else None),
+    `form` only where a section of the form starts ('A1', 'B1', 'I1'...; None elsewhere and
+    in files without the column)."""
 
     onset: float  # seconds
     bar: int
     beat: int
     signature: str | None
     chord: str | None
+    form: str | None = None
 
 
 @dataclass(frozen=True)
@@ -244,11 +247,13 @@ def _melody_select(connection: sqlite3.Connection) -> str:
     )
 
 
-_BEATS_SELECT = (
-    "SELECT CAST(onset AS REAL), CAST(bar AS INTEGER), CAST(beat AS INTEGER), "
-    "NULLIF(TRIM(signature), ''), NULLIF(TRIM(chord), '') "
-    f"FROM beats WHERE melid = ? AND {_not_null(_BEATS_NEEDED)} ORDER BY onset, rowid"
-)
+def _beats_select(connection: sqlite3.Connection) -> str:
+    form = "NULLIF(TRIM(form), '')" if "form" in _columns(connection, "beats") else "NULL"
+    return (
+        "SELECT CAST(onset AS REAL), CAST(bar AS INTEGER), CAST(beat AS INTEGER), "
+        f"NULLIF(TRIM(signature), ''), NULLIF(TRIM(chord), ''), {form} "
+        f"FROM beats WHERE melid = ? AND {_not_null(_BEATS_NEEDED)} ORDER BY onset, rowid"
+    )
 
 
 def _chunks(melids: Sequence[int]) -> Iterator[Sequence[int]]:
@@ -291,10 +296,11 @@ def read_solos(path: str | Path, melids: Sequence[int] | None = None) -> list[So
             if unknown:
                 raise ConfigError(f"{path}: no solo with melid {', '.join(map(str, unknown))}")
         melody_select = _melody_select(connection)
+        beats_select = _beats_select(connection)
         null_rows = _null_rows(connection, list(info_rows))
         for melid in sorted(info_rows):
             notes = tuple(map(MelodyEvent._make, connection.execute(melody_select, (melid,))))
-            beats = tuple(map(BeatEvent._make, connection.execute(_BEATS_SELECT, (melid,))))
+            beats = tuple(map(BeatEvent._make, connection.execute(beats_select, (melid,))))
             bars = max(n.bar for n in notes) - min(n.bar for n in notes) + 1 if notes else 0
             info = _info(info_rows[melid], len(notes), bars)
             solos.append(Solo(info, notes, beats, null_rows.get(melid, 0)))

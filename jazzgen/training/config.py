@@ -9,7 +9,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
+from jazzgen.core.context import CONTEXT_FEATURES
 from jazzgen.core.errors import ConfigError
+from jazzgen.core.harmony import CHORD_FEATURES
 
 CELLS = ("lstm", "gru")
 ARCHS = ("fused", "course")
@@ -38,6 +40,8 @@ class ModelConfig:
     cell: str = "lstm"  # lstm | gru
     arch: str = "fused"  # fused (LSTM over the sequence) | course (shared cell, unrolled)
     chord_input: bool = False  # second input: chord features per step (harmony.chord_features)
+    context_input: bool = False  # input "context": position in bar and form, next chord
+    # (core.context.context_features); absent in older bundles = off
     unroll: bool = False  # unroll the fused loop in the graph: ~2x faster steps on CPU, 2x
     # slower graph build; no net gain on the course preset (same weights; course arch ignores)
 
@@ -50,6 +54,12 @@ class ModelConfig:
         _check_choice("arch", self.arch, ARCHS)
         if self.arch == "course" and (self.layers != 1 or self.cell != "lstm"):
             raise ConfigError("--arch course is one shared LSTM cell: use --layers 1 --cell lstm")
+
+    @property
+    def feature_width(self) -> int:
+        """Inputs of `rnn_0` after the one-hot token: the chord features (with
+        `chord_input`), then the context features (with `context_input`)."""
+        return CHORD_FEATURES * self.chord_input + CONTEXT_FEATURES * self.context_input
 
 
 @dataclass(frozen=True)
@@ -69,6 +79,8 @@ class TrainConfig:
     steps_per_execution: int = 10  # batches per compiled call (per-step overhead dominates)
     jit_compile: bool = False  # XLA; measured slower to build than it saves on 2 CPU cores
     windows_per_epoch: int = 0  # 0 = every window each epoch; else a fresh random subset
+    max_rest_bars: int = 0  # a run of more than this many all-rest bars is cut out of the
+    # windows (corpus.dataset.cut_silences); 0 = keep every silence (older bundles)
 
     def __post_init__(self) -> None:
         _check_range("epochs", self.epochs, 1, 100_000)
@@ -83,6 +95,7 @@ class TrainConfig:
         _check_choice("strategy", self.strategy, STRATEGIES)
         _check_range("steps_per_execution", self.steps_per_execution, 1, 100_000)
         _check_range("windows_per_epoch", self.windows_per_epoch, 0, 10**9)
+        _check_range("max_rest_bars", self.max_rest_bars, 0, 10**6)
 
 
 PRESETS: dict[str, tuple[ModelConfig, TrainConfig]] = {
@@ -95,9 +108,11 @@ PRESETS: dict[str, tuple[ModelConfig, TrainConfig]] = {
     # out): chord input, one wide LSTM with dropout, longer windows, early stopping that
     # keeps the best epoch. Held-out NLL 0.61-0.64x the course preset's in about 45 s on 2
     # cores; two 128-unit layers (0.8-0.9x) and GRU (0.79x) did worse, no chord input 0.95x.
+    # Issue 12: the context input (where in the bar and form, the next chord) and runs of
+    # more than one all-rest bar cut out of the windows (scripts/bench_silence.py).
     "default": (
-        ModelConfig(tx=64, units=256, layers=1, dropout=0.3, chord_input=True),
-        TrainConfig(epochs=60, batch_size=32, lr=0.003, lr_decay=0.0, patience=8),
+        ModelConfig(tx=64, units=256, layers=1, dropout=0.3, chord_input=True, context_input=True),
+        TrainConfig(epochs=60, batch_size=32, lr=0.003, lr_decay=0.0, patience=8, max_rest_bars=1),
     ),
 }
 
