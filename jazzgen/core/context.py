@@ -5,14 +5,14 @@ A token does not say where in the bar it starts; without help the network must i
 beat from a running sum of durations. The context input tells it, for the onset of the
 token it is about to predict (as the chord input does, see `training.model`):
 
-| features | what |
-| --- | --- |
-| 0..11 | grid step of the onset in its beat (one-hot, 1/12 quarter note) |
-| 12..19 | beat of the onset in its bar (one-hot of 0..6, then 7 = "7 or later"), a beat being a quarter note |
-| 20..27 | quarter notes left in the bar, rounded up (one-hot of 1..7, then 8 = "8 or more") |
-| 28..51 | the next chord: `core.harmony.chord_features` of the first later chord whose features differ from the chord in force (zeros when no change follows) |
-| 52..60 | half beats until that change, rounded up (one-hot of 1..8, then 9 = "farther, or none") |
-| 61..68 | bar of the onset in its 8-bar phrase (one-hot of `form_bar mod 8`) |
+- 0..11: the grid step of the onset in its beat (one-hot; a beat is a quarter note);
+- 12..19: the beat of the onset in its bar (one-hot of 0..6, then 7 = "7 or later");
+- 20..27: quarter notes left in the bar, rounded up (one-hot of 1..7, then "8 or more");
+- 28..51: the next chord: `core.harmony.chord_features` of the first later chord whose
+  features differ from the chord in force (zeros when no change follows);
+- 52..60: half beats until that change, rounded up (one-hot of 1..8, then "farther, or
+  none");
+- 61..68: the bar of the onset in its 8-bar phrase (one-hot of `form_bar mod 8`).
 
 `form_bar` counts bars from the start of the bar's section: a form label of the Weimar
 Jazz Database (`A1`, `B1`... from `beats.form`, kept in the corpus as a bar's
@@ -84,7 +84,7 @@ def form_positions(forms: Sequence[FormPosition | None]) -> list[int]:
 
 def offset_steps(offset_quarters: float) -> int:
     """A chord offset in quarter notes on the grid (offsets are written rounded)."""
-    return int(round(offset_quarters * GRID_STEPS_PER_QUARTER))
+    return round(offset_quarters * GRID_STEPS_PER_QUARTER)
 
 
 def bar_frames(

@@ -20,10 +20,10 @@ Long silences: with `max_rest_bars` > 0 a run of more than that many all-rest ba
 part that sits out) ends a segment (`cut_silences`), so no window teaches that silence
 follows silence; `Split.silence` counts what was cut.
 
-Memory: the pipelines keep one flat int32 token array, one float32 chord-feature array
-and one uint8 context array (one row per token) and gather windows per batch, so memory grows with the number of
-tokens, not with windows x Tx x n_values. Windows are only materialised one batch at a
-time (and one-hot encoded there).
+Memory: the pipelines keep one flat int32 token array, one float32 chord-feature array and
+one uint8 context array (one row per token) and gather windows per batch, so memory grows
+with the number of tokens, not with windows x Tx x n_values. Windows are only materialised
+one batch at a time (and one-hot encoded there).
 """
 
 from __future__ import annotations
@@ -336,12 +336,13 @@ def split_pieces(
             f"Tx + 1 = {tx + 1}: training without validation on the whole corpus"
         )
         whole = [(i, 0, len(p.bars)) for i, p in enumerate(pieces)]
-        (train, train_cut), val, val_cut = _segments(encoded, whole, max_rest_bars), (), None
+        (train, silence), val = _segments(encoded, whole, max_rest_bars), ()
         method = "none"
+    else:
+        silence = train_cut + val_cut
     _check_training_part(pieces, train, tx)
     for w in warnings:
         log.info(w)  # also returned in Split.warnings (metrics.json, CLI)
-    silence = train_cut if val_cut is None else train_cut + val_cut
     return Split(train, val, method, tuple(warnings), silence)
 
 

@@ -17,10 +17,11 @@ On-disk format of a corpus directory DIR:
 Additions (backwards compatible, written only when needed): a bar object may carry
 `"time_signature": "3/4"` when its meter differs from the piece's (files with meter
 changes), and `"form": ["A1", 2]` when its place in the form is known (WJazzD solos: the
-section label of `beats.form` and the bar's index in that section, see core.context); a piece may carry `"performer": "Art Pepper"` (WJazzD solos: `--val-by
-performer` holds out whole performers); `report.json` also has `"cached": K` (files
-answered from the cache) and `"settings"` (the encode options used), and for a Weimar
-Jazz Database input `"wjazzd"` (see corpus.wjazzd).
+section label of `beats.form` and the bar's index in that section, see core.context); a
+piece may carry `"performer": "Art Pepper"` (WJazzD solos: `--val-by performer` holds out
+whole performers); `report.json` also has `"cached": K` (files answered from the cache)
+and `"settings"` (the encode options used), and for a Weimar Jazz Database input
+`"wjazzd"` (see corpus.wjazzd).
 
 `save_corpus`/`load_corpus`/`load_vocab` below are the only readers/writers of this format.
 """

@@ -7,9 +7,10 @@ start token first (the rest nearest a bar, `generation.decode.start_token_id`), 
 token in turn, with the chord sounding at the onset of the token being predicted as the
 chord input and, for a model with a context input, that onset's context
 (`core.context.context_features`, form positions counted from the lead sheet's first bar
-unless its bars carry their own), as `corpus.dataset` builds training windows. The model's probabilities are
-taken unmasked at temperature 1 (the distribution training fits; decoding's bar-fit mask
-is not applied), floored at `MIN_SCORED_PROBABILITY` as generation's scoring does.
+unless its bars carry their own), as `corpus.dataset` builds training windows. The model's
+probabilities are taken unmasked at temperature 1 (the distribution training fits;
+decoding's bar-fit mask is not applied), floored at `MIN_SCORED_PROBABILITY` as
+generation's scoring does.
 
 - **Per token**: -log P(token | earlier tokens, chords), nats, averaged over the tokens in
   the bundle's vocabulary. A token outside it (OOV) has no probability under the model: it

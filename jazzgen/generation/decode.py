@@ -210,9 +210,14 @@ class _Decoder:
         for c in np.flatnonzero(active):
             bar = int(grid.bar_of[progress.pos[c]])
             progress.accept(
-                int(c), int(choice[c]), probs[c], bar, int(remaining[c]), self.tables,
+                int(c),
+                int(choice[c]),
+                probs[c],
+                bar,
+                int(remaining[c]),
+                self.tables,
                 float(entropy[c]),
-            )  # fmt: skip
+            )
         return state
 
 

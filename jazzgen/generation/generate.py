@@ -401,7 +401,7 @@ def realize_candidates(
                 len(notes) / max(len(bars), 1),
                 degenerate,
                 int(decoded.forced_rests[c]),
-            )  # fmt: skip
+            )
         )
     return candidates
 

@@ -7,7 +7,8 @@ metrics.json is one flat object, `TrainMetrics.to_dict()` then `RunStats` (see
      "restored_best_weights", "val": TokenScore | null, "train": TokenScore | null,
      "val_nll", "val_perplexity", "train_nll", "n_values", "vocab_hash", "split",
      "warnings", "train_tokens", "val_tokens", "train_windows", "val_windows",
-     "silence_cut": {"max_rest_bars", "runs", "bars", "tokens"}, "wall_seconds", "build_seconds", "fit_seconds", "first_step_seconds",
+     "silence_cut": {"max_rest_bars", "runs", "bars", "tokens"}, "wall_seconds",
+     "build_seconds", "fit_seconds", "first_step_seconds",
      "resumed_from_epoch", "steps_per_epoch", "steps_per_execution", "tokens_per_epoch",
      "epoch_tokens_per_second": [per epoch run by this call]}
 
@@ -19,7 +20,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -155,7 +156,9 @@ class TrainMetrics:
     val_tokens: int
     train_windows: int
     val_windows: int
-    silence: dataset.SilenceCut = dataset.SilenceCut()  # long silences cut from the windows
+    silence: dataset.SilenceCut = field(
+        default_factory=dataset.SilenceCut
+    )  # long silences cut from the windows
 
     def to_dict(self) -> dict[str, Any]:
         """These fields as metrics.json has them, in file order (the NLLs repeated flat)."""
@@ -193,14 +196,19 @@ def train_metrics(
     restored_best_weights: bool,
 ) -> TrainMetrics:
     """Score `model` on the split's train and validation segments; losses from `history`."""
-    inputs = {
-        "tx": model_config.tx,
-        "n_values": len(vocab),
-        "chord_input": model_config.chord_input,
-        "context_input": model_config.context_input,
-    }
-    val = token_nll(model, split.val, **inputs) if split.val else None
-    trn = token_nll(model, split.train, **inputs)
+
+    def score(segments: Sequence[dataset.Segment]) -> TokenScore | None:
+        return token_nll(
+            model,
+            segments,
+            tx=model_config.tx,
+            n_values=len(vocab),
+            chord_input=model_config.chord_input,
+            context_input=model_config.context_input,
+        )
+
+    val = score(split.val) if split.val else None
+    trn = score(split.train)
     last = history[-1] if history else {}
     val_losses = [(row["val_loss"], row["epoch"]) for row in history if "val_loss" in row]
     best = min(val_losses) if val_losses else None
