@@ -207,6 +207,8 @@ class GenerateResult:
             f"post-processor: {len(self.edits)} edits ({counts}); best of {r['candidates']} "
             f"(candidate {r['chosen']}, mean log-likelihood "
             f"{r['scores'][r['chosen']]['mean_log_likelihood']:.3f})"
+            + (f", {r['rounds']} rounds (degenerate solos resampled)" if r["rounds"] > 1 else "")
+            + "".join(f"\nwarning: {w}" for w in r["warnings"])
         )
 
 
