@@ -1,5 +1,4 @@
-"""The model's context input: where the token being predicted starts, in the bar, the
-harmony and the form.
+"""The model's context input: where the predicted token starts in beat, bar and form; next chord.
 
 A token does not say where in the bar it starts; without help the network must infer the
 beat from a running sum of durations. The context input tells it, for the onset of the
