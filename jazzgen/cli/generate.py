@@ -131,7 +131,8 @@ def generate_command(args: GenerateArgs) -> None:
     Chords come from --chords, from a --leadsheet file (MIDI/MusicXML/ABC), or are drawn
     (with --seed) from the training progressions stored in the model bundle (16 bars by
     default). Every bar is filled exactly; N candidates (--candidates) are decoded in one
-    batch and the best is kept (model likelihood minus post-processor edits). The file has
+    batch and the best is kept (model likelihood per beat minus post-processor edits); a
+    nearly silent solo is resampled, and a warning says if one is still kept. The file has
     tracks Melody, Chords (rootless voicings; with --backing chords the piano's left hand
     adds the roots) and, with --backing trio, Bass and Drums (channel 10); --count-in N
     puts N bars of hi-hat before the solo. --wav and --png also render the file to audio
