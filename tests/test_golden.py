@@ -22,14 +22,14 @@ DATA = ROOT / "data"
 # vocab hash of models/default when the hashes below were recorded
 RECORDED_FOR_VOCAB = "f54989aad19f64a88198bb10e892f8c9314bfb4c231da8fc1220bd068d3039fd"
 GOLDEN = {
-    "generate:candidates": "a2f324fe4e1de79c9620fceacc6d29f3a15324d8dc76a8d911b35d07f99a780d",
-    "generate:demo": "de5b229a30e801643a635b81874b3c6bc22245ae08780981879f5a980e9def84",
-    "generate:drawn": "cc023b6ae8aedb0e177ab11de1c288211354dbb4cf35e53a5b857df168260c8b",
-    "generate:leadsheet": "524ecc3ba831b329e41969f87238c067689a147ac3ffb28eb00e74bd6bf5be11",
-    "generate:melody_only": "d4bc4fca3a56bb1c15b46a1e8e15777d9d9200147702072406d1cade1f602f45",
-    "generate:primer": "28a9ec5c1c042bf211cb9d21d95a5a10d986f509680222ade74449cd625e493b",
+    "generate:candidates": "858c4fc6d2abd0eed6a6f88e07547a21ab953039b7606413832e96bb0442fee8",
+    "generate:demo": "2732016f4cb66e189bfa304fd213d69e945de00c55c5246119a14766351b49cb",
+    "generate:drawn": "521b108dd2c7e2a8eb048bef90992879c5cd9e2e1b092e4019220cd29fd51dda",
+    "generate:leadsheet": "122c09c994df11192e0d3d579fbbcb728829dd0b499055fc5cbe618181f8f6c3",
+    "generate:melody_only": "c528c1bb2fe20c60f9ff07551b11d572a00e4312a0b83c10646e0f927422d5d2",
+    "generate:primer": "80b3bbee582e3323df814f5d3147fa372e05ad506ea38fc56c3ccee72a49b8f4",
     "preprocess": "e98bafccc42393f0d012a90f2a721556b2701afed9b5dec286c4e4470da52506",
-    "inspect": "c87f4093ec4314f4c4d7420c299b62e1065ee4908193c361c9146fc5914b63e8",
+    "inspect": "20cc68c059d7f7b0f4d15e7044891fbe538606ec850345effcd9d43391051470",
 }
 
 CASES: dict[str, list[str]] = {

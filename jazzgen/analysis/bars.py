@@ -1,7 +1,8 @@
 """Bars of a piece: the bar layout from its time signatures, and bars with chords.
 
 - `make_bars_layout`: (number, start beat, meter) of every bar, counting from 1; a meter
-  change takes effect at the next bar line.
+  change takes effect at the next bar line. `music_layout`: the bars of a piece's music
+  (a release that rings a little past the last bar line makes no bar).
 - `chord_span_bounds`: the chord spans of each bar (a bar split every `span_beats`).
 - `bars_from_span_chords` / `bars_from_chord_symbols`: `Bar`s whose chords come from chord
   inference per span, or from a lead sheet's chord symbols (clipped to each bar).
@@ -42,6 +43,29 @@ def make_bars_layout(time_signatures: Sequence[TimeSignature], end_beat: float) 
         layout.append((number, beat, TimeSignature(current.numerator, current.denominator, beat)))
         beat += current.bar_beats
         number += 1
+    return layout
+
+
+RELEASE_TAIL_BEATS = 0.25
+"""Notes that end at most this far (a sixteenth) past a bar line, with nothing starting
+after it, are a release tail: the bar they ring into is not a bar of the piece."""
+
+
+def music_layout(
+    time_signatures: Sequence[TimeSignature], end_beat: float, last_onset_beat: float
+) -> list[BarSlot]:
+    """The bars of music that ends at `end_beat` (`make_bars_layout`), without a last bar
+    in which no note starts (the last onset is at `last_onset_beat`) and that only a
+    release tail reaches into (`RELEASE_TAIL_BEATS`): a 217-bar solo whose last note-off
+    lands a few ticks after the final bar line has 217 bars, not 218."""
+    layout = make_bars_layout(time_signatures, end_beat)
+    last_start = layout[-1][1]
+    if (
+        len(layout) > 1
+        and end_beat - last_start <= RELEASE_TAIL_BEATS + EPS
+        and last_onset_beat < last_start - EPS
+    ):
+        layout.pop()
     return layout
 
 

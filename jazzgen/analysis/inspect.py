@@ -5,8 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from jazzgen.analysis.leadsheet import SheetOptions, read_leadsheet
+from jazzgen.analysis.leadsheet import SheetOptions, file_bars, read_leadsheet
 from jazzgen.analysis.melody import track_stats
+from jazzgen.core.harmony import MAJOR_KEY_NAMES
+from jazzgen.core.timeline import TempoMap
 from jazzgen.core.types import LeadSheet, Score
 from jazzgen.tokens.encode import EncodedBar, encode_melody
 from jazzgen.tokens.grammar import DEFAULT_MIN_REST_STEPS, token_to_text
@@ -20,8 +22,11 @@ def describe_file(
 ) -> dict[str, Any]:
     """Everything `jazzgen inspect` shows, as a JSON-able dict.
 
-    Keys: "file", "time_signature" ("4/4"), "qpm", "key_fifths", "tracks" (index, name,
-    program, family, channel (0-based), notes, polyphony share, melody score),
+    Keys: "file", "time_signature" ("4/4"), "qpm", "key_fifths", "key" (the major key of
+    the key signature, "F"; null without one), "bars_in_file" (bars of the whole file,
+    `analysis.leadsheet.file_bars`), "length_beats", "length_seconds", "tracks" (index
+    from 0, name, program, family, channel 1..16 as DAWs number them (10 = drums), notes,
+    polyphony share, melody score; tracks without notes are listed with 0 notes),
     "melody" {"track", "name", "reason", "notes", "notes_dropped"}, "chord_source",
     "bars": [{"number", "start_beat", "time_signature", "chords": [symbols], "chord_offsets":
     [quarter notes from the bar start], "tokens": [course text form]}].
@@ -39,7 +44,10 @@ def describe_file(
         "qpm": round(score.qpm, 3),
         "tempo_changes": len(score.tempos) - 1,
         "key_fifths": score.key_fifths,
+        "key": None if score.key_fifths is None else MAJOR_KEY_NAMES[score.key_fifths],
+        "bars_in_file": file_bars(score),
         "length_beats": score.length_beats,
+        "length_seconds": round(TempoMap(score.tempos).seconds(score.length_beats), 3),
         "tracks": _describe_tracks(score),
         "melody": {
             "track": leadsheet.melody_track,
@@ -65,7 +73,7 @@ def _describe_tracks(score: Score) -> list[dict[str, Any]]:
                 "name": track.name,
                 "program": track.program,
                 "family": st.family,
-                "channel": track.channel,
+                "channel": track.channel + 1,
                 "notes": len(track.notes),
                 "polyphony": round(st.polyphony, 3),
                 "melody_score": None if st.score == float("-inf") else round(st.score, 2),

@@ -24,7 +24,7 @@ from jazzgen.analysis.bars import (
     bars_from_chord_symbols,
     bars_from_span_chords,
     chord_span_bounds,
-    make_bars_layout,
+    music_layout,
 )
 from jazzgen.analysis.chord_inference import (
     BASS_LINE_WEIGHT,
@@ -77,15 +77,15 @@ def extract_leadsheet(
       bars run from the first to the last bar in which the melody plays. Melody notes are
       kept when their onset lies inside the selected bars.
     - Chords, per span of `chord_span_beats` (each bar restarts the spans at its start):
-      from the score's chord symbols (lead sheets) -> `chord_source="leadsheet"`; else by
-      pitch-class template matching of all non-drum tracks except the melody
-      (`"accompaniment"`; a lone polyphonic melody track, such as solo piano, is its own
-      accompaniment: the notes under its top line), a bass track's notes weighted down,
-      the bass note at each span start as the root candidate, and chord changes inside a
-      bar costing more (`match_chords`, `BassWeights`); else, with no accompaniment in the
-      selected bars, from the melody itself, one chord per bar (`"melody"`). Spans
-      without notes inherit the previous chord; equal consecutive chords in a bar merge.
-      Every bar has >= 1 chord, the first starting at the bar start.
+      from the score's chord symbols (lead sheets -> `chord_source="leadsheet"`, MIDI chord
+      markers -> `"markers"`); else by pitch-class template matching of all non-drum tracks
+      except the melody (`"accompaniment"`; a lone polyphonic melody track, such as solo
+      piano, is its own accompaniment: the notes under its top line), a bass track's notes
+      weighted down, the bass note at each span start as the root candidate, and chord
+      changes inside a bar costing more (`match_chords`, `BassWeights`); else, with no
+      accompaniment in the selected bars, from the melody itself, one chord per bar
+      (`"melody"`). Spans without notes inherit the previous chord; equal consecutive chords
+      in a bar merge. Every bar has >= 1 chord, the first starting at the bar start.
     Raises InputFileError for a bad track choice, a bad bar range, or no melody notes.
     """
     if not 0 < chord_span_beats <= 64:
@@ -113,6 +113,16 @@ def extract_leadsheet(
     )
 
 
+def last_onset(score: Score) -> float:
+    """The beat of the last note onset of any track (0 for a file without notes)."""
+    return max((n.start_beat for t in score.tracks for n in t.notes), default=0.0)
+
+
+def file_bars(score: Score) -> int:
+    """How many bars the file's music has (`analysis.bars.music_layout`)."""
+    return len(music_layout(score.time_signatures, score.length_beats, last_onset(score)))
+
+
 def _melody_track(score: Score, melody_track: int | str | None) -> tuple[Track, str]:
     """The melody track and why: a lead sheet's first part, else `choose_melody`."""
     if score.source_format != "midi":
@@ -130,17 +140,23 @@ def _cut_bars(
     """The bars `start_bar`..`end_bar` (default: those in which `line` starts and ends) and
     the notes of the melody `track` and of its monophonic `line` that start in them."""
     end_of_music = max(score.length_beats, max(n.end_beat for n in line))
-    layout = make_bars_layout(score.time_signatures, end_of_music)
+    layout = music_layout(score.time_signatures, end_of_music, last_onset(score))
     n_bars = len(layout)
     if start_bar is not None and not 1 <= start_bar <= n_bars:
-        raise InputFileError(score.path, f"start bar must be in 1..{n_bars}, got {start_bar}")
+        raise InputFileError(
+            score.path, f"--start-bar must be in 1..{n_bars} (the file's bars), got {start_bar}"
+        )
     if end_bar is not None and not 1 <= end_bar <= n_bars:
-        raise InputFileError(score.path, f"end bar must be in 1..{n_bars}, got {end_bar}")
+        raise InputFileError(
+            score.path, f"--end-bar must be in 1..{n_bars} (the file's bars), got {end_bar}"
+        )
     bar_at = Timeline.of(layout, start=lambda slot: slot[1], tolerance=EPS)
     first = start_bar - 1 if start_bar is not None else bar_at.index_at(line[0].start_beat)
     last = end_bar - 1 if end_bar is not None else bar_at.index_at(line[-1].start_beat)
     if last < first:
-        raise InputFileError(score.path, f"end bar {last + 1} is before start bar {first + 1}")
+        raise InputFileError(
+            score.path, f"--end-bar ({last + 1}) is before the first bar used ({first + 1})"
+        )
     layout = layout[first : last + 1]
     start_beat = layout[0][1]
     end_beat = layout[-1][1] + layout[-1][2].bar_beats
@@ -160,7 +176,8 @@ def _bars_with_chords(
     """The bars of `cut` with their chords, and where the chords came from: the score's
     chord symbols, else the accompaniment, else the melody."""
     if score.chords:
-        return bars_from_chord_symbols(cut.layout, score.chords), "leadsheet"
+        source = "markers" if score.source_format == "midi" else "leadsheet"
+        return bars_from_chord_symbols(cut.layout, score.chords), source
     bars = _bars_from_accompaniment(score, track, cut, chord_span_beats)
     if bars is not None:
         return bars, "accompaniment"
@@ -225,16 +242,16 @@ class SheetOptions:
 
     def __post_init__(self) -> None:
         if self.start_bar is not None and self.start_bar < 1:
-            raise ConfigError(f"start_bar must be >= 1, got {self.start_bar}")
+            raise ConfigError(f"--start-bar must be >= 1, got {self.start_bar}")
         if self.end_bar is not None and self.end_bar < 1:
-            raise ConfigError(f"end_bar must be >= 1, got {self.end_bar}")
+            raise ConfigError(f"--end-bar must be >= 1, got {self.end_bar}")
         if (
             self.start_bar is not None
             and self.end_bar is not None
             and self.end_bar < self.start_bar
         ):
             raise ConfigError(
-                f"end_bar must be >= start_bar ({self.start_bar}), got {self.end_bar}"
+                f"--end-bar must be >= --start-bar ({self.start_bar}), got {self.end_bar}"
             )
         if not 0.25 <= self.chord_span_beats <= 64:
             raise ConfigError(

@@ -18,6 +18,7 @@ from jazzgen.core.constants import GRID_STEPS_PER_QUARTER
 from jazzgen.core.errors import InputFileError
 from jazzgen.core.timeline import TempoMap
 from jazzgen.core.types import Note, Score, Track
+from jazzgen.core.wording import plural
 
 # General MIDI program families (0-based programs).
 _MELODIC_FAMILIES = {
@@ -182,16 +183,34 @@ def choose_melody(score: Score, melody_track: int | str | None = None) -> tuple[
         if not chosen.notes:
             raise InputFileError(score.path, f"track {track_label(chosen)} has no notes")
         return chosen, f"track {track_label(chosen)} chosen by the user"
+    _refuse_empty_melody(score)
     stats = [s for s in track_stats(score) if s.score > -math.inf]
     if not stats:
         raise InputFileError(score.path, "no melodic track: the file has only drum tracks")
     best = max(stats, key=lambda s: s.score)
     reason = (
-        f"{best.note_count} notes, {100 * (1 - best.polyphony):.0f}% monophonic, "
+        f"{plural(best.note_count, 'note')}, {100 * (1 - best.polyphony):.0f}% monophonic, "
         f"mean pitch {best.mean_pitch:.0f}, plays in {100 * best.coverage:.0f}% of bars, "
         f"{best.family} (program {best.program}); best of {len(stats)} non-drum tracks"
     )
     return tracks[best.index], reason
+
+
+MELODY_NAMES = ("melody", "solo", "lead")
+"""Track names that say a track is the melody (jazzgen names its melody track "Melody")."""
+
+
+def _refuse_empty_melody(score: Score) -> None:
+    """InputFileError when the file's melody track is empty: a track named like a melody
+    (`MELODY_NAMES`) has no notes and no other such track has any. Choosing another track
+    would present the comping or the bass as the solo."""
+    named = [t for t in score.tracks if t.name.strip().lower() in MELODY_NAMES and not t.is_drum]
+    if named and not any(t.notes for t in named):
+        raise InputFileError(
+            score.path,
+            f"the melody track {track_label(named[0])} has no notes "
+            "(pass --melody-track to use another track)",
+        )
 
 
 def monophonic(notes: Sequence[Note], tempo_map: TempoMap | None = None) -> tuple[list[Note], int]:

@@ -1,8 +1,9 @@
 """The `jazzgen` Typer app: the root options, the commands, and the error handling.
 
 Each command lives in a module of its own (jazzgen.cli.inspect, preprocess, train,
-generate, render, evaluate, export) as `<name>_command(args)`, taking its options as one dataclass
-(see jazzgen.cli.options); this module registers them. Every command's docstring is its
+generate, render, evaluate, export, play) as `<name>_command(args)`, taking its options as
+one dataclass (see jazzgen.cli.options); this module registers them (with the help classes
+of jazzgen.cli.help). Every command's docstring is its
 `--help` (with an example). Library errors (`JazzgenError`) and usage errors become one
 line `Error: ...` on stderr and exit code 1, never a traceback. Heavy modules (TensorFlow,
 music21, matplotlib) are imported inside the commands that need them, so `jazzgen --help`,
@@ -15,16 +16,19 @@ import sys
 from typing import Annotated
 
 import typer
+from typer._click.exceptions import NoArgsIsHelpError
 from typer.exceptions import TyperException
 
 from jazzgen import __version__
-from jazzgen.cli import evaluate, export, generate, inspect, preprocess, render, train
+from jazzgen.cli import evaluate, export, generate, inspect, play, preprocess, render, train
+from jazzgen.cli.help import JazzgenCommand, JazzgenGroup
 from jazzgen.cli.options import typer_command
 from jazzgen.core.errors import JazzgenError
 
 app = typer.Typer(
     name="jazzgen",
     help="Learn jazz improvisation from MIDI with an LSTM and write new solos as MIDI files.",
+    cls=JazzgenGroup,
     add_completion=False,
     no_args_is_help=True,
     rich_markup_mode=None,
@@ -58,14 +62,18 @@ def _root(
     """
 
 
-# Registered in the order `jazzgen --help` lists them.
-app.command("inspect")(typer_command(inspect.inspect_command))
-app.command("preprocess")(typer_command(preprocess.preprocess_command))
-app.command("render")(typer_command(render.render_command))
-app.command("export")(typer_command(export.export_command))
-app.command("evaluate")(typer_command(evaluate.evaluate_command))
-app.command("train")(typer_command(train.train_command))
-app.command("generate")(typer_command(generate.generate_command))
+# `jazzgen --help` lists them sorted by name (JazzgenGroup).
+for _name, _command in (
+    ("inspect", inspect.inspect_command),
+    ("preprocess", preprocess.preprocess_command),
+    ("render", render.render_command),
+    ("export", export.export_command),
+    ("evaluate", evaluate.evaluate_command),
+    ("train", train.train_command),
+    ("generate", generate.generate_command),
+    ("play", play.play_command),
+):
+    app.command(_name, cls=JazzgenCommand)(typer_command(_command))
 
 
 def run(argv: list[str] | None = None) -> int:
@@ -75,6 +83,9 @@ def run(argv: list[str] | None = None) -> int:
         result = command.main(args=argv, prog_name="jazzgen", standalone_mode=False)
     except typer.Exit as exc:
         return exc.exit_code
+    except NoArgsIsHelpError as exc:  # bare `jazzgen`: the help, and no error
+        typer.echo(exc.ctx.get_help() if exc.ctx is not None else exc.format_message())
+        return 0
     except typer.Abort:
         typer.echo("Error: aborted", err=True)
         return 1

@@ -19,6 +19,24 @@ def fail(message: str) -> NoReturn:
     raise typer.Exit(1)
 
 
+SUFFIXES = {"--wav": (".wav",), "--png": (".png",), "--musicxml": (".musicxml", ".xml")}
+"""What each rendering option's file name must end with."""
+
+
+def check_suffixes(*options: tuple[str, str | None]) -> None:
+    """Fail unless every given (option, path) ends with its suffix (`SUFFIXES`)."""
+    for option, path in options:
+        suffixes = SUFFIXES[option]
+        if path is not None and Path(path).suffix.lower() not in suffixes:
+            fail(f"{option} must end with {' or '.join(suffixes)}, got {path}")
+
+
+def check_musicxml_parts(which: str) -> None:
+    """Fail unless --musicxml-parts is melody or all."""
+    if which not in ("melody", "all"):
+        fail(f"--musicxml-parts must be melody or all, got {which!r}")
+
+
 def track_index_or_name(melody_track: str | None) -> int | str | None:
     """`--melody-track` as the renderers take it: '3' -> 3 (an index), else the name."""
     return int(melody_track) if melody_track and melody_track.isdigit() else melody_track

@@ -16,7 +16,8 @@ class EvaluateArgs:
     """Parameters of `jazzgen evaluate`."""
 
     generated: Annotated[
-        list[str], typer.Argument(help="Generated MIDI/lead-sheet files or folders.")
+        list[str],
+        typer.Argument(metavar="INPUT", help="Generated MIDI/lead-sheet files or folders."),
     ]
     reference: Annotated[
         list[str],

@@ -17,6 +17,7 @@ from jazzgen.cli.options import (
     soundfont_option,
     wav_option,
 )
+from jazzgen.core.errors import overwrite_refused
 
 
 @dataclass(frozen=True)
@@ -27,7 +28,10 @@ class ExportArgs:
     solo: OneSolo
     out: Annotated[str, typer.Option("--out", "-o", metavar="OUT.mid", help="MIDI file to write.")]
     backing: Annotated[
-        str, typer.Option("--backing", help="none | chords | trio (+ bass and drums).")
+        str,
+        typer.Option(
+            "--backing", metavar="none|chords|trio", help="Backing parts (trio: + bass, drums)."
+        ),
     ] = "trio"
     seed: Annotated[int, seed_option("Seed of the backing parts.")] = 0
     wav: Annotated[str | None, wav_option("Also write audio (FluidSynth).")] = None
@@ -62,7 +66,7 @@ def export_command(args: ExportArgs) -> None:
         fail(f"--out must end with .mid or .midi, got {args.out}")
     for out in (args.out, args.wav, args.png):
         if out is not None and Path(out).exists() and not args.force:
-            fail(f"{out} exists: pass --force to overwrite it")
+            fail(overwrite_refused(out))
     (solo,) = read_solos(args.database, [args.solo])
     sheet = solo_leadsheet(solo, f"{args.database}#{args.solo}")
     info = solo.info

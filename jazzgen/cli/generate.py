@@ -5,25 +5,31 @@ The numpy engine needs no TensorFlow, and nothing here imports it: `generate` st
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from jazzgen.cli.common import fail, wav_written
+from jazzgen.cli.common import check_musicxml_parts, check_suffixes, fail, wav_written
 from jazzgen.cli.options import (
+    MusicxmlParts,
     force_option,
     json_option,
+    musicxml_option,
     options_from,
     png_option,
     seed_option,
     soundfont_option,
     wav_option,
 )
+from jazzgen.core.errors import overwrite_refused
 
 if TYPE_CHECKING:
     from jazzgen.generation.generate import GenerateOptions, GenerateResult
+
+RANDOM_SEEDS = 100_000
+"""A seed drawn for a run without --seed is below this (five digits to type again)."""
 
 
 # Fields named like a GenerateOptions field go to it; `no_postprocess` and `pitch_range`
@@ -43,12 +49,40 @@ class GenerateArgs:
     ] = None
     chords: Annotated[
         str | None,
-        typer.Option("--chords", help='Chord progression, bars split by |: "Dm7 G7 | Cmaj7 | A7".'),
+        typer.Option(
+            "--chords",
+            metavar="TEXT",
+            help='Chord chart, bars split by |: "Dm7 G7 | Cmaj7 | A7", or an iReal Pro link.',
+        ),
+    ] = None
+    chords_file: Annotated[
+        str | None,
+        typer.Option(
+            "--chords-file",
+            metavar="FILE",
+            help="Chart file (--chords syntax, # comments), or iReal Pro links/HTML export.",
+        ),
+    ] = None
+    tune: Annotated[
+        str | None,
+        typer.Option(
+            "--tune", metavar="NAME|N", help="The tune of an iReal Pro playlist (title or number)."
+        ),
     ] = None
     leadsheet: Annotated[
         str | None,
         typer.Option(
-            "--leadsheet", metavar="FILE", help="Take chords, meter, tempo from this file."
+            "--leadsheet",
+            metavar="FILE",
+            help="Take chords, meter, tempo from this file (MIDI, MusicXML, ABC, wjazzd.db).",
+        ),
+    ] = None
+    solo: Annotated[
+        int | None,
+        typer.Option(
+            "--solo",
+            metavar="MELID",
+            help="With --leadsheet wjazzd.db: the solo whose changes to play over.",
         ),
     ] = None
     bars: Annotated[
@@ -61,7 +95,8 @@ class GenerateArgs:
         ),
     ] = None
     tempo: Annotated[
-        float | None, typer.Option("--tempo", help="Quarter notes per minute (default 120).")
+        float | None,
+        typer.Option("--tempo", metavar="QPM", help="Quarter notes per minute (default 120)."),
     ] = None
     temperature: Annotated[
         float, typer.Option("--temperature", help="0 = greedy; higher = wilder.")
@@ -73,8 +108,16 @@ class GenerateArgs:
     candidates: Annotated[
         int, typer.Option("--candidates", "-n", help="Decode N solos, keep the best.")
     ] = 1
-    seed: Annotated[int, seed_option("Random seed (same seed, same file).")] = 0
-    engine: Annotated[str, typer.Option("--engine", help="numpy (fast start) | keras.")] = "numpy"
+    seed: Annotated[
+        int | None,
+        seed_option("Random seed: same seed and options, same file (default: a fresh one)."),
+    ] = None
+    engine: Annotated[
+        str,
+        typer.Option(
+            "--engine", metavar="numpy|keras", help="numpy: fast start; keras: same tokens."
+        ),
+    ] = "numpy"
     max_repeats: Annotated[
         int, typer.Option("--max-repeats", help="Max same-pitch onsets in a row.")
     ] = 2
@@ -96,13 +139,23 @@ class GenerateArgs:
     ] = None
     melody_program: Annotated[
         int,
-        typer.Option("--melody-program", help="GM program 0-127 of the melody (66 tenor sax)."),
+        typer.Option(
+            "--melody-program",
+            metavar="PROGRAM",
+            help="GM program 0-127 of the melody (66 tenor sax).",
+        ),
     ] = 66
     chords_program: Annotated[
-        int, typer.Option("--chords-program", help="GM program 0-127 of the comping (0 piano).")
+        int,
+        typer.Option(
+            "--chords-program", metavar="PROGRAM", help="GM program 0-127 of the comping (0 piano)."
+        ),
     ] = 0
     backing: Annotated[
-        str, typer.Option("--backing", help="none | chords | trio (+bass, drums).")
+        str,
+        typer.Option(
+            "--backing", metavar="none|chords|trio", help="Backing parts (trio: + bass, drums)."
+        ),
     ] = "trio"
     count_in_bars: Annotated[
         int,
@@ -115,6 +168,10 @@ class GenerateArgs:
     )
     wav: Annotated[str | None, wav_option("Also render audio (FluidSynth).")] = None
     png: Annotated[str | None, png_option("Also draw a piano roll.")] = None
+    musicxml: Annotated[
+        str | None, musicxml_option("Also write notation (MusicXML: MuseScore, Finale...).")
+    ] = None
+    musicxml_parts: MusicxmlParts = "melody"
     soundfont: Annotated[
         str | None,
         soundfont_option(
@@ -128,32 +185,63 @@ class GenerateArgs:
 def generate_command(args: GenerateArgs) -> None:
     """Generate a solo over chord changes and write it as a type 1 MIDI file.
 
-    Chords come from --chords, from a --leadsheet file (MIDI/MusicXML/ABC), or are drawn
-    (with --seed) from the training progressions stored in the model bundle (16 bars by
-    default). Every bar is filled exactly; N candidates (--candidates) are decoded in one
-    batch and the best is kept (model likelihood per beat minus post-processor edits); a
-    nearly silent solo is resampled, and a warning says if one is still kept. The file has
-    tracks Melody, Chords (rootless voicings; with --backing chords the piano's left hand
-    adds the roots) and, with --backing trio, Bass and Drums (channel 10); --count-in N
-    puts N bars of hi-hat before the solo. --wav and --png also render the file to audio
-    (FluidSynth + a General MIDI SoundFont) and a piano roll with bar lines and chord names.
-    --out defaults to solo.mid in the current folder; no output file is overwritten without
-    --force. The numpy engine does not load TensorFlow; --engine keras gives the same
-    tokens. Same model, options and --seed give the same bytes.
+    Chords come from --chords (a chart such as "Dm7 G7 | Cmaj7", or an iReal Pro link), from
+    a --chords-file (a chart over several lines with # comments, or iReal Pro links or an
+    iReal HTML export; --tune picks a tune of a playlist), from a --leadsheet file
+    (MIDI/MusicXML/ABC, or a Weimar Jazz Database with --solo MELID), or are drawn from the
+    training progressions stored in the model bundle (16 bars by default). Every bar is
+    filled exactly; N candidates (--candidates) are decoded in one batch and the best is
+    kept (model likelihood per beat minus post-processor edits); a nearly silent solo is
+    resampled, and a warning says if one is still kept. The file has tracks Melody, Chords
+    (rootless voicings under the solo; with --backing chords the piano's left hand adds the
+    roots) and, with --backing trio, Bass and Drums (channel 10), and the chord symbols as
+    markers; --count-in N puts N bars of hi-hat before the solo. --wav and --png also render
+    the file to audio (FluidSynth + a General MIDI SoundFont) and a piano roll with bar
+    lines and chord names. --out defaults to solo.mid in the current folder; no output file
+    is overwritten without --force. The numpy engine does not load TensorFlow; --engine
+    keras gives the same tokens. Without --seed every run writes a fresh solo and prints its
+    seed; the same model, options and --seed give the same bytes.
 
     \b
     Example:
       jazzgen generate --model models/mine --chords "Dm7 G7 | Cmaj7 | Cmaj7 | A7" \\
           --bars 32 --candidates 8 --seed 3 --out solo.mid
+      jazzgen generate --chords-file standards.html --tune "Blue Bossa" --out bb.mid
+      jazzgen generate --leadsheet wjazzd.db --solo 52 --out over52.mid
       jazzgen generate --seed 3 --out s.mid --wav s.wav --png s.png
     """
+    given_seed = args.seed is not None
+    args = replace(args, seed=args.seed if given_seed else draw_seed())
     # Check every output and the renderer before generating, so nobody waits for nothing.
     _check_outputs(args)
     soundfont = _find_renderer(args.soundfont) if args.wav is not None else None
     from jazzgen.generation.generate import generate
-    from jazzgen.io.outputs import write_atomic
 
     result = generate(generate_options(args))
+    outputs, lines = _write_outputs(args, result, soundfont)
+    if args.as_json:
+        import json
+
+        typer.echo(json.dumps({**outputs, **result.report, "random_seed": not given_seed}))
+        return
+    if not given_seed:
+        lines.append(f"seed {args.seed} - pass --seed {args.seed} to get this solo again")
+    typer.echo("\n".join(lines))
+
+
+def draw_seed() -> int:
+    """A fresh seed from the operating system's entropy, short enough to type again."""
+    import secrets
+
+    return secrets.randbelow(RANDOM_SEEDS)
+
+
+def _write_outputs(
+    args: GenerateArgs, result: GenerateResult, soundfont: str | None
+) -> tuple[dict[str, object], list[str]]:
+    """Write the MIDI file and the asked-for renderings; their JSON entries and report lines."""
+    from jazzgen.io.outputs import write_atomic
+
     out_path = Path(args.out)
     if out_path.parent != Path():
         out_path.parent.mkdir(parents=True, exist_ok=True)
@@ -164,14 +252,30 @@ def generate_command(args: GenerateArgs) -> None:
         outputs["wav"], line = _write_wav(out_path, args.wav, soundfont)
         lines.append(line)
     if args.png is not None:
-        outputs["png"] = _write_png(result, args.png, args.seed)
+        outputs["png"] = _write_png(result, args.png, result.report["seed"])
         lines.append(f"wrote {outputs['png']}")
-    if args.as_json:
-        import json
+    if args.musicxml is not None:
+        outputs["musicxml"] = _write_musicxml(result, args.musicxml, args.musicxml_parts)
+        lines.append(f"wrote {outputs['musicxml']}")
+    return outputs, lines
 
-        typer.echo(json.dumps({**outputs, **result.report}))
-        return
-    typer.echo("\n".join(lines))
+
+def _write_musicxml(result: GenerateResult, path: str, which: str) -> str:
+    """The solo's notation (`output.notation`) written to `path`; return the path."""
+    from jazzgen.io.outputs import write_atomic
+    from jazzgen.output.notation import musicxml_bytes, sheet_from_parts
+
+    r = result.report
+    sheet = sheet_from_parts(
+        result.parts,
+        result.bars,
+        qpm=result.qpm,
+        key_fifths=r["key_fifths"],
+        title=f"jazzgen solo over {r['progression_source']} (seed {r['seed']})",
+        which=which,
+    )
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    return str(write_atomic(path, musicxml_bytes(sheet)))
 
 
 def generate_options(args: GenerateArgs) -> GenerateOptions:
@@ -190,12 +294,11 @@ def _check_outputs(args: GenerateArgs) -> None:
     """Fail on a wrong suffix of --out/--wav/--png, or an existing file without --force."""
     if Path(args.out).suffix.lower() not in (".mid", ".midi"):
         fail(f"--out must end with .mid or .midi, got {args.out}")
-    for option, path, suffix in (("--wav", args.wav, ".wav"), ("--png", args.png, ".png")):
-        if path is not None and Path(path).suffix.lower() != suffix:
-            fail(f"{option} must end with {suffix}, got {path}")
-    for path in (args.out, args.wav, args.png):
+    check_suffixes(("--wav", args.wav), ("--png", args.png), ("--musicxml", args.musicxml))
+    check_musicxml_parts(args.musicxml_parts)
+    for path in (args.out, args.wav, args.png, args.musicxml):
         if path is not None and Path(path).exists() and not args.force:
-            fail(f"{path} exists (use --force to overwrite)")
+            fail(overwrite_refused(path))
 
 
 def _find_renderer(soundfont: str | None) -> str:

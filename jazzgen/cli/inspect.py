@@ -20,6 +20,7 @@ from jazzgen.cli.options import (
     json_option,
     options_from,
 )
+from jazzgen.core.wording import plural
 
 if TYPE_CHECKING:
     from jazzgen.io.wjazzd import SoloFilter
@@ -31,7 +32,10 @@ class InspectArgs:
 
     file: Annotated[
         str,
-        typer.Argument(help="MIDI (.mid/.midi), MusicXML or ABC file, or a WJazzD database."),
+        typer.Argument(
+            metavar="FILE",
+            help="MIDI (.mid/.midi), MusicXML or ABC file, or a WJazzD database.",
+        ),
     ]
     as_json: Annotated[bool, json_option("Print one JSON object instead of text.")] = False
     melody_track: MelodyTrack = None
@@ -86,12 +90,15 @@ def _print_header(info: dict[str, Any]) -> None:
     """File, meter and tempo, the track table (melody marked *), and why that melody."""
     melody = info["melody"]
     typer.echo(f"file: {info['file']}")
+    meters = len(info["time_signatures"])
+    minutes, seconds = divmod(round(info["length_seconds"]), 60)
     typer.echo(
         f"meter {info['time_signature']}"
-        + (f" ({len(info['time_signatures'])} meters)" if len(info["time_signatures"]) > 1 else "")
+        + (f" ({meters} meters)" if meters > 1 else "")
+        + (f", key {info['key']}" if info["key"] else ", no key signature")
         + f", {info['qpm']:g} qpm"
-        + (f" ({info['tempo_changes']} tempo changes)" if info["tempo_changes"] else "")
-        + f", {info['length_beats']:g} quarter notes"
+        + (f" ({plural(info['tempo_changes'], 'tempo change')})" if info["tempo_changes"] else "")
+        + f", {plural(info['bars_in_file'], 'bar')} ({minutes}:{seconds:02d})"
     )
     typer.echo("tracks:")
     typer.echo("    #  name                  prog family                ch  notes  poly")
@@ -99,17 +106,18 @@ def _print_header(info: dict[str, Any]) -> None:
         mark = "*" if t["index"] == melody["track"] else " "
         typer.echo(
             f"  {mark}{t['index']:2d}  {t['name'][:20]:20s}  {t['program']:3d}  "
-            f"{t['family'][:20]:20s}  {t['channel'] + 1:2d}  {t['notes']:5d}  "
+            f"{t['family'][:20]:20s}  {t['channel']:2d}  {t['notes']:5d}  "
             f"{100 * t['polyphony']:3.0f}%"
         )
     where = "" if melody["track"] is None else f"track {melody['track']} "
     typer.echo(f"melody: {where}{melody['name']!r}: {melody['reason']}")
     if melody["notes_dropped"]:
-        typer.echo(f"  {melody['notes_dropped']} double-stop notes dropped (top note kept)")
+        dropped = plural(melody["notes_dropped"], "double-stop note")
+        typer.echo(f"  {dropped} dropped (top note kept)")
     bars = info["bars"]
     typer.echo(
         f"chords: from {info['chord_source']}; "
-        f"bars {bars[0]['number']}-{bars[-1]['number']} ({len(bars)} bars)"
+        f"bars {bars[0]['number']}-{bars[-1]['number']} ({plural(len(bars), 'bar')})"
     )
 
 

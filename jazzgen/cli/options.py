@@ -5,7 +5,7 @@ whose fields are annotated with Typer options, and takes one instance of it:
 
     @dataclass(frozen=True)
     class RenderArgs:
-        midi_file: Annotated[str, typer.Argument(help="MIDI file to render.")]
+        file: Annotated[str, typer.Argument(metavar="FILE", help="MIDI file to render.")]
         force: Annotated[bool, force_option("Overwrite existing output files.")] = False
 
     def render_command(args: RenderArgs) -> None: ...
@@ -38,13 +38,18 @@ T = TypeVar("T")
 MelodyTrack = Annotated[
     str | None,
     typer.Option(
-        "--melody-track", help="Melody track index (from 0) or name (default: automatic)."
+        "--melody-track",
+        metavar="INDEX|NAME",
+        help="Melody track index (from 0) or name (default: automatic).",
     ),
 ]
 StartBar = Annotated[
-    int | None, typer.Option("--start-bar", help="First bar used (counting from 1).")
+    int | None,
+    typer.Option("--start-bar", metavar="N", help="First bar used (counting from 1)."),
 ]
-EndBar = Annotated[int | None, typer.Option("--end-bar", help="Last bar used (inclusive).")]
+EndBar = Annotated[
+    int | None, typer.Option("--end-bar", metavar="N", help="Last bar used (inclusive).")
+]
 
 # Which solos of a Weimar Jazz Database input (wjazzd.db) to use: each repeatable, any case;
 # a value the database does not have is an error that lists the valid ones.
@@ -106,6 +111,21 @@ def wav_option(help_text: str) -> Any:
 def png_option(help_text: str) -> Any:
     """`--png OUT.png`: a piano-roll picture."""
     return typer.Option("--png", metavar="OUT.png", help=help_text)
+
+
+def musicxml_option(help_text: str) -> Any:
+    """`--musicxml OUT.musicxml`: the solo as notation."""
+    return typer.Option("--musicxml", metavar="OUT.musicxml", help=help_text)
+
+
+MusicxmlParts = Annotated[
+    str,
+    typer.Option(
+        "--musicxml-parts",
+        metavar="melody|all",
+        help="Notation of the melody alone, or with the comping and bass.",
+    ),
+]
 
 
 def soundfont_option(help_text: str) -> Any:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +24,10 @@ from jazzgen.cli.options import (
     jobs_option,
     options_from,
 )
+from jazzgen.core.wording import plural
+
+if TYPE_CHECKING:
+    from jazzgen.corpus.preprocess import EncodeOptions
 
 if TYPE_CHECKING:
     from jazzgen.corpus.preprocess import EncodeOptions
@@ -35,9 +40,11 @@ class PreprocessArgs:
 
     inputs: Annotated[
         list[str],
-        typer.Argument(help="MIDI/MusicXML/ABC files or folders, or one WJazzD database."),
+        typer.Argument(
+            metavar="INPUT", help="MIDI/MusicXML/ABC files or folders, or one WJazzD database."
+        ),
     ]
-    out: Annotated[str, typer.Option("--out", help="Corpus directory to write.")]
+    out: Annotated[str, typer.Option("--out", "-o", metavar="DIR", help="Corpus folder to write.")]
     jobs: Annotated[int | None, jobs_option("Worker processes (default: all cores).")] = None
     melody_track: MelodyTrack = None
     start_bar: StartBar = None
@@ -70,8 +77,7 @@ def preprocess_command(args: PreprocessArgs) -> None:
       jazzgen preprocess my_midi/ extra/tune.mid --out data/corpus --jobs 2
       jazzgen preprocess wjazzd.db --out data/wjazzd --style BEBOP --style HARDBOP
     """
-    from jazzgen.corpus.preprocess import EncodeOptions, build_corpus
-    from jazzgen.corpus.store import CACHE_DIR, save_corpus
+    from jazzgen.corpus.preprocess import EncodeOptions
     from jazzgen.io.files import collect_inputs
 
     out_dir = Path(args.out)
@@ -86,26 +92,52 @@ def preprocess_command(args: PreprocessArgs) -> None:
     paths = collect_inputs(args.inputs)
     if not paths:
         fail("no input files found (looked for .mid .midi .xml .mxl .musicxml .abc)")
+    created, fresh = not out_dir.exists(), not out_dir.exists() or _only_cache(out_dir)
+    try:
+        _encode_and_save(paths, out_dir, options, args.jobs)
+    except BaseException:
+        if fresh:  # a failed first run leaves nothing behind that would refuse the next one
+            from jazzgen.corpus.store import CACHE_DIR
+
+            shutil.rmtree(out_dir if created else out_dir / CACHE_DIR, ignore_errors=True)
+        raise
+
+
+def _encode_and_save(
+    paths: list[Path], out_dir: Path, options: EncodeOptions, jobs: int | None
+) -> None:
+    """Encode `paths` (cached in OUT/cache), report skipped files, write the corpus."""
+    from jazzgen.corpus.preprocess import build_corpus
+    from jazzgen.corpus.store import CACHE_DIR, save_corpus
+
     cache_dir = out_dir / CACHE_DIR
     if sys.stderr.isatty():
         with typer.progressbar(length=len(paths), label="encoding", file=sys.stderr) as bar:
             pieces, report = build_corpus(
-                paths, jobs=args.jobs, cache_dir=cache_dir, options=options, progress=bar.update
+                paths, jobs=jobs, cache_dir=cache_dir, options=options, progress=bar.update
             )
     else:
-        pieces, report = build_corpus(paths, jobs=args.jobs, cache_dir=cache_dir, options=options)
+        pieces, report = build_corpus(paths, jobs=jobs, cache_dir=cache_dir, options=options)
     for entry in report["files"]:
         if entry["status"] != "ok":
             typer.echo(f"skipped {entry['path']}: {entry['reason']}", err=True)
     if not pieces:
-        fail(f"no usable input ({report['skipped']} files skipped)")
+        fail(f"no usable input ({plural(report['skipped'], 'file')} skipped)")
     vocab = save_corpus(out_dir, pieces, report)
     bars = sum(len(p.bars) for p in pieces)
     tokens = sum(p.token_count for p in pieces)
     typer.echo(
-        f"{report['ok']} files ok, {report['skipped']} skipped ({report['cached']} from cache): "
-        f"{bars} bars, {tokens} tokens, vocabulary {len(vocab)} -> {out_dir}"
+        f"{plural(report['ok'], 'file')} ok, {report['skipped']} skipped "
+        f"({report['cached']} from cache): {plural(bars, 'bar')}, {plural(tokens, 'token')}, "
+        f"vocabulary {len(vocab)} -> {out_dir}"
     )
+
+
+def _only_cache(out_dir: Path) -> bool:
+    """Whether folder `out_dir` holds nothing but a (left-over) encoding cache, or nothing."""
+    from jazzgen.corpus.store import CACHE_DIR
+
+    return out_dir.is_dir() and all(p.name == CACHE_DIR for p in out_dir.iterdir())
 
 
 def _preprocess_wjazzd(
@@ -134,12 +166,13 @@ def _wjazzd_summary(report: dict[str, Any], pieces: list, vocab_size: int, out: 
     bars = sum(len(p.bars) for p in pieces)
     tokens = sum(p.token_count for p in pieces)
     return (
-        f"{report['ok']} solos ok, {report['skipped']} skipped: {bars} bars, {tokens} tokens, "
-        f"vocabulary {vocab_size} -> {out}\n"
+        f"{plural(report['ok'], 'solo')} ok, {report['skipped']} skipped: "
+        f"{plural(bars, 'bar')}, {plural(tokens, 'token')}, vocabulary {vocab_size} -> {out}\n"
         f"quantised to 1/12 beat: {totals['notes']} notes, {totals['moved']} moved (at most "
         f"{totals['max_displacement_beats']:.4f} beat), {totals['merged']} merged; "
-        f"{totals['pickup_bars']} pickup bars kept, {totals['dropped_bars']} bars dropped; "
-        f"{len(report['wjazzd']['chord_labels'])} chord labels"
+        f"{plural(totals['pickup_bars'], 'pickup bar')} kept, "
+        f"{plural(totals['dropped_bars'], 'bar')} dropped; "
+        f"{plural(len(report['wjazzd']['chord_labels']), 'chord label')}"
     )
 
 
@@ -150,7 +183,7 @@ def _check_out_dir(out: str, force: bool) -> None:
     out_dir = Path(out)
     if out_dir.exists() and not out_dir.is_dir():
         fail(f"--out {out} is a file, not a folder")
-    if out_dir.is_dir() and any(out_dir.iterdir()) and not force:
+    if out_dir.is_dir() and not _only_cache(out_dir) and not force:
         if is_corpus_dir(out_dir):
-            fail(f"--out {out} already holds a corpus: pass --force to replace it")
-        fail(f"--out {out} is not empty and not a jazzgen corpus: pass --force to write there")
+            fail(f"{out} holds a jazzgen corpus: pass --force to replace it")
+        fail(f"{out} exists and is not a jazzgen corpus: pass --force to write into it")

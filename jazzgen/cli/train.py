@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated
 
@@ -23,6 +24,8 @@ from jazzgen.cli.options import (
     seed_option,
     shared_fields,
 )
+from jazzgen.core.errors import overwrite_refused
+from jazzgen.core.wording import plural
 
 if TYPE_CHECKING:
     from jazzgen.corpus.preprocess import EncodeOptions
@@ -45,7 +48,9 @@ class TrainArgs:
         ),
     ]
     out: Annotated[str, typer.Option("--out", "-o", metavar="BUNDLE", help="Bundle dir to write.")]
-    preset: Annotated[str, typer.Option("--preset", help="course | default.")] = "default"
+    preset: Annotated[
+        str, typer.Option("--preset", metavar="course|default", help="Starting settings.")
+    ] = "default"
     epochs: Annotated[int | None, typer.Option("--epochs", help="Training epochs.")] = None
     tx: Annotated[int | None, typer.Option("--tx", help="Window length Tx in tokens.")] = None
     units: Annotated[
@@ -55,7 +60,9 @@ class TrainArgs:
     dropout: Annotated[
         float | None, typer.Option("--dropout", help="Dropout after each layer.")
     ] = None
-    cell: Annotated[str | None, typer.Option("--cell", help="lstm | gru.")] = None
+    cell: Annotated[
+        str | None, typer.Option("--cell", metavar="lstm|gru", help="Recurrent cell.")
+    ] = None
     chord_input: Annotated[
         bool | None,
         typer.Option("--chord-input/--no-chord-input", help="Feed the chord of each step."),
@@ -100,10 +107,18 @@ class TrainArgs:
         bool, typer.Option("--resume", help="Continue the run in BUNDLE.partial.")
     ] = False
     arch: Annotated[
-        str | None, typer.Option("--arch", help="fused | course (unrolled baseline).")
+        str | None,
+        typer.Option(
+            "--arch", metavar="fused|course", help="fused, or the course's unrolled baseline."
+        ),
     ] = None
     strategy: Annotated[
-        str | None, typer.Option("--strategy", help="default | mirrored | multiworker.")
+        str | None,
+        typer.Option(
+            "--strategy",
+            metavar="default|mirrored|multiworker",
+            help="tf.distribute strategy.",
+        ),
     ] = None
     tensorboard: Annotated[
         str | None, typer.Option("--tensorboard", metavar="DIR", help="Log dir.")
@@ -147,7 +162,7 @@ def train_command(args: TrainArgs) -> None:
     from jazzgen.training.config import preset
 
     if Path(args.out).exists() and not args.force:
-        fail(f"{args.out} already exists: use --force to overwrite it")
+        fail(overwrite_refused(args.out))
     options = options_from(EncodeOptions, args)
     if not args.resume:  # bad option values fail before any encoding or TensorFlow start-up
         model_config, train_config = train_configs(preset(args.preset), args)
@@ -161,7 +176,8 @@ def train_command(args: TrainArgs) -> None:
     if not args.quiet:
         tokens = sum(p.token_count for p in pieces)
         typer.echo(
-            f"training on {len(pieces)} piece(s), {tokens} tokens, {len(vocab)} token types "
+            f"training on {plural(len(pieces), 'piece')}, {plural(tokens, 'token')}, "
+            f"{plural(len(vocab), 'token type')} "
             f"({model_config.arch} {model_config.cell} x{model_config.layers}, "
             f"{model_config.units} units, Tx {model_config.tx})"
         )
@@ -174,10 +190,19 @@ def train_command(args: TrainArgs) -> None:
         force=args.force,
         resume=args.resume,
         tensorboard=args.tensorboard,
-        verbose=0 if args.quiet else "auto",
+        verbose=keras_verbosity(args.quiet, sys.stdout.isatty()),
         encode=encode,
     )
     _print_result(result)
+
+
+def keras_verbosity(quiet: bool, terminal: bool) -> int | str:
+    """Keras' `verbose` for fit: nothing with --quiet, the progress bar on a terminal, one
+    plain line per epoch when the output goes to a file or pipe (the bar's carriage
+    returns and escape codes would fill a log)."""
+    if quiet:
+        return 0
+    return "auto" if terminal else 2
 
 
 def _training_corpus(args: TrainArgs, options: EncodeOptions) -> tuple:
@@ -215,7 +240,7 @@ def _print_result(result: TrainResult) -> None:
     m = result.metrics
     for warning in m["warnings"]:
         typer.echo(f"warning: {warning}", err=True)
-    summary = f"wrote {result.out}: {m['epochs_run']} epochs in {m['wall_seconds']:.1f} s"
+    summary = f"wrote {result.out}: {plural(m['epochs_run'], 'epoch')} in {m['wall_seconds']:.1f} s"
     if m["val_nll"] is not None:
         summary += f", validation NLL {m['val_nll']:.3f} nats/token"
         summary += f" (perplexity {m['val_perplexity']:.2f})"

@@ -6,6 +6,26 @@ exit code 1. Messages say what was wrong, the allowed range, and what was receiv
 
 from __future__ import annotations
 
+from pathlib import PurePath
+
+# One wording per kind of error, wherever it is raised.
+FILE_NOT_FOUND = "file not found"
+"""The reason for a missing input file: `PATH: file not found`."""
+
+FOLDER_NOT_FOUND = "folder not found"
+"""The reason for a missing folder: `PATH: folder not found`."""
+
+
+def not_found(path: object) -> str:
+    """The reason for a missing path that may be a file or a folder: a name with a suffix
+    (`tune.mid`) is a file, others (`my_midi/`) a folder."""
+    return FILE_NOT_FOUND if PurePath(str(path)).suffix else FOLDER_NOT_FOUND
+
+
+def overwrite_refused(path: object) -> str:
+    """The message for an output that exists and may only be replaced with --force."""
+    return f"{path} exists: pass --force to overwrite it"
+
 
 class JazzgenError(Exception):
     """Base class of every error a user can cause (bad file, bad option, bad bundle)."""

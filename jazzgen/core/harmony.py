@@ -22,6 +22,12 @@ from types import MappingProxyType
 
 PITCH_CLASS_NAMES = ("C", "Db", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")
 
+MAJOR_KEY_NAMES = {
+    -7: "Cb", -6: "Gb", -5: "Db", -4: "Ab", -3: "Eb", -2: "Bb", -1: "F", 0: "C",
+    1: "G", 2: "D", 3: "A", 4: "E", 5: "B", 6: "F#", 7: "C#",
+}  # fmt: skip
+"""Major keys by the sharps (+) or flats (-) of their key signature (as mido names them)."""
+
 
 class NoteType(enum.Enum):
     """Grammar class of a melody event relative to the sounding chord (priority order)."""

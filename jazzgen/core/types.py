@@ -109,8 +109,9 @@ class Score:
     """Everything read from one input file (MIDI, MusicXML or ABC).
 
     `chords` is filled for lead sheets that carry chord symbols (MusicXML/ABC) and for
-    MIDI files whose markers are all chord symbols (as `jazzgen export` writes them); for
-    other MIDI files the chords are extracted later from the accompaniment tracks.
+    MIDI files whose markers are all chord symbols (as `jazzgen generate` and `export`
+    write them); for other MIDI files the chords are extracted later from the
+    accompaniment tracks.
     """
 
     path: str
@@ -185,7 +186,8 @@ class LeadSheet:
     melody_track: int | None = None  # index into Score.tracks, None for lead sheets
     melody_name: str = ""
     reason: str = ""  # why this track was chosen as the melody
-    chord_source: str = ""  # "accompaniment", "melody" (inferred), "leadsheet" or "wjazzd"
+    # "accompaniment", "melody" (inferred), "leadsheet", "markers" (MIDI chord markers) or "wjazzd"
+    chord_source: str = ""
     key_fifths: int | None = None
     notes_dropped: int = 0  # double-stop notes removed to make the line monophonic
     extra: dict[str, object] = field(default_factory=dict)

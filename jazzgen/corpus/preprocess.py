@@ -195,7 +195,7 @@ def build_corpus(
     options = options or EncodeOptions()
     jobs = jobs or os.cpu_count() or 1
     if jobs < 1:
-        raise ConfigError(f"jobs must be >= 1, got {jobs}")
+        raise ConfigError(f"--jobs must be >= 1, got {jobs}")
     texts = [str(p) for p in paths]
     cache_text = None
     if cache_dir is not None:

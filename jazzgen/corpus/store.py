@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from jazzgen.core.chord_symbols import parse_chord_symbol
-from jazzgen.core.errors import ConfigError, CorpusError, JazzgenError
+from jazzgen.core.errors import FILE_NOT_FOUND, ConfigError, CorpusError, JazzgenError
 from jazzgen.core.harmony import Chord
 from jazzgen.core.types import TimeSignature
 from jazzgen.tokens.grammar import Token, token_from_text, token_to_text
@@ -221,7 +221,7 @@ def load_corpus(directory: str | Path) -> list[Piece]:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise CorpusError(f"{path}: corpus file not found (run `jazzgen preprocess`)") from None
+        raise CorpusError(f"{path}: {FILE_NOT_FOUND} (run `jazzgen preprocess`)") from None
     except OSError as exc:
         raise CorpusError(f"{path}: cannot read corpus: {exc}") from None
     pieces = []

@@ -31,6 +31,7 @@ import numpy as np
 
 from jazzgen.core.errors import InputFileError, JazzgenError
 from jazzgen.core.types import LeadSheet
+from jazzgen.core.wording import plural
 from jazzgen.evaluation.classifier import classifier_report, segment_features
 from jazzgen.evaluation.comparison import compare_feature
 from jazzgen.evaluation.distributions import (
@@ -366,7 +367,8 @@ def report_table(result: dict[str, Any]) -> Table:
     n_ref = len(result["reference"]["pieces"])
     table = Table(
         title=(
-            f"generated: {n_gen} files, reference: {n_ref} files; distances between "
+            f"generated: {plural(n_gen, 'file')}, reference: {plural(n_ref, 'file')}; "
+            "distances between "
             f"{comparison['unit']}s ({comparison['n_generated']} vs "
             f"{comparison['n_reference']})"
         ),

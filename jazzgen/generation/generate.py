@@ -48,6 +48,7 @@ import numpy as np
 from jazzgen.core.constants import DEFAULT_PITCH_RANGE, DEFAULT_QPM
 from jazzgen.core.errors import BundleError, ConfigError
 from jazzgen.core.types import Bar, Note
+from jazzgen.core.wording import plural
 from jazzgen.generation.bar_fit import VocabTables
 from jazzgen.generation.decode import Decoded, decode, engine_features
 from jazzgen.generation.engines import ENGINES, Engine, make_engine
@@ -58,6 +59,7 @@ from jazzgen.generation.progression import (
     guess_key_fifths,
     make_bars,
     plan_from_bundle,
+    plan_from_chart_file,
     plan_from_chords,
     plan_from_leadsheet,
     step_context,
@@ -65,7 +67,7 @@ from jazzgen.generation.progression import (
 )
 from jazzgen.generation.sampling import SamplingOptions
 from jazzgen.io.midi_writer import Part, key_name, midi_bytes
-from jazzgen.output.arrange import BACKINGS, MELODY_VOLUME, arrange
+from jazzgen.output.arrange import BACKINGS, MELODY_VOLUME, arrange, chord_markers
 from jazzgen.tokens.realize import realize_bars
 from jazzgen.tokens.vocab import Vocab
 from jazzgen.training.bundle import Bundle, load_bundle
@@ -109,10 +111,12 @@ def parse_range(text: str) -> tuple[int, int]:
         low, high = (int(p) for p in parts)
     except ValueError:
         raise ConfigError(
-            f"range must be LOW-HIGH in MIDI pitches, e.g. 48-76, got {text!r}"
+            f"--range must be LOW-HIGH in MIDI pitches, e.g. 48-76, got {text!r}"
         ) from None
     if not (0 <= low < high <= 127 and high - low >= 12):
-        raise ConfigError(f"range must lie in 0..127 and span at least 12 semitones, got {text!r}")
+        raise ConfigError(
+            f"--range must lie in 0..127 and span at least 12 semitones, got {text!r}"
+        )
     return low, high
 
 
@@ -121,8 +125,11 @@ class GenerateOptions:
     """Every option of `jazzgen generate` (None = default / derived)."""
 
     model: str | Path | None = None  # bundle dir; None = default_model_dir()
-    chords: str | None = None  # progression text 'Dm7 G7 | Cmaj7'
-    leadsheet: str | Path | None = None  # MIDI/MusicXML/ABC to take chords + meter from
+    chords: str | None = None  # progression text 'Dm7 G7 | Cmaj7', or an iReal Pro link
+    chords_file: str | Path | None = None  # a chart file (or iReal link / HTML export)
+    tune: str | None = None  # the tune (title or number from 1) of an iReal link
+    leadsheet: str | Path | None = None  # MIDI/MusicXML/ABC/WJazzD to take chords + meter from
+    solo: int | None = None  # with a WJazzD --leadsheet: the solo (melid)
     bars: int | None = None
     primer: str | Path | None = None
     tempo: float | None = None  # qpm; None = lead sheet's or 120
@@ -143,32 +150,49 @@ class GenerateOptions:
     count_in_bars: int = 0  # bars of hi-hat before the solo (trio backing only)
 
     def __post_init__(self) -> None:
-        if self.chords is not None and self.leadsheet is not None:
-            raise ConfigError("give either --chords or --leadsheet, not both")
+        given = [
+            name
+            for name, value in (
+                ("--chords", self.chords),
+                ("--chords-file", self.chords_file),
+                ("--leadsheet", self.leadsheet),
+            )
+            if value is not None
+        ]
+        if len(given) > 1:
+            raise ConfigError(f"give one of --chords, --chords-file, --leadsheet, got {given}")
+        if self.solo is not None and self.leadsheet is None:
+            raise ConfigError("--solo picks a solo of a WJazzD database given to --leadsheet")
+        if self.tune is not None and self.chords is None and self.chords_file is None:
+            raise ConfigError("--tune picks a tune of an iReal Pro link in --chords/--chords-file")
         if self.bars is not None and not 1 <= self.bars <= 4096:
-            raise ConfigError(f"bars must be in range 1..4096, got {self.bars}")
+            raise ConfigError(f"--bars must be in range 1..4096, got {self.bars}")
         if not 0 <= self.seed < 2**32:
-            raise ConfigError(f"seed must be in range 0..{2**32 - 1}, got {self.seed}")
+            raise ConfigError(f"--seed must be in range 0..{2**32 - 1}, got {self.seed}")
         if not 1 <= self.candidates <= 1024:
-            raise ConfigError(f"candidates must be in range 1..1024, got {self.candidates}")
+            raise ConfigError(f"--candidates must be in range 1..1024, got {self.candidates}")
         if self.engine not in ENGINES:
-            raise ConfigError(f"engine must be one of {', '.join(ENGINES)}, got {self.engine!r}")
+            raise ConfigError(f"--engine must be one of {', '.join(ENGINES)}, got {self.engine!r}")
         if self.backing not in BACKINGS:
-            raise ConfigError(f"backing must be one of {', '.join(BACKINGS)}, got {self.backing!r}")
+            raise ConfigError(
+                f"--backing must be one of {', '.join(BACKINGS)}, got {self.backing!r}"
+            )
         if self.tempo is not None and not 20 <= self.tempo <= 400:
-            raise ConfigError(f"tempo must be in range 20..400 qpm, got {self.tempo}")
+            raise ConfigError(f"--tempo must be in range 20..400 qpm, got {self.tempo}")
         for name in ("melody_program", "chords_program"):
             value = getattr(self, name)
             if not 0 <= value <= 127:
-                raise ConfigError(f"{name.replace('_', '-')} must be in range 0..127, got {value}")
+                raise ConfigError(
+                    f"--{name.replace('_', '-')} must be in range 0..127, got {value}"
+                )
         if not 0 <= self.count_in_bars <= 16:
-            raise ConfigError(f"count-in must be in range 0..16 bars, got {self.count_in_bars}")
+            raise ConfigError(f"--count-in must be in range 0..16 bars, got {self.count_in_bars}")
         if self.count_in_bars and self.backing != "trio":
             raise ConfigError(
-                f"count-in needs --backing trio (the drums play it), got {self.backing!r}"
+                f"--count-in needs --backing trio (the drums play it), got {self.backing!r}"
             )
         if self.swing is not None and not 0.5 <= self.swing <= 0.75:
-            raise ConfigError(f"swing must be in range 0.5..0.75, got {self.swing}")
+            raise ConfigError(f"--swing must be in range 0.5..0.75, got {self.swing}")
         SamplingOptions(self.temperature, self.top_k, self.top_p)  # validates
 
     @property
@@ -199,12 +223,14 @@ class GenerateResult:
         counts = ", ".join(f"{k} {v}" for k, v in r["edit_counts"].items()) or "none"
         target = f"wrote {out}" if out is not None else "generated"
         return (
-            f"{target}: {r['bars']} bars, {r['notes']} notes, {r['duration_seconds']:.1f} s "
+            f"{target}: {plural(r['bars'], 'bar')}, {plural(r['notes'], 'note')}, "
+            f"{r['duration_seconds']:.1f} s "
             f"at {r['qpm']:g} qpm, {r['time_signature']}, key {r['key']}, "
             f"backing {r['backing']}"
             + (f" after a {r['count_in_bars']}-bar count-in" if r.get("count_in_bars") else "")
             + "\n"
-            f"post-processor: {len(self.edits)} edits ({counts}); best of {r['candidates']} "
+            f"post-processor: {plural(len(self.edits), 'edit')} ({counts}); "
+            f"best of {r['candidates']} "
             f"(candidate {r['chosen']}, mean log-likelihood "
             f"{r['scores'][r['chosen']]['mean_log_likelihood']:.3f})"
             + (f", {r['rounds']} rounds (degenerate solos resampled)" if r["rounds"] > 1 else "")
@@ -227,11 +253,14 @@ def open_bundle(model: str | Path | None) -> Bundle:
 
 
 def plan_progression(options: GenerateOptions, bundle: Bundle) -> ProgressionPlan:
-    """The changes from --chords (in the bundle's meter), --leadsheet, else the bundle."""
+    """The changes from --chords or --chords-file (a chart in the bundle's meter, or an
+    iReal Pro tune), --leadsheet, else the bundle."""
     if options.chords is not None:
-        return plan_from_chords(options.chords, bundle.time_signature)
+        return plan_from_chords(options.chords, bundle.time_signature, tune=options.tune)
+    if options.chords_file is not None:
+        return plan_from_chart_file(options.chords_file, bundle.time_signature, tune=options.tune)
     if options.leadsheet is not None:
-        return plan_from_leadsheet(options.leadsheet)
+        return plan_from_leadsheet(options.leadsheet, solo=options.solo)
     return plan_from_bundle(bundle, np.random.default_rng([options.seed, 2]))
 
 
@@ -509,6 +538,7 @@ def arrange_song(options: GenerateOptions, plan: ProgressionPlan, solo: Solo) ->
         rng=np.random.default_rng([options.seed, 3]),
         chords_program=options.chords_program,
         count_in_bars=options.count_in_bars,
+        melody=solo.melody,
     )
     data = midi_bytes(
         parts,
@@ -517,6 +547,7 @@ def arrange_song(options: GenerateOptions, plan: ProgressionPlan, solo: Solo) ->
         key_fifths=key_fifths,
         swing=options.swing,
         seed=options.seed,
+        chord_markers=chord_markers(solo.bars),
     )
     return Song(parts, data, qpm, key_fifths)
 

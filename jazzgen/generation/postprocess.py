@@ -50,14 +50,14 @@ class PostprocessConfig:
 
     def __post_init__(self) -> None:
         if self.max_repeats is not None and self.max_repeats < 1:
-            raise ConfigError(f"max_repeats must be >= 1, got {self.max_repeats}")
+            raise ConfigError(f"--max-repeats must be >= 1, got {self.max_repeats}")
         if self.max_leap is not None and not 1 <= self.max_leap <= 127:
-            raise ConfigError(f"max_leap must be in range 1..127, got {self.max_leap}")
+            raise ConfigError(f"--max-leap must be in range 1..127, got {self.max_leap}")
         if self.pitch_range is not None:
             low, high = self.pitch_range
             if not (low >= 0 and high <= 127 and high - low >= 12):
                 raise ConfigError(
-                    f"pitch range must lie in 0..127 and span at least an octave, got {low}-{high}"
+                    f"--range must lie in 0..127 and span at least an octave, got {low}-{high}"
                 )
         if self.min_length_steps is not None and self.min_length_steps < 1:
             raise ConfigError(f"min_length_steps must be >= 1, got {self.min_length_steps}")

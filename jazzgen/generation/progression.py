@@ -1,7 +1,8 @@
 """The chord changes to solo over: planned from a chord chart, a lead sheet or the bundle.
 
 A `ProgressionPlan` holds bars of chords with offsets, the meter, tempo and key where the
-source has them (`plan_from_chords`, `plan_from_leadsheet`, `plan_from_bundle`);
+source has them (`plan_from_chords` for a chart or an iReal Pro link, `plan_from_chart_file`,
+`plan_from_leadsheet` for a lead sheet file or a WJazzD solo, `plan_from_bundle`);
 `make_bars` repeats or truncates it into `Bar`s (each repetition of the progression a
 section of the form); `guess_key_fifths` picks a key signature from the chords;
 `step_features` gives the model's chord input at every grid step, `step_context` its
@@ -20,10 +21,17 @@ import numpy as np
 from jazzgen.core.chord_symbols import parse_chord_symbol
 from jazzgen.core.constants import GRID_STEPS_PER_QUARTER
 from jazzgen.core.context import bar_frames, context_features, every_step
-from jazzgen.core.errors import BundleError, ChordSymbolError
+from jazzgen.core.errors import (
+    FILE_NOT_FOUND,
+    BundleError,
+    ChordSymbolError,
+    ConfigError,
+    InputFileError,
+)
 from jazzgen.core.harmony import CHORD_FEATURES, Chord, chord_features
 from jazzgen.core.types import Bar, ChordSpan, LeadSheet, TimeSignature
-from jazzgen.io.charts import parse_progression
+from jazzgen.io.charts import fill_no_chords, parse_chart_file_text, parse_progression
+from jazzgen.io.ireal import IrealBar, IrealTune, is_ireal, read_ireal, select_tune
 from jazzgen.training.bundle import Bundle
 
 log = logging.getLogger(__name__)
@@ -36,15 +44,17 @@ _PITCH_CLASS_FIFTHS = {pc: ((pc * 7) % 12) - (12 if (pc * 7) % 12 > 6 else 0) fo
 BarChords = list[tuple[Chord, float]]  # chords of one bar with offsets (quarter notes)
 
 
-def split_bar(chords: Sequence[Chord], bar_beats: float) -> BarChords:
-    """Chords of one bar at evenly split offsets, on whole beats when possible."""
-    n = len(chords)
+def even_offsets(n: int, bar_beats: float) -> list[float]:
+    """Offsets of `n` chords sharing a bar evenly, on whole beats when possible."""
     beats = round(bar_beats)
     if n <= beats and abs(beats - bar_beats) < 1e-9:
-        offsets = [float(round(i * beats / n)) for i in range(n)]
-    else:
-        offsets = [i * bar_beats / n for i in range(n)]
-    return list(zip(chords, offsets, strict=True))
+        return [float(round(i * beats / n)) for i in range(n)]
+    return [i * bar_beats / n for i in range(n)]
+
+
+def split_bar(chords: Sequence[Chord], bar_beats: float) -> BarChords:
+    """Chords of one bar at evenly split offsets, on whole beats when possible."""
+    return list(zip(chords, even_offsets(len(chords), bar_beats), strict=True))
 
 
 def make_bars(
@@ -110,26 +120,107 @@ class ProgressionPlan:
     default_bars: int  # bars to generate when the user gives no --bars
 
 
-def plan_from_chords(text: str, time_signature: TimeSignature) -> ProgressionPlan:
-    """A chord chart 'Dm7 G7 | Cmaj7' in `time_signature` (chords of a bar split evenly)."""
+def plan_from_chords(
+    text: str, time_signature: TimeSignature, *, tune: str | None = None
+) -> ProgressionPlan:
+    """A chord chart 'Dm7 G7 | Cmaj7' in `time_signature` (chords of a bar split evenly),
+    or the tune `tune` of the iReal Pro link(s) in `text` (see `plan_from_ireal`)."""
+    if is_ireal(text):
+        return plan_from_ireal(select_tune(read_ireal(text), tune))
+    _no_tune(tune)
     bars = parse_progression(text)
     prog = [split_bar(chords, time_signature.bar_beats) for chords in bars]
     return ProgressionPlan(prog, time_signature, None, None, "chords", len(prog))
 
 
-def read_leadsheet_file(path: str | Path) -> LeadSheet:
-    """The lead sheet (melody, bars of chords, tempo, key) of a MIDI/MusicXML/ABC file."""
-    from jazzgen.analysis.leadsheet import read_leadsheet  # only when a file is read
+def _no_tune(tune: str | None) -> None:
+    if tune is not None:
+        raise ConfigError("--tune picks a tune of an iReal Pro link, and the chart has none")
+
+
+def plan_from_chart_file(
+    path: str | Path, time_signature: TimeSignature, *, tune: str | None = None
+) -> ProgressionPlan:
+    """The chart in a text file (the --chords syntax over lines, `#` comments; see
+    `io.charts.parse_chart_file_text`), or an iReal Pro link / HTML export in it."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputFileError(path, FILE_NOT_FOUND) from None
+    except UnicodeDecodeError:
+        raise InputFileError(path, "not a text file (a chord chart is UTF-8 text)") from None
+    except OSError as exc:
+        raise InputFileError(path, f"cannot read file: {exc.strerror or exc}") from None
+    if is_ireal(text):
+        return plan_from_chords(text, time_signature, tune=tune)
+    _no_tune(tune)
+    bars = fill_no_chords(parse_chart_file_text(text), str(path))
+    prog = [split_bar(chords, time_signature.bar_beats) for chords in bars]
+    return ProgressionPlan(prog, time_signature, None, None, f"chart {path}", len(prog))
+
+
+def ireal_bar_offsets(bar: IrealBar, bar_beats: float) -> list[float]:
+    """Where the chords of an iReal bar start, in quarter notes: on the beat of their cell
+    when the bar has a cell per beat (4 cells in 4/4), else evenly (`split_bar`)."""
+    beats = round(bar_beats)
+    if bar.cells == beats and abs(beats - bar_beats) < 1e-9:
+        return [float(cell) for cell in bar.cell]
+    return even_offsets(len(bar.chords), bar_beats)
+
+
+def plan_from_ireal(tune: IrealTune) -> ProgressionPlan:
+    """The changes of an iReal Pro tune: its form played out, its meter, tempo and key.
+
+    N.C. continues the chord before it (as in charts); a bar whose first chord starts after
+    its first beat (`p` slashes, empty cells) begins with the chord sounding before it.
+    """
+    bar_beats = tune.time_signature.bar_beats
+    chords = fill_no_chords([list(bar.chords) for bar in tune.bars], tune.title)
+    prog: list[BarChords] = []
+    for bar, bar_chords in zip(tune.bars, chords, strict=True):
+        offsets = ireal_bar_offsets(bar, bar_beats)
+        entries = list(zip(bar_chords, offsets, strict=True))
+        if entries[0][1] > 0 and prog:
+            entries.insert(0, (prog[-1][-1][0], 0.0))
+        elif entries[0][1] > 0:  # the tune's first chord starts its first bar
+            entries[0] = (entries[0][0], 0.0)
+        prog.append(entries)
+    source = f"ireal {tune.title}"
+    return ProgressionPlan(prog, tune.time_signature, tune.qpm, tune.key_fifths, source, len(prog))
+
+
+def read_leadsheet_file(path: str | Path, solo: int | None = None) -> LeadSheet:
+    """The lead sheet (melody, bars of chords, tempo, key) of a MIDI/MusicXML/ABC file, or
+    of the solo `solo` (its melid) of a Weimar Jazz Database file (`analysis.solo_sheet`)."""
+    from jazzgen.io.wjazzd import is_database_path  # only when a file is read
+
+    if is_database_path(path):
+        if solo is None:
+            raise ConfigError(
+                f"{path} is a Weimar Jazz Database: pick a solo with --solo MELID "
+                f"(`jazzgen inspect {path}` lists the solos and their melids)"
+            )
+        from jazzgen.analysis.solo_sheet import solo_leadsheet
+        from jazzgen.io.wjazzd import read_solos
+
+        (record,) = read_solos(path, [solo])
+        return solo_leadsheet(record, f"{path}#{solo}").leadsheet
+    if solo is not None:
+        raise ConfigError(f"--solo picks a solo of a WJazzD database, and {path} is not one")
+    from jazzgen.analysis.leadsheet import read_leadsheet
 
     return read_leadsheet(path)[1]
 
 
-def plan_from_leadsheet(path: str | Path) -> ProgressionPlan:
-    """The chords, meter, tempo and key of a lead sheet file."""
-    sheet = read_leadsheet_file(path)
+def plan_from_leadsheet(path: str | Path, *, solo: int | None = None) -> ProgressionPlan:
+    """The chords, meter, tempo and key of a lead sheet file, or of a WJazzD solo's changes
+    (`solo`: its melid; a solo that changes meter is planned in its first bar's meter)."""
+    sheet = read_leadsheet_file(path, solo)
     prog = [[(s.chord, s.start_beat - bar.start_beat) for s in bar.chords] for bar in sheet.bars]
     ts = sheet.time_signature
-    return ProgressionPlan(prog, ts, sheet.qpm, sheet.key_fifths, f"leadsheet {path}", len(prog))
+    source = f"leadsheet {path}" + (f" solo {solo}" if solo is not None else "")
+    return ProgressionPlan(prog, ts, sheet.qpm, sheet.key_fifths, source, len(prog))
 
 
 def plan_from_bundle(bundle: Bundle, rng: np.random.Generator) -> ProgressionPlan:

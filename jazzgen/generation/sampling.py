@@ -117,11 +117,11 @@ class SamplingOptions:
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.temperature <= 10.0:
-            raise ConfigError(f"temperature must be in range 0..10, got {self.temperature}")
+            raise ConfigError(f"--temperature must be in range 0..10, got {self.temperature}")
         if self.top_k < 0:
-            raise ConfigError(f"top_k must be >= 0 (0 = off), got {self.top_k}")
+            raise ConfigError(f"--top-k must be >= 0 (0 = off), got {self.top_k}")
         if not 0.0 < self.top_p <= 1.0:
-            raise ConfigError(f"top_p must be in range (0, 1], got {self.top_p}")
+            raise ConfigError(f"--top-p must be in range (0, 1], got {self.top_p}")
 
     @property
     def greedy(self) -> bool:

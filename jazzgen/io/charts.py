@@ -6,6 +6,9 @@ section is not played twice). In a bar, chords are separated by spaces or commas
 (`Dm7 G7` or `Dm7,G7`; commas inside parentheses belong to the chord: `C7(b9,#11)`),
 `%` alone repeats the previous bar, and `N.C.` (or `NC`) is no chord. Chord symbols are
 read by `jazzgen.core.chord_symbols` (see there for the accepted spellings).
+
+A chart file (`parse_chart_file_text`) has the same syntax over several lines, one row of
+bars per line, with blank lines and `#` comments. iReal Pro links are read by `io.ireal`.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ CHART_FORMS = (
 
 _BAR_LINE_RE = re.compile(r"\[?:*\|+:*\]?")
 _REPEAT = "%"
+_COMMENT_RE = re.compile(r"(^|\s)#.*$")
 
 
 def _bar_texts(text: str) -> list[str]:
@@ -65,8 +69,35 @@ def parse_chart(text: str) -> list[list[Chord | None]]:
     """
     if not text.strip():
         raise ChordSymbolError(f"chord chart is empty: {CHART_FORMS}")
+    return _parse_bar_texts(_bar_texts(text), text)
+
+
+def chart_lines(text: str) -> list[str]:
+    """The lines of a chart file that hold bars: without `#` comments (a `#` that starts a
+    line or follows a space; `F#m7` and `C7#9` keep theirs) and without blank lines."""
+    lines = []
+    for line in text.splitlines():
+        line = _COMMENT_RE.sub("", line).strip()
+        if line:
+            lines.append(line)
+    return lines
+
+
+def parse_chart_file_text(text: str) -> list[list[Chord | None]]:
+    """Bars of chords from the text of a chart file: the --chords syntax over any number
+    of lines (each line a row of bars; a line's leading and trailing bar lines add no bar),
+    blank lines and `#` comments allowed (see `chart_lines`)."""
+    lines = chart_lines(text)
+    if not lines:
+        raise ChordSymbolError(f"chord chart file has no bars (only comments): {CHART_FORMS}")
+    bar_texts = [bar for line in lines for bar in _bar_texts(line)]
+    return _parse_bar_texts(bar_texts, " | ".join(lines))
+
+
+def _parse_bar_texts(bar_texts: list[str], text: str) -> list[list[Chord | None]]:
+    """Bars of chords from the text of every bar (see `parse_chart`)."""
     bars: list[list[Chord | None]] = []
-    for number, bar_text in enumerate(_bar_texts(text), start=1):
+    for number, bar_text in enumerate(bar_texts, start=1):
         symbols = _bar_symbols(bar_text)
         if not symbols:
             raise ChordSymbolError(
@@ -96,12 +127,16 @@ def parse_chart(text: str) -> list[list[Chord | None]]:
 def parse_progression(text: str) -> list[list[Chord]]:
     """Bars of chords from a chart such as 'Dm7 G7 | Cmaj7 | % | A7' (see `parse_chart`).
 
-    No chord (N.C.) continues the chord before it, where the harmony goes on while the
-    band stops (at the start of the chart: the first chord after it), so every bar has
-    chords to solo over. Raises ChordSymbolError (see `parse_chart`; also for a chart of
-    only N.C.).
+    No chord (N.C.) continues the chord before it (see `fill_no_chords`). Raises
+    ChordSymbolError (see `parse_chart`; also for a chart of only N.C.).
     """
-    bars = parse_chart(text)
+    return fill_no_chords(parse_chart(text), text)
+
+
+def fill_no_chords(bars: list[list[Chord | None]], text: str) -> list[list[Chord]]:
+    """`bars` with every no chord (None) replaced by the chord before it, where the harmony
+    goes on while the band stops (at the start: the first chord after it), so every bar
+    has chords to solo over. ChordSymbolError for a chart `text` of only N.C."""
     first = next((chord for bar in bars for chord in bar if chord is not None), None)
     if first is None:
         raise ChordSymbolError(f"chord chart {text!r} has no chords, only N.C.: {CHART_FORMS}")

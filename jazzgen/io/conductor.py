@@ -44,7 +44,7 @@ def marker_chords(
     markers: Iterable[tuple[int, str]], ticks_per_quarter: int, end_tick: int
 ) -> tuple[ChordSpan, ...]:
     """`Score.chords` from a MIDI file's marker events (tick, text), when every marker is a
-    chord symbol or N.C. (how `jazzgen export` writes the changes, `output.solo_export`);
+    chord symbol or N.C. (how `jazzgen generate` and `jazzgen export` write the changes);
     none when any marker is something else (markers usually name sections). A chord lasts
     until the next marker, the last one until `end_tick`; N.C. makes no span."""
     labels: list[tuple[int, Chord | None]] = []

@@ -6,7 +6,7 @@ import hashlib
 from collections.abc import Iterable
 from pathlib import Path
 
-from jazzgen.core.errors import InputFileError
+from jazzgen.core.errors import FILE_NOT_FOUND, InputFileError, not_found
 
 MIDI_EXTENSIONS = (".mid", ".midi")
 
@@ -39,7 +39,7 @@ def collect_inputs(inputs: Iterable[str | Path]) -> list[Path]:
         elif path.exists():
             found = [path]
         else:
-            raise InputFileError(path, "file or folder not found")
+            raise InputFileError(path, not_found(path))
         for p in found:
             resolved = p.resolve()
             if resolved not in seen:
@@ -53,7 +53,7 @@ def file_sha256(path: Path) -> str:
     try:
         return hashlib.sha256(path.read_bytes()).hexdigest()
     except FileNotFoundError:
-        raise InputFileError(path, "file not found") from None
+        raise InputFileError(path, FILE_NOT_FOUND) from None
     except OSError as exc:
         raise InputFileError(path, f"cannot read file: {exc.strerror or exc}") from None
 

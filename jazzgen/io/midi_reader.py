@@ -8,8 +8,10 @@ program of each track, so we walk the bytes ourselves. The parser handles SMF ty
 any ticks per quarter, running status, note-on with velocity 0 as note-off, overlapping
 same-pitch notes (paired first-in first-out), tempo and time-signature changes (seconds
 come from the tempo map; beats are ticks / ticks_per_quarter). Each (MTrk chunk, channel)
-pair with notes becomes one `Track` (so type 0 files are split per channel); `Track.index`
-counts these from 0 in file order.
+pair with notes becomes one `Track` (so type 0 files are split per channel), and so does an
+MTrk chunk without notes that sets a program (a part left empty, such as a solo's empty
+Melody track; chunks of only text and tempo events are no track); `Track.index` counts
+these from 0 in file order.
 
 Every problem with the file raises `InputFileError(path, reason)` with a one-line reason;
 no raw exception escapes for a bad file.
@@ -39,7 +41,7 @@ def parse_midi_bytes(data: bytes, path: str | Path = "<bytes>") -> Score:
     tempos = _tempo_changes(conductor.tempos, tpq, path)
     time_signatures = meter_changes(_time_signatures(conductor.time_signatures, tpq, path))
     tracks, end_tick = _tracks_from_chunks(chunks, tpq, TempoMap(tempos))
-    if not tracks:
+    if not any(track.notes for track in tracks):
         raise InputFileError(path, "MIDI file has no notes")
     return Score(
         path=str(path),
@@ -327,6 +329,10 @@ def _tracks_from_chunks(
     end_tick = 0
     for chunk in chunks:
         channels = sorted(chunk.notes)
+        if not channels and chunk.programs:  # a part without notes: listed, never chosen
+            channel = min(chunk.programs)
+            tracks.append(Track(len(tracks), chunk.name, chunk.programs[channel], channel, ()))
+            continue
         for channel in channels:
             name = chunk.name
             if len(channels) > 1:

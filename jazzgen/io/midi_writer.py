@@ -6,11 +6,11 @@
     midi_bytes(parts, ...) -> bytes
 
 File layout: track 0 is the conductor track (name, tempo, time signature and key signature
-at tick 0; later meter changes and chord markers when given); then one track per part with
-its name, program change and volume (CC 7) at tick 0 and its notes. Guarantees: every
-note-on has a note-off, no zero-length notes (a note shorter than a tick lasts one tick),
-no overlapping notes of one pitch on a channel (the earlier note ends where the next one
-starts), note-offs sort before note-ons on the same tick, every track ends with
+at tick 0, later meters, and chord symbols as marker events at each change); then one track
+per part with its name, program change and volume (CC 7) at tick 0 and its notes.
+Guarantees: every note-on has a note-off, no zero-length notes (a note shorter than a tick
+lasts one tick), no overlapping notes of one pitch on a channel (the earlier note ends where
+the next one starts), note-offs sort before note-ons on the same tick, every track ends with
 end_of_track. Output bytes depend only on the arguments.
 
 `swing` (0.5..0.75, None = off): off-beat eighths that sit exactly on the straight "and"
@@ -34,15 +34,10 @@ import numpy as np
 
 from jazzgen.core.constants import EPS, ROUNDING_EPS
 from jazzgen.core.errors import ConfigError
+from jazzgen.core.harmony import MAJOR_KEY_NAMES
 from jazzgen.core.types import Note, TimeSignature
 
 DEFAULT_TICKS_PER_QUARTER = 480
-
-# Major key names by number of sharps (-7..7), as mido's key_signature expects them.
-_MAJOR_KEYS = {
-    -7: "Cb", -6: "Gb", -5: "Db", -4: "Ab", -3: "Eb", -2: "Bb", -1: "F", 0: "C",
-    1: "G", 2: "D", 3: "A", 4: "E", 5: "B", 6: "F#", 7: "C#",
-}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -67,9 +62,9 @@ class Part:
 
 def key_name(key_fifths: int) -> str:
     """mido key name of a major key given by sharps (+) / flats (-): 2 -> 'D', -3 -> 'Eb'."""
-    if key_fifths not in _MAJOR_KEYS:
+    if key_fifths not in MAJOR_KEY_NAMES:
         raise ConfigError(f"key_fifths must be in range -7..7, got {key_fifths}")
-    return _MAJOR_KEYS[key_fifths]
+    return MAJOR_KEY_NAMES[key_fifths]
 
 
 def swing_beat(beat: float, ratio: float) -> float:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from jazzgen.core.errors import InputFileError
+from jazzgen.core.errors import FILE_NOT_FOUND, InputFileError
 from jazzgen.core.types import Score
 from jazzgen.io.files import MIDI_EXTENSIONS, SUPPORTED_EXTENSIONS
 from jazzgen.io.leadsheet_reader import read_leadsheet_score
@@ -30,7 +30,7 @@ def read_score(path: str | Path) -> Score:
             + ", ".join(SUPPORTED_EXTENSIONS),
         )
     if not path.exists():
-        raise InputFileError(path, "file not found")
+        raise InputFileError(path, FILE_NOT_FOUND)
     if not path.is_file():
         raise InputFileError(path, "not a file")
     if suffix in MIDI_EXTENSIONS:

@@ -29,7 +29,7 @@ from typing import NamedTuple
 from urllib.parse import quote
 
 from jazzgen.core.chord_symbols import parse_chord_label
-from jazzgen.core.errors import ConfigError, InputFileError
+from jazzgen.core.errors import FILE_NOT_FOUND, ConfigError, InputFileError
 from jazzgen.core.harmony import Chord
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -139,7 +139,7 @@ def open_database(path: str | Path) -> Iterator[sqlite3.Connection]:
     """
     path = Path(path)
     if not path.is_file():
-        raise InputFileError(path, "no such file")
+        raise InputFileError(path, FILE_NOT_FOUND)
     uri = f"file:{quote(str(path.resolve()))}?mode=ro"
     try:
         connection = sqlite3.connect(uri, uri=True)
@@ -294,7 +294,10 @@ def read_solos(path: str | Path, melids: Sequence[int] | None = None) -> list[So
         if melids is not None:
             unknown = sorted(set(melids) - set(info_rows))
             if unknown:
-                raise ConfigError(f"{path}: no solo with melid {', '.join(map(str, unknown))}")
+                raise ConfigError(
+                    f"{path}: no solo with melid {', '.join(map(str, unknown))} "
+                    f"(`jazzgen inspect {path}` lists the solos and their melids)"
+                )
         melody_select = _melody_select(connection)
         beats_select = _beats_select(connection)
         null_rows = _null_rows(connection, list(info_rows))

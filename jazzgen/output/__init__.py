@@ -1,1 +1,1 @@
-"""What users hear and see: backing parts, WAV audio, piano-roll and curve pictures."""
+"""What users hear and see: backing parts, WAV audio, live MIDI, notation, pictures."""

@@ -6,9 +6,11 @@ triplet swing position (2/3 of a beat, `SWING_OFFBEAT`) like the grammar's swung
 (the writer's optional `--swing` time map then applies to every part alike).
 
 - Chords ("Chords", piano): rootless voicings (3rd, 7th or 6th, 9th, 5th: the root is the
-  bass player's) in the middle register, each voicing the inversion closest to the previous
-  one (voice leading); rhythm per chord span from a few Charleston-like / syncopated
-  patterns, chosen at random per span. Without a bass player (`backing="chords"`) the
+  bass player's) below the solo (`comp_register`: the top voice stays under the lower
+  quarter of the melody's pitches, so the comping never covers the line), each voicing
+  the inversion that moves the voices least from the previous one (voice leading,
+  `voice_leading_distance`); rhythm per chord span from a few Charleston-like /
+  syncopated patterns, chosen at random per span. Without a bass player (`backing="chords"`) the
   pianist's left hand plays the root below the voicing on the chord's first beat (and on
   beat 3 of a 4-beat chord): a rootless voicing alone is ambiguous (Cmaj7's
   E G B D is Em7), for the listener and for `jazzgen inspect`.
@@ -49,7 +51,9 @@ CHORDS_VOLUME = 80
 BASS_VOLUME = 92
 DRUMS_VOLUME = 80
 
-COMP_LOW, COMP_HIGH = 50, 76  # rootless voicings sit between D3 and E5
+COMP_LOW, COMP_HIGH = 50, 76  # without a melody, rootless voicings sit between D3 and E5
+COMP_MIN_TOP = 55  # G3: a top voice lower than this sinks into the bass (low-interval limits)
+COMP_SPAN = 16  # semitones from the lowest to the highest note a voicing may use
 LEFT_HAND_LOW = 36  # the left-hand root of the chords-only backing: C2 up to the voicing
 BASS_LOW, BASS_HIGH = 28, 52  # E1..E3
 
@@ -82,6 +86,18 @@ def spans_of(bars: Sequence[Bar]) -> list[ChordSpan]:
     return spans
 
 
+def chord_markers(bars: Sequence[Bar]) -> list[tuple[float, str]]:
+    """(beat, chord symbol) at every chord change of `bars`, for the MIDI file's markers
+    (a DAW shows them on its timeline; `jazzgen inspect` reads the chords back from them)."""
+    markers: list[tuple[float, str]] = []
+    previous = None
+    for span in spans_of(bars):
+        if span.chord != previous:
+            markers.append((span.start_beat, span.chord.symbol))
+            previous = span.chord
+    return markers
+
+
 def rootless_pitch_classes(chord: Chord) -> list[int]:
     """3-4 pitch classes of a rootless voicing of `chord` (root omitted)."""
     q = chord.quality
@@ -103,12 +119,34 @@ def rootless_pitch_classes(chord: Chord) -> list[int]:
     return [(chord.root + r) % 12 for r in rel]
 
 
-def _voicings(pcs: Sequence[int]) -> list[tuple[int, ...]]:
-    """Every close-position inversion of `pcs` inside the comping register."""
-    found = []
-    for rotation in range(len(pcs)):
-        order = list(pcs[rotation:]) + list(pcs[:rotation])
-        for base in range(COMP_LOW, COMP_LOW + 12):
+Register = tuple[int, int]
+"""(lowest, highest) MIDI pitch a comping voicing may use."""
+
+
+def comp_register(melody: Sequence[Note] = ()) -> Register:
+    """Where the comping sits: under the solo. The top voice stays below the lower quarter
+    of the melody's pitches (the line's low register), but not below `COMP_MIN_TOP`; the
+    voicings use `COMP_SPAN` semitones under it. Without a melody: `COMP_LOW..COMP_HIGH`."""
+    if not melody:
+        return COMP_LOW, COMP_HIGH
+    low_register = int(np.percentile([n.pitch for n in melody], 25))
+    top = max(COMP_MIN_TOP, min(COMP_HIGH, low_register - 1))
+    return top - COMP_SPAN, top
+
+
+def voicings(
+    pcs: Sequence[int], register: Register = (COMP_LOW, COMP_HIGH)
+) -> list[tuple[int, ...]]:
+    """Every voicing of `pcs` inside `register` (lowest note first) that stacks them upwards
+    in a rotation of their written order (3-7-9-5 and its inversions) or of their
+    pitch-class order (close position, within an octave), without duplicates."""
+    low, high = register
+    found: list[tuple[int, ...]] = []
+    orders = [list(pcs[r:]) + list(pcs[:r]) for r in range(len(pcs))]
+    ordered = sorted(pcs)
+    orders += [ordered[r:] + ordered[:r] for r in range(len(ordered))]
+    for order in orders:
+        for base in range(low, high + 1):
             if base % 12 != order[0]:
                 continue
             chord = [base]
@@ -117,33 +155,44 @@ def _voicings(pcs: Sequence[int]) -> list[tuple[int, ...]]:
                 while nxt % 12 != pc:
                     nxt += 1
                 chord.append(nxt)
-            if chord[-1] <= COMP_HIGH:
+            if chord[-1] <= high and tuple(chord) not in found:
                 found.append(tuple(chord))
     return found
 
 
-def voice_chord(chord: Chord, previous: Sequence[int] | None) -> tuple[int, ...]:
-    """The rootless voicing of `chord` closest to `previous` (or centred near middle C)."""
-    options = _voicings(rootless_pitch_classes(chord))
+def voice_leading_distance(a: Sequence[int], b: Sequence[int]) -> float:
+    """How far the voices move from voicing `a` to `b`, in semitones: voice by voice (low
+    to low, ...) for voicings of one size; for a 3- and a 4-note voicing, every note to the
+    nearest note of the other, averaged over both directions."""
+    a, b = sorted(a), sorted(b)
+    if len(a) == len(b):
+        return float(sum(abs(x - y) for x, y in zip(a, b, strict=True)))
+    there = sum(min(abs(x - y) for y in b) for x in a)
+    back = sum(min(abs(x - y) for x in a) for y in b)
+    return (there + back) / 2
+
+
+def voice_chord(
+    chord: Chord, previous: Sequence[int] | None, register: Register = (COMP_LOW, COMP_HIGH)
+) -> tuple[int, ...]:
+    """The rootless voicing of `chord` in `register` that moves least from `previous`
+    (the first one: the one centred in the register)."""
+    options = voicings(rootless_pitch_classes(chord), register)
     if not options:
-        options = _voicings(rootless_pitch_classes(chord)[:3])
+        options = voicings(rootless_pitch_classes(chord)[:3], register)
     if previous:
-        target = sorted(previous)
-
-        def distance(v: tuple[int, ...]) -> float:
-            # voicings may have 3 or 4 notes: compare the common voices and the centres
-            common = sum(abs(a - b) for a, b in zip(v, target, strict=False))
-            return common + abs(sum(v) / len(v) - sum(target) / len(target))
-
-        return min(options, key=lambda v: (distance(v), v))
-    return min(options, key=lambda v: (abs(sum(v) / len(v) - 62), v))
+        return min(options, key=lambda v: (voice_leading_distance(previous, v), v))
+    centre = sum(register) / 2
+    return min(options, key=lambda v: (abs(sum(v) / len(v) - centre), v))
 
 
 def _left_hand(chord: Chord, span: ChordSpan, below: int) -> list[Note]:
     """The root (or slash bass) below `below`, on the span's first beat and again on beat 3
     of a span of 4+ beats (a plain two-feel: other tones on beat 3 would read as a new
     chord's root)."""
-    root = max(p for p in range(LEFT_HAND_LOW, below) if p % 12 == chord.bass_pitch_class)
+    # from C2 up to the voicing; an octave lower when the voicing sits that low
+    low = LEFT_HAND_LOW if below - LEFT_HAND_LOW > 12 else LEFT_HAND_LOW - 12
+    root = max(p for p in range(low, below) if p % 12 == chord.bass_pitch_class)
     length = span.end_beat - span.start_beat
     if length < 4.0 - 1e-9:
         return [Note(root, span.start_beat, span.start_beat + 0.9 * length, 72)]
@@ -154,15 +203,19 @@ def _left_hand(chord: Chord, span: ChordSpan, below: int) -> list[Note]:
 
 
 def comp_notes(
-    bars: Sequence[Bar], rng: np.random.Generator, *, left_hand: bool = False
+    bars: Sequence[Bar],
+    rng: np.random.Generator,
+    *,
+    left_hand: bool = False,
+    register: Register = (COMP_LOW, COMP_HIGH),
 ) -> tuple[Note, ...]:
-    """Comping voicings with syncopated rhythms (see module doc); with `left_hand`, the
-    root below each voicing, for a backing without bass."""
+    """Comping voicings in `register` with syncopated rhythms (see module doc); with
+    `left_hand`, the root below each voicing, for a backing without bass."""
     notes: list[Note] = []
     previous: tuple[int, ...] | None = None
     for span in spans_of(bars):
         length = span.end_beat - span.start_beat
-        voicing = voice_chord(span.chord, previous)
+        voicing = voice_chord(span.chord, previous, register)
         previous = voicing
         if left_hand:
             notes.extend(_left_hand(span.chord, span, min(voicing)))
@@ -271,11 +324,13 @@ def arrange(
     chords_program: int = DEFAULT_CHORDS_PROGRAM,
     bass_program: int = DEFAULT_BASS_PROGRAM,
     count_in_bars: int = 0,
+    melody: Sequence[Note] = (),
 ) -> list[Part]:
     """Backing parts for `backing`: none -> [], chords -> [Chords], trio -> + Bass, Drums.
 
-    `count_in_bars` > 0 (trio only) adds that many bars of hi-hat before `bars`, which
-    must then start at `count_in_bars` bars (the caller leaves the room).
+    The comping sits under `melody` (`comp_register`). `count_in_bars` > 0 (trio only)
+    adds that many bars of hi-hat before `bars`, which must then start at `count_in_bars`
+    bars (the caller leaves the room).
     """
     if backing not in BACKINGS:
         raise ConfigError(f"backing must be one of {', '.join(BACKINGS)}, got {backing!r}")
@@ -283,7 +338,7 @@ def arrange(
         raise ConfigError(f"count-in needs --backing trio and bars >= 0, got {count_in_bars}")
     if backing == "none":
         return []
-    comp = comp_notes(bars, rng, left_hand=backing == "chords")
+    comp = comp_notes(bars, rng, left_hand=backing == "chords", register=comp_register(melody))
     parts = [Part("Chords", chords_program, CHORDS_CHANNEL, comp, volume=CHORDS_VOLUME)]
     if backing == "trio":
         bass = bass_notes(bars, rng)

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from jazzgen.core.errors import RenderError
+from jazzgen.core.errors import FILE_NOT_FOUND, RenderError
 
 logger = logging.getLogger(__name__)
 
@@ -65,6 +65,17 @@ def find_fluidsynth() -> str:
     if path is None:
         raise RenderError(FLUIDSYNTH_HINT)
     return path
+
+
+def renderer_problem(soundfont: str | os.PathLike[str] | None = None) -> str | None:
+    """Why `--wav` cannot work on this machine (FluidSynth or a SoundFont missing, with
+    how to get it), None when it can. `make demo` asks before it generates."""
+    try:
+        find_fluidsynth()
+        find_soundfont(soundfont)
+    except RenderError as exc:
+        return str(exc)
+    return None
 
 
 def find_soundfont(soundfont: str | os.PathLike[str] | None = None) -> Path:
@@ -202,7 +213,7 @@ def render_wav(
         raise RenderError(f"sample_rate must be in range 8000..192000, got {sample_rate}")
     midi_path = Path(midi_path)
     if not midi_path.is_file():
-        raise RenderError(f"{midi_path}: no such MIDI file")
+        raise RenderError(f"{midi_path}: {FILE_NOT_FOUND}")
     program = find_fluidsynth()
     sf2 = find_soundfont(soundfont)
     midi_seconds = midi_length_seconds(midi_path)

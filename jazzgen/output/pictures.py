@@ -28,9 +28,7 @@ from jazzgen.training.history import read_history
 
 logger = logging.getLogger(__name__)
 
-MATPLOTLIB_HINT = (
-    "matplotlib is needed for PNG output: pip install 'jazzgen[audio]' (or pip install matplotlib)"
-)
+MATPLOTLIB_HINT = "matplotlib is needed for PNG output: pip install matplotlib"
 
 
 @dataclass(frozen=True)
@@ -379,6 +377,18 @@ def _save(fig, png_path: str | os.PathLike[str], dpi: int) -> Path:
     return path
 
 
+def curves_title(history_csv: str | os.PathLike[str]) -> str:
+    """The default title of curves.png: the run's folder, without the `.partial` of a
+    run in progress (BUNDLE.partial/history.csv -> "training curves (BUNDLE)")."""
+    run = Path(history_csv).parent.name.removesuffix(".partial") or "run"
+    return f"training curves ({run})"
+
+
+def best_epoch_label(epoch: float, val_loss: float) -> str:
+    """The note at the best epoch of curves.png: its number as metrics.json's best_epoch."""
+    return f"best {val_loss:.3f} @ epoch {epoch:g}"
+
+
 def training_curves_png(
     history_csv: str | os.PathLike[str],
     png_path: str | os.PathLike[str],
@@ -411,20 +421,20 @@ def training_curves_png(
             val = columns.get(f"val_{name}")
             if val is not None and not all(math.isnan(v) for v in val):
                 ax.plot(epochs, val, color="#d95f02", linewidth=1.6, label=f"val_{name}")
-                if name == "loss":
-                    best = int(np.nanargmin(val))
-                    ax.scatter([epochs[best]], [val[best]], color="#d95f02", zorder=3)
+                best = history.best_val_loss()
+                if name == "loss" and best is not None:
+                    epoch, loss = best
+                    ax.scatter([epoch], [loss], color="#d95f02", zorder=3)
                     ax.annotate(
-                        f"best {val[best]:.3f} @ {epochs[best]:g}",
-                        (epochs[best], val[best]), textcoords="offset points",
-                        xytext=(0, 8), fontsize=8,
-                        ha="right" if best > 0.7 * len(val) else "center",
+                        best_epoch_label(epoch, loss),
+                        (epoch, loss), textcoords="offset points", xytext=(0, 8), fontsize=8,
+                        ha="right" if epoch > 0.7 * max(epochs) else "center",
                     )  # fmt: skip
-            ax.set_xlabel("epoch")
+            ax.set_xlabel("epoch (from 0, as in history.csv and metrics.json)")
             ax.set_ylabel(name)
             ax.grid(True, color="#e0e0e0", linewidth=0.6)
             ax.legend(fontsize=8)
-        fig.suptitle(title or f"training curves ({Path(history_csv).parent.name or 'run'})")
+        fig.suptitle(title or curves_title(history_csv))
         return _save(fig, png_path, dpi)
     finally:
         plt.close(fig)

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from jazzgen.core.errors import VocabError
+from jazzgen.core.errors import FILE_NOT_FOUND, VocabError
 from jazzgen.tokens.grammar import Token, token_from_text, token_to_text
 
 VOCAB_FORMAT = 1
@@ -84,7 +84,7 @@ class Vocab:
         try:
             data = json.loads(Path(path).read_text(encoding="utf-8"))
         except FileNotFoundError:
-            raise VocabError(f"{path}: vocabulary file not found") from None
+            raise VocabError(f"{path}: {FILE_NOT_FOUND}") from None
         except (OSError, ValueError) as exc:
             raise VocabError(f"{path}: not a vocabulary JSON file ({exc})") from None
         if not isinstance(data, dict) or "tokens" not in data or "hash" not in data:

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from jazzgen.core.errors import BundleError, VocabError
+from jazzgen.core.errors import FOLDER_NOT_FOUND, BundleError, VocabError, overwrite_refused
 from jazzgen.core.types import TimeSignature
 from jazzgen.tokens.vocab import Vocab
 from jazzgen.training.bundle_config import BundleConfig
@@ -63,7 +63,7 @@ def load_bundle_config(directory: str | Path) -> BundleConfig:
     """
     directory = Path(directory)
     if not directory.is_dir():
-        raise BundleError(f"{directory}: model bundle directory not found")
+        raise BundleError(f"{directory}: {FOLDER_NOT_FOUND} (a model bundle)")
     missing = [name for name in REQUIRED_FILES if not (directory / name).is_file()]
     if missing:
         raise BundleError(
@@ -119,7 +119,7 @@ def write_bundle_atomic(
     """
     out = Path(out)
     if out.exists() and not force:
-        raise BundleError(f"{out} already exists: use --force to overwrite it")
+        raise BundleError(overwrite_refused(out))
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
     umask = os.umask(0)

@@ -46,12 +46,12 @@ class ModelConfig:
     # slower graph build; no net gain on the course preset (same weights; course arch ignores)
 
     def __post_init__(self) -> None:
-        _check_range("tx", self.tx, 2, 4096)
-        _check_range("units", self.units, 1, 4096)
-        _check_range("layers", self.layers, 1, 8)
-        _check_range("dropout", self.dropout, 0.0, 0.9)
-        _check_choice("cell", self.cell, CELLS)
-        _check_choice("arch", self.arch, ARCHS)
+        _check_range("--tx", self.tx, 2, 4096)
+        _check_range("--units", self.units, 1, 4096)
+        _check_range("--layers", self.layers, 1, 8)
+        _check_range("--dropout", self.dropout, 0.0, 0.9)
+        _check_choice("--cell", self.cell, CELLS)
+        _check_choice("--arch", self.arch, ARCHS)
         if self.arch == "course" and (self.layers != 1 or self.cell != "lstm"):
             raise ConfigError("--arch course is one shared LSTM cell: use --layers 1 --cell lstm")
 
@@ -83,19 +83,19 @@ class TrainConfig:
     # windows (corpus.dataset.cut_silences); 0 = keep every silence (older bundles)
 
     def __post_init__(self) -> None:
-        _check_range("epochs", self.epochs, 1, 100_000)
-        _check_range("batch_size", self.batch_size, 1, 65_536)
-        _check_range("lr", self.lr, 1e-7, 10.0)
+        _check_range("--epochs", self.epochs, 1, 100_000)
+        _check_range("--batch-size", self.batch_size, 1, 65_536)
+        _check_range("--lr", self.lr, 1e-7, 10.0)
         _check_range("lr_decay", self.lr_decay, 0.0, 100.0)
         _check_range("clipnorm", self.clipnorm, 0.0, 1e6)
-        _check_range("val_fraction", self.val_fraction, 0.0, 0.9)
-        _check_choice("val_by", self.val_by, VAL_BY)
-        _check_range("patience", self.patience, 0, 100_000)
-        _check_range("seed", self.seed, 0, 2**32 - 1)
-        _check_choice("strategy", self.strategy, STRATEGIES)
+        _check_range("--val-fraction", self.val_fraction, 0.0, 0.9)
+        _check_choice("--val-by", self.val_by, VAL_BY)
+        _check_range("--patience", self.patience, 0, 100_000)
+        _check_range("--seed", self.seed, 0, 2**32 - 1)
+        _check_choice("--strategy", self.strategy, STRATEGIES)
         _check_range("steps_per_execution", self.steps_per_execution, 1, 100_000)
-        _check_range("windows_per_epoch", self.windows_per_epoch, 0, 10**9)
-        _check_range("max_rest_bars", self.max_rest_bars, 0, 10**6)
+        _check_range("--windows-per-epoch", self.windows_per_epoch, 0, 10**9)
+        _check_range("--max-rest-bars", self.max_rest_bars, 0, 10**6)
 
 
 PRESETS: dict[str, tuple[ModelConfig, TrainConfig]] = {
@@ -119,7 +119,7 @@ PRESETS: dict[str, tuple[ModelConfig, TrainConfig]] = {
 
 def preset(name: str) -> tuple[ModelConfig, TrainConfig]:
     if name not in PRESETS:
-        raise ConfigError(f"preset must be one of {', '.join(PRESETS)}, got {name!r}")
+        raise ConfigError(f"--preset must be one of {', '.join(PRESETS)}, got {name!r}")
     return PRESETS[name]
 
 

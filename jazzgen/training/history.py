@@ -44,12 +44,23 @@ class History:
         return [float(row.get(name, math.nan)) for row in self.rows]
 
     def epoch_numbers(self) -> list[float]:
-        """Epochs counted from 1 (Keras' progress bar numbering), for plotting."""
+        """Epochs as history.csv counts them (from 0), the numbers metrics.json uses
+        (`best_epoch`), for plotting; 0, 1, ... for a file without an epoch column."""
         if "epoch" not in self.names:
-            return [float(i + 1) for i in range(len(self.rows))]
-        epochs = self.column("epoch")
-        shift = 1 if epochs and epochs[0] == 0 else 0  # Keras counts from 0
-        return [e + shift for e in epochs]
+            return [float(i) for i in range(len(self.rows))]
+        return self.column("epoch")
+
+    def best_val_loss(self) -> tuple[float, float] | None:
+        """(epoch, val_loss) of the lowest validation loss (the first of equal ones, as
+        metrics.json's `best_epoch`), None without validation."""
+        if "val_loss" not in self.names:
+            return None
+        losses = [(loss, epoch) for loss, epoch in zip(self.column("val_loss"),
+                  self.epoch_numbers(), strict=True) if not math.isnan(loss)]  # fmt: skip
+        if not losses:
+            return None
+        loss, epoch = min(losses)
+        return epoch, loss
 
 
 def _cell(name: str, text: str | None) -> float | None:

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from jazzgen.core.errors import BundleError
+from jazzgen.core.errors import FILE_NOT_FOUND, BundleError
 
 if TYPE_CHECKING:
     import keras
@@ -83,7 +83,7 @@ def load_weights(path: str | Path, layers: int) -> dict[str, np.ndarray]:
         with np.load(path, allow_pickle=False) as data:
             found: dict[str, Any] = {name: data[name] for name in data.files}
     except FileNotFoundError:
-        raise BundleError(f"{path}: weights file not found") from None
+        raise BundleError(f"{path}: {FILE_NOT_FOUND}") from None
     except (OSError, ValueError, EOFError) as exc:
         raise BundleError(f"{path}: not a weights.npz archive ({exc})") from None
     version = found.pop("format", None)

@@ -164,9 +164,9 @@ def test_start_end_bar_and_range_errors() -> None:
     assert [b.index for b in leadsheet.bars] == [0, 1, 2]
     assert leadsheet.melody[0].start_beat == 8.0
     assert leadsheet.melody[-1].start_beat < 20.0
-    with pytest.raises(InputFileError, match=r"start bar must be in 1\.\.8"):
+    with pytest.raises(InputFileError, match=r"--start-bar must be in 1\.\.8"):
         extract_leadsheet(score, start_bar=9)
-    with pytest.raises(InputFileError, match="before start bar"):
+    with pytest.raises(InputFileError, match=r"--end-bar \(4\) is before the first bar used \(5\)"):
         extract_leadsheet(score, start_bar=5, end_bar=4)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 import sys
@@ -36,7 +37,9 @@ def test_inspect_metheny_json(metheny_path: Path, capsys: pytest.CaptureFixture)
     assert info["qpm"] == pytest.approx(112.0)
     assert len(info["tracks"]) == 19
     guitar = info["tracks"][5]
-    assert (guitar["name"], guitar["program"], guitar["channel"]) == ("Guitar", 26, 5)
+    assert (guitar["name"], guitar["program"], guitar["channel"]) == ("Guitar", 26, 6)
+    assert info["bars_in_file"] == 217  # its last note-off rings 1/32 beat into bar 218
+    assert info["key"] == "G" and info["length_seconds"] == pytest.approx(465.0, abs=0.1)
     _assert_bars_sum(info)
 
 
@@ -70,7 +73,7 @@ def test_inspect_text(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     assert run(["inspect", str(path), "--melody-track", "Lead"]) == 0
     out = capsys.readouterr().out
     assert "melody: track 0 'Lead'" in out
-    assert "meter 4/4, 120 qpm" in out
+    assert "meter 4/4, no key signature, 120 qpm, 2 bars (0:04)" in out
     assert "chords: from melody" in out
 
 
@@ -120,3 +123,64 @@ def test_inspect_does_not_import_tensorflow(tmp_path: Path) -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=120
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_channels_agree_in_text_and_json(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    path = tmp_path / "duo.mid"
+    tracks = [
+        note_track(scale_melody(2), name="Sax", program=66, channel=3),
+        note_track([(36, 0.0, 8.0)], name="Bass", program=32, channel=9 - 8),
+    ]
+    path.write_bytes(make_midi(tracks))
+    info = _json(["inspect", str(path), "--json"], capsys)
+    assert [t["channel"] for t in info["tracks"]] == [4, 2]  # as DAWs number them
+    assert run(["inspect", str(path)]) == 0
+    rows = [
+        line for line in capsys.readouterr().out.splitlines() if "Sax" in line or "Bass" in line
+    ]
+    assert [int(line.split()[-3]) for line in rows[:2]] == [4, 2]
+
+
+def test_key_signature_in_text(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    import mido
+
+    midi = mido.MidiFile(file=io.BytesIO(make_midi([note_track(scale_melody(2))])))
+    midi.tracks[0].insert(0, mido.MetaMessage("key_signature", key="Eb"))
+    path = tmp_path / "eb.mid"
+    midi.save(str(path))
+    assert run(["inspect", str(path)]) == 0
+    assert "meter 4/4, key Eb, 120 qpm" in capsys.readouterr().out
+    assert _json(["inspect", str(path), "--json"], capsys)["key"] == "Eb"
+
+
+def test_empty_tracks_are_listed_and_an_empty_melody_is_said(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    path = tmp_path / "solo.mid"
+    tracks = [
+        note_track([], name="Melody", program=66, channel=0),
+        note_track([(p, i * 2.0, 2.0) for i, p in enumerate([60, 64, 67, 65])], name="Chords",
+                   program=0, channel=1),
+    ]  # fmt: skip
+    path.write_bytes(make_midi(tracks))
+    assert run(["inspect", str(path)]) == 1
+    assert capsys.readouterr().err.strip() == (
+        f"Error: {path}: the melody track 0 'Melody' has no notes "
+        "(pass --melody-track to use another track)"
+    )
+    info = _json(["inspect", str(path), "--json", "--melody-track", "Chords"], capsys)
+    assert [(t["name"], t["notes"]) for t in info["tracks"]] == [("Melody", 0), ("Chords", 4)]
+    assert run(["inspect", str(path), "--melody-track", "1"]) == 0
+    assert "    0  Melody " in capsys.readouterr().out
+
+
+def test_bars_of_the_file_ignore_a_release_tail(tmp_path: Path, capsys) -> None:
+    path = tmp_path / "tail.mid"
+    notes = [(60, 0.0, 1.0), (62, 4.0, 1.0), (64, 7.0, 1.05)]  # rings 0.05 into bar 3
+    path.write_bytes(make_midi([note_track(notes)]))
+    assert _json(["inspect", str(path), "--json"], capsys)["bars_in_file"] == 2
+    assert run(["inspect", str(path), "--start-bar", "3"]) == 1
+    assert "--start-bar must be in 1..2 (the file's bars), got 3" in capsys.readouterr().err
+    late = tmp_path / "late.mid"  # a note that starts in bar 3 makes bar 3, however short
+    late.write_bytes(make_midi([note_track([*notes[:2], (64, 8.0, 0.05)])]))
+    assert _json(["inspect", str(late), "--json"], capsys)["bars_in_file"] == 3

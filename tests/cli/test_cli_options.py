@@ -24,7 +24,7 @@ from jazzgen.generation.generate import GenerateOptions
 from jazzgen.io.wjazzd import SoloFilter
 from jazzgen.training.config import ModelConfig, TrainConfig, preset
 
-COMMANDS = ["inspect", "preprocess", "render", "export", "evaluate", "train", "generate"]
+COMMANDS = ["inspect", "preprocess", "render", "export", "evaluate", "train", "generate", "play"]
 
 
 @dataclass(frozen=True)
@@ -92,7 +92,8 @@ def test_typer_command_passes_one_args_object(capsys: pytest.CaptureFixture) -> 
 def test_generate_args_reach_every_generate_option() -> None:
     """Non-default values everywhere: each GenerateOptions field must come out changed."""
     args = GenerateArgs(
-        model="m", chords="Dm7 G7", leadsheet=None, bars=8, primer="p.mid", tempo=90.0,
+        model="m", chords="Dm7 G7", chords_file=None, tune="2", leadsheet=None, bars=8,
+        primer="p.mid", tempo=90.0,
         temperature=0.5, top_k=3, top_p=0.9, candidates=4, seed=7, engine="keras",
         max_repeats=3, max_leap=9, no_postprocess=True, pitch_range="50-80", swing=0.6,
         melody_program=65, chords_program=4, backing="trio", count_in_bars=2,
@@ -101,15 +102,17 @@ def test_generate_args_reach_every_generate_option() -> None:
     default = GenerateOptions()
     unchanged = [f.name for f in fields(GenerateOptions)
                  if getattr(options, f.name) == getattr(default, f.name)]  # fmt: skip
-    assert unchanged == ["leadsheet", "backing"]  # exclusive with --chords; trio is default
+    # exclusive with --chords (--solo goes with --leadsheet); trio is the default
+    assert unchanged == ["chords_file", "leadsheet", "solo", "backing"]
     assert options.postprocess is False and options.pitch_range == (50, 80)
     assert options.count_in_bars == 2 and options.model == "m" and options.seed == 7
-    assert generate_options(GenerateArgs()) == GenerateOptions(model=None)
+    # the command draws a seed when none is given, before it builds the options
+    assert generate_options(GenerateArgs(seed=0)) == GenerateOptions(model=None)
 
 
 def test_generate_args_are_generate_options_or_about_output_files() -> None:
     converted = {"no_postprocess"}  # pitch_range is converted but keeps its name
-    output = {"out", "wav", "png", "soundfont", "force", "as_json"}
+    output = {"out", "wav", "png", "musicxml", "musicxml_parts", "soundfont", "force", "as_json"}
     assert _names(GenerateArgs) - converted - output == _names(GenerateOptions) - {"postprocess"}
 
 
@@ -173,3 +176,11 @@ def test_every_help_has_an_example(name: str, capsys: pytest.CaptureFixture) -> 
     assert run([name, "--help"]) == 0
     out = capsys.readouterr().out
     assert out.startswith(f"Usage: jazzgen {name} ") and "Example:" in out
+
+
+def test_keras_progress_bar_only_on_a_terminal() -> None:
+    from jazzgen.cli.train import keras_verbosity
+
+    assert keras_verbosity(quiet=False, terminal=True) == "auto"
+    assert keras_verbosity(quiet=False, terminal=False) == 2  # one plain line per epoch
+    assert keras_verbosity(quiet=True, terminal=True) == 0

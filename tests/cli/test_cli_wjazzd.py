@@ -101,7 +101,7 @@ def test_export_round_trip_gives_back_tokens_and_chords(tiny_db: Path, tmp_path:
         solo = json.loads(capsys.readouterr().out)
         assert run(["inspect", str(out), "--json"]) == 0
         midi = json.loads(capsys.readouterr().out)
-        assert midi["chord_source"] == "leadsheet" and midi["melody"]["name"] == "Melody"
+        assert midi["chord_source"] == "markers" and midi["melody"]["name"] == "Melody"
         assert [b["tokens"] for b in midi["bars"]] == [b["tokens"] for b in solo["bars"]]
         assert [b["chords"] for b in midi["bars"]] == [b["chords"] for b in solo["bars"]]
         assert [b["time_signature"] for b in midi["bars"]] == [

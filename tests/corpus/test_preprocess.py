@@ -64,7 +64,7 @@ def test_encode_file_bars_sum(tmp_path: Path) -> None:
 
 
 def test_options_validation() -> None:
-    with pytest.raises(ConfigError, match="end_bar must be >= start_bar"):
+    with pytest.raises(ConfigError, match="--end-bar must be >= --start-bar"):
         EncodeOptions(start_bar=4, end_bar=2)
     with pytest.raises(ConfigError, match="chord_span_beats"):
         EncodeOptions(chord_span_beats=0)
@@ -125,7 +125,7 @@ def test_cli_preprocess_writes_corpus(tmp_path: Path, capsys: pytest.CaptureFixt
     assert len(vocab) > 0
     # A rerun never replaces the corpus silently; with --force it is answered from the cache.
     assert run(["preprocess", str(tmp_path / "in"), "--out", str(out), "--jobs", "1"]) == 1
-    assert "already holds a corpus: pass --force" in capsys.readouterr().err
+    assert "holds a jazzgen corpus: pass --force to replace it" in capsys.readouterr().err
     args = ["preprocess", str(tmp_path / "in"), "--out", str(out), "--jobs", "1", "--force"]
     assert run(args) == 0
     assert "(7 from cache)" in capsys.readouterr().out
@@ -149,7 +149,7 @@ def test_cli_preprocess_refuses_foreign_folder(
     (out / "thesis.tex").write_text("precious")
     args = ["preprocess", str(tmp_path / "a.mid"), "--out", str(out), "--jobs", "1"]
     assert run(args) == 1
-    assert "not empty" in capsys.readouterr().err
+    assert "exists and is not a jazzgen corpus: pass --force" in capsys.readouterr().err
     assert run([*args, "--force"]) == 0
     assert (out / "thesis.tex").read_text() == "precious"
     assert (out / "corpus.jsonl").is_file()
@@ -173,3 +173,31 @@ def test_damaged_cache_entry_is_re_encoded(tmp_path: Path) -> None:
     again, report = build_corpus(paths, jobs=1, cache_dir=cache, options=EncodeOptions())
     assert [p.bars for p in again] == [p.bars for p in pieces]
     assert report["ok"] == len(pieces)
+
+
+def test_failed_preprocess_leaves_nothing_that_refuses_the_next_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    bad = tmp_path / "bad.mid"
+    bad.write_text("not midi")
+    out = tmp_path / "c3"
+    assert run(["preprocess", str(bad), "--out", str(out), "--jobs", "1"]) == 1
+    assert "no usable input (1 file skipped)" in capsys.readouterr().err
+    assert not out.exists()  # no cache/ left behind
+    existing = tmp_path / "mine"
+    existing.mkdir()
+    assert run(["preprocess", str(bad), "--out", str(existing), "--jobs", "1"]) == 1
+    assert existing.is_dir() and not any(existing.iterdir())  # the user's folder stays
+    good = tmp_path / "good.mid"
+    good.write_bytes(make_midi([note_track(scale_melody(4))]))
+    assert run(["preprocess", str(good), "--out", str(out), "--jobs", "1"]) == 0
+    capsys.readouterr()
+
+
+def test_a_folder_with_only_a_cache_is_reused(tmp_path: Path, capsys) -> None:
+    good = tmp_path / "good.mid"
+    good.write_bytes(make_midi([note_track(scale_melody(4))]))
+    out = tmp_path / "c"
+    (out / "cache").mkdir(parents=True)
+    assert run(["preprocess", str(good), "--out", str(out), "--jobs", "1"]) == 0
+    assert "1 file ok" in capsys.readouterr().out

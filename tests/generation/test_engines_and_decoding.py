@@ -367,7 +367,7 @@ def test_processors_draw_exactly_what_the_single_function_drew(temperature, top_
 def test_sampling_options_validate():
     with pytest.raises(ConfigError, match="temperature"):
         SamplingOptions(temperature=-1)
-    with pytest.raises(ConfigError, match="top_p"):
+    with pytest.raises(ConfigError, match="--top-p"):
         SamplingOptions(top_p=0)
 
 

@@ -49,7 +49,7 @@ def test_cli_writes_a_solo_and_reports_it(bundle, tmp_path, capsys):
     assert midi.length == pytest.approx(16.0, abs=0.6)
     # never overwrite without --force
     assert cli("--model", str(bundle), "--out", str(out)) == 1
-    assert capsys.readouterr().err.strip() == f"Error: {out} exists (use --force to overwrite)"
+    assert capsys.readouterr().err.strip() == f"Error: {out} exists: pass --force to overwrite it"
     assert cli("--model", str(bundle), "--out", str(out), "--force", "--backing", "none") == 0
     assert [t.name for t in mido.MidiFile(out).tracks] == ["jazzgen", "Melody"]
 
@@ -71,11 +71,11 @@ def test_cli_json_report(bundle, tmp_path, capsys):
     ("args", "message"),
     [
         (["--chords", "H7 | X"], "Error: cannot parse chord symbol 'H7'"),
-        (["--model", "/nonexistent/bundle"], "Error: /nonexistent/bundle: model bundle"),
+        (["--model", "/nonexistent/bundle"], "Error: /nonexistent/bundle: folder not found"),
         (["--frobnicate"], "Error: No such option: --frobnicate"),
-        (["--temperature", "-1"], "Error: temperature must be in range 0..10, got -1.0"),
-        (["--range", "60-65"], "Error: range must lie in 0..127"),
-        (["--engine", "torch"], "Error: engine must be one of numpy, keras, got 'torch'"),
+        (["--temperature", "-1"], "Error: --temperature must be in range 0..10, got -1.0"),
+        (["--range", "60-65"], "Error: --range must lie in 0..127"),
+        (["--engine", "torch"], "Error: --engine must be one of numpy, keras, got 'torch'"),
         (["--out", "x.wav"], "Error: --out must end with .mid or .midi"),
     ],
 )
@@ -192,7 +192,7 @@ def test_progression_helpers():
     assert bars[0].chord_at(2.0) == g
     assert guess_key_fifths(make_bars([split_bar([parse_chord_symbol("Ebmaj7")], 4.0)],
                                       TimeSignature(4, 4), 1)) == -3  # fmt: skip
-    with pytest.raises(ConfigError, match="either --chords or --leadsheet"):
+    with pytest.raises(ConfigError, match="give one of --chords, --chords-file, --leadsheet"):
         GenerateOptions(chords="C", leadsheet="x.mid")
 
 

@@ -75,7 +75,7 @@ def test_rules_switch_off_and_validate():
     )
     notes = legato([60, 60, 60, 90, 20])
     assert postprocess(notes, make_bars(), config) == (tuple(notes), ())
-    with pytest.raises(ConfigError, match="max_leap"):
+    with pytest.raises(ConfigError, match="--max-leap"):
         PostprocessConfig(max_leap=0)
     with pytest.raises(ConfigError, match="octave"):
         PostprocessConfig(pitch_range=(60, 65))

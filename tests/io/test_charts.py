@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from jazzgen.core.errors import ChordSymbolError
-from jazzgen.io.charts import CHART_FORMS, parse_chart, parse_progression
+from jazzgen.io.charts import CHART_FORMS, parse_chart, parse_chart_file_text, parse_progression
 
 
 def _symbols(bars) -> list[list[str | None]]:
@@ -94,3 +94,24 @@ def test_a_progression_needs_a_chord() -> None:
     assert _symbols(parse_chart("N.C. | NC")) == [[None], [None]]
     with pytest.raises(ChordSymbolError, match=r"has no chords, only N\.C\."):
         parse_progression("N.C. | NC")
+
+
+def test_chart_file_lines_comments_and_repeats() -> None:
+    text = """
+    # Blue Monk-ish, one row per line
+    | Bb7 Eb7 | Bb7 | Eb7 | Edim7 |   # comment after the bars
+
+    F#m7 B7 | %
+    C7#9 |
+    """
+    bars = parse_chart_file_text(text)
+    assert _symbols(bars) == [
+        ["Bb7", "Eb7"], ["Bb7"], ["Eb7"], ["Edim7"], ["F#m7", "B7"], ["F#m7", "B7"], ["C7#9"]
+    ]  # fmt: skip
+
+
+def test_chart_file_errors_count_bars_across_lines() -> None:
+    with pytest.raises(ChordSymbolError, match="chord chart bar 3"):
+        parse_chart_file_text("Dm7 | G7\nH7")
+    with pytest.raises(ChordSymbolError, match="no bars"):
+        parse_chart_file_text("# only a comment\n\n")

@@ -30,7 +30,7 @@ def test_missing_tables_and_columns_are_listed(tmp_path: Path) -> None:
     text.write_text("hello")
     with pytest.raises(InputFileError, match="not an SQLite database"):
         list_solos(text)
-    with pytest.raises(InputFileError, match="no such file"):
+    with pytest.raises(InputFileError, match="file not found"):
         list_solos(tmp_path / "missing.db")
 
 

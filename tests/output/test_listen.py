@@ -160,7 +160,7 @@ def test_outputs_are_checked_before_generating(bundle, tmp_path, capsys, monkeyp
     called = []
     monkeypatch.setattr("jazzgen.generation.generate.generate", lambda *a, **k: called.append(1))
     assert run(["generate", "--model", str(bundle), "--out", str(mid), "--png", str(png)]) == 1
-    assert capsys.readouterr().err.strip() == f"Error: {png} exists (use --force to overwrite)"
+    assert capsys.readouterr().err.strip() == f"Error: {png} exists: pass --force to overwrite it"
     assert not mid.exists() and png.read_bytes() == b"old" and not called
     assert run(["generate", "--model", str(bundle), "--out", str(mid), "--wav", "x.mp3"]) == 1
     assert "--wav must end with .wav" in capsys.readouterr().err

@@ -14,9 +14,11 @@ from pathlib import Path
 import mido
 import numpy as np
 import pytest
+from conftest import make_midi, note_track
 
 from jazzgen.cli import run
 from jazzgen.core.errors import RenderError
+from jazzgen.io.scores import read_score
 from jazzgen.output import audio, pictures
 from jazzgen.training import history as training_history
 
@@ -189,7 +191,10 @@ def test_training_curves_png(tmp_path):
     history.write_text("\n".join(rows) + "\n")
     out = pictures.training_curves_png(history, tmp_path / "curves.png")
     assert out.read_bytes().startswith(PNG_MAGIC) and out.stat().st_size > 10_000
-    assert training_history.read_history(history).epoch_numbers()[0] == 1  # Keras counts from 0
+    read = training_history.read_history(history)
+    assert read.epoch_numbers()[:2] == [0.0, 1.0]  # as history.csv and metrics.json count
+    val = read.column("val_loss")
+    assert read.best_val_loss() == (float(val.index(min(val))), min(val))
     with pytest.raises(RenderError, match="loss"):
         bad = tmp_path / "bad.csv"
         bad.write_text("a,b\n1,2\n")
@@ -213,7 +218,7 @@ def test_cli_render_png_and_overwrite_rules(tmp_path, capsys):
     ("args", "message"),
     [
         (["render", "{tmp}/a.mid"], "--wav"),
-        (["render", "{tmp}/missing.mid", "--png", "{tmp}/x.png"], "no such file"),
+        (["render", "{tmp}/missing.mid", "--png", "{tmp}/x.png"], "missing.mid: file not found"),
         (["render", "{tmp}/notmidi.mid", "--png", "{tmp}/x.png"], "notmidi.mid"),
     ],
 )
@@ -251,3 +256,34 @@ def test_long_piece_wraps_into_rows_and_chord_labels_do_not_collide(tmp_path):
     shown = pictures._label_positions(labels, bar_beats=4.0, inches_per_bar=0.75)
     assert 0 < len(shown) < len(labels)
     assert np.diff([x for x, _ in shown]).min() >= 0.5
+
+
+def test_curves_mark_the_best_epoch_as_metrics_json_does(tmp_path: Path) -> None:
+    """The curve's "best @ epoch N" is metrics.json's best_epoch (from 0), the first of
+    equal losses; the title names the bundle, not its .partial work folder."""
+    run_dir = tmp_path / "mine.partial"
+    run_dir.mkdir()
+    history = run_dir / "history.csv"
+    losses = [1.0, 0.8, 0.5, 0.5, 0.7]
+    history.write_text(
+        "epoch,loss,val_loss\n" + "".join(f"{e},{1.0},{v}\n" for e, v in enumerate(losses))
+    )
+    best = training_history.read_history(history).best_val_loss()
+    assert best == (2.0, 0.5)
+    assert pictures.best_epoch_label(*best) == "best 0.500 @ epoch 2"
+    assert pictures.curves_title(history) == "training curves (mine)"
+
+
+def test_render_png_of_a_solo_with_an_empty_melody(tmp_path: Path, caplog) -> None:
+    """The Chords track is not drawn (or read) as the melody."""
+    path = tmp_path / "solo.mid"
+    tracks = [
+        note_track([], name="Melody", program=66, channel=0),
+        note_track([(60, 0.0, 2.0), (64, 0.0, 2.0), (67, 2.0, 2.0)], name="Chords",
+                   program=0, channel=1),
+    ]  # fmt: skip
+    path.write_bytes(make_midi(tracks))
+    parts, _ = pictures._parts_from_score(read_score(path), None)
+    assert [(p.name, p.is_melody) for p in parts] == [("Chords", False)]
+    assert run(["render", str(path), "--png", str(tmp_path / "s.png")]) == 0
+    assert "the melody track 0 'Melody' has no notes" in caplog.text

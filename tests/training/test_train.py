@@ -61,7 +61,7 @@ def test_train_writes_a_valid_bundle_and_refuses_to_overwrite(corpus_dir, tmp_pa
     assert [row["epoch"] for row in _history(out / "history.csv")] == ["0", "1"]
 
     assert run(args) == 1
-    assert "already exists: use --force" in capsys.readouterr().err
+    assert "exists: pass --force to overwrite it" in capsys.readouterr().err
     assert run([*args, "--force", "--epochs", "1"]) == 0
     assert json.loads((out / "metrics.json").read_text())["epochs_run"] == 1
 
