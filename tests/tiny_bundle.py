@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from jazzgen.core.context import CONTEXT_FEATURES
 from jazzgen.core.harmony import CHORD_FEATURES, NoteType
 from jazzgen.tokens.grammar import Token
 from jazzgen.tokens.vocab import Vocab
@@ -31,7 +32,16 @@ def tiny_vocab() -> Vocab:
     return Vocab.from_tokens(tokens)
 
 
-def build_model(n_values: int, *, tx: int, units: int, layers: int, cell: str, chord_input: bool):
+def build_model(
+    n_values: int,
+    *,
+    tx: int,
+    units: int,
+    layers: int,
+    cell: str,
+    chord_input: bool,
+    context_input: bool = False,
+):
     import keras
 
     keras.utils.set_random_seed(7)
@@ -39,9 +49,11 @@ def build_model(n_values: int, *, tx: int, units: int, layers: int, cell: str, c
     inputs = [tokens]
     x = tokens
     if chord_input:
-        chords = keras.Input(shape=(tx, CHORD_FEATURES), name="chords")
-        inputs.append(chords)
-        x = keras.layers.Concatenate(name="concat")([tokens, chords])
+        inputs.append(keras.Input(shape=(tx, CHORD_FEATURES), name="chords"))
+    if context_input:
+        inputs.append(keras.Input(shape=(tx, CONTEXT_FEATURES), name="context"))
+    if len(inputs) > 1:
+        x = keras.layers.Concatenate(name="concat")(inputs)
     rnn = keras.layers.LSTM if cell == "lstm" else keras.layers.GRU
     for i in range(layers):
         x = rnn(units, return_sequences=True, name=f"rnn_{i}")(x)
@@ -64,13 +76,17 @@ def make_bundle(
     units: int = 8,
     chord_input: bool = True,
     tx: int = 8,
+    context_input: bool = False,
+    notes_per_bar: float | None = None,
 ) -> Path:
-    """Write a bundle directory under `root` and return its path."""
+    """Write a bundle directory under `root` and return its path (`context_input`: the
+    model has the context input too; `notes_per_bar`: recorded in config.json)."""
     root.mkdir(parents=True, exist_ok=True)
     vocab = tiny_vocab()
     model = build_model(
-        len(vocab), tx=tx, units=units, layers=layers, cell=cell, chord_input=chord_input
-    )
+        len(vocab), tx=tx, units=units, layers=layers, cell=cell, chord_input=chord_input,
+        context_input=context_input,
+    )  # fmt: skip
     model.save(root / "model.keras")
     save_weights(model, layers, root / WEIGHTS_FILE)
     vocab.save(root / "vocab.json")
@@ -84,6 +100,7 @@ def make_bundle(
             "cell": cell,
             "arch": "fused",
             "chord_input": chord_input,
+            **({"context_input": True} if context_input else {}),
         },
         "train": {"epochs": 1, "seed": 0},
         "vocab_hash": vocab.hash,
@@ -91,6 +108,7 @@ def make_bundle(
         "progressions": PROGRESSIONS,
         "encode": {"min_rest_steps": 3},
         "bar_steps": 48,
+        **({"notes_per_bar": notes_per_bar} if notes_per_bar is not None else {}),
     }
     (root / "config.json").write_text(json.dumps(config, indent=1), encoding="utf-8")
     (root / "history.csv").write_text("epoch,loss\n0,1.0\n", encoding="utf-8")

@@ -26,6 +26,9 @@ the tempo and the articulation are made here. Every choice below is counted in `
   with the last chord, `MAX_EDGE_BARS` of them. Bars further out are a free intro or
   ending without harmony: they are dropped with their notes (`dropped_bars`,
   `dropped_notes`). A solo without any chord (free solos: NC throughout) is skipped.
+- **Form**: `beats.form` labels the bar where a section starts (`A1`, `B1`, `I1` for an
+  intro...); each bar gets its section's label and its index in it (`Bar.form`), for the
+  model's phrase position (core.context); None before the first label.
 - **Tempo** (`qpm`): the median beat-to-beat time of the `beats` table (robust to
   ritardandi, fermatas and a missing beat), else of `melody.beatdur`, else the solo's
   `avgtempo`, else 120.
@@ -205,9 +208,32 @@ def _allowed_bars(layout: Layout, harmony: _Harmony) -> tuple[int, int]:
     return max(first, 0), last
 
 
-def _sheet_bars(layout: Layout, first: int, last: int, harmony: _Harmony) -> tuple[list[Bar], int]:
-    """`Bar`s for layout bars first..last (beats from the first bar's start), and how many
-    of them lie wholly before the first chord (pickups)."""
+def form_positions(solo: Solo, layout: Layout) -> list[tuple[str, int] | None]:
+    """Per layout bar, its place in the form from `beats.form`: the label of the last
+    section starting in or before it and the bar's index in that section; None before
+    the first label (and everywhere in a file without form labels)."""
+    starts: dict[int, str] = {}
+    for beat in solo.beats:
+        if beat.form and beat.bar in layout.where:
+            starts.setdefault(layout.where[beat.bar][0], beat.form)
+    out: list[tuple[str, int] | None] = []
+    current: tuple[str, int] | None = None
+    for index in range(len(layout.bars)):
+        if index in starts:
+            current = (starts[index], index)
+        out.append(None if current is None else (current[0], index - current[1]))
+    return out
+
+
+def _sheet_bars(
+    layout: Layout,
+    first: int,
+    last: int,
+    harmony: _Harmony,
+    forms: Sequence[tuple[str, int] | None],
+) -> tuple[list[Bar], int]:
+    """`Bar`s for layout bars first..last (beats from the first bar's start, with their
+    place in the form), and how many of them lie wholly before the first chord (pickups)."""
     origin = layout.bars[first].start_step
     bars: list[Bar] = []
     pickups = 0
@@ -230,7 +256,7 @@ def _sheet_bars(layout: Layout, first: int, last: int, harmony: _Harmony) -> tup
             )
             for (a, chord), b in zip(cuts, ends, strict=True)
         )
-        bars.append(Bar(len(bars), bar.number, start_beat, meter, chord_spans))
+        bars.append(Bar(len(bars), bar.number, start_beat, meter, chord_spans, forms[index]))
     return bars, pickups
 
 
@@ -382,7 +408,7 @@ def solo_leadsheet(solo: Solo, source: str) -> SoloSheet:
     moved, largest = displacement(inside)
     kept, merged = merge_same_step(inside)
     first, last = layout.bar_of(int(kept.step[0])), layout.bar_of(int(kept.step[-1]))
-    bars, pickups = _sheet_bars(layout, first, last, harmony)
+    bars, pickups = _sheet_bars(layout, first, last, harmony, form_positions(solo, layout))
     origin = layout.bars[first].start_step
     timing = _timing(solo, notes, beat_quarters(meters))
     melody, articulation = _melody(notes, kept, origin, timing)

@@ -203,7 +203,8 @@ def generate_command(args: GenerateArgs) -> None:
     (MIDI/MusicXML/ABC, or a Weimar Jazz Database with --solo MELID), or are drawn from the
     training progressions stored in the model bundle (16 bars by default). Every bar is
     filled exactly; N candidates (--candidates) are decoded in one batch and the best is
-    kept (model likelihood minus post-processor edits). The file has tracks Melody, Chords
+    kept (model likelihood per beat minus post-processor edits); a nearly silent solo is
+    resampled, and a warning says if one is still kept. The file has tracks Melody, Chords
     (rootless voicings under the solo; with --backing chords the piano's left hand adds the
     roots) and, with --backing trio, Bass and Drums (channel 10), and the chord symbols as
     markers; --count-in N puts N bars of hi-hat before the solo. --wav and --png also render

@@ -68,6 +68,20 @@ class TrainArgs:
         bool | None,
         typer.Option("--chord-input/--no-chord-input", help="Feed the chord of each step."),
     ] = None
+    context_input: Annotated[
+        bool | None,
+        typer.Option(
+            "--context-input/--no-context-input",
+            help="Feed where each step starts in the beat, bar and form, and the next chord.",
+        ),
+    ] = None
+    max_rest_bars: Annotated[
+        int | None,
+        typer.Option(
+            "--max-rest-bars",
+            help="Cut runs of more than N all-rest bars out of the windows (0 = keep all).",
+        ),
+    ] = None
     batch_size: Annotated[int | None, typer.Option("--batch-size", help="Windows per batch.")] = (
         None
     )
@@ -270,6 +284,12 @@ def _print_result(result: TrainResult) -> None:
         summary += f" (perplexity {m['val_perplexity']:.2f})"
     elif m["train_nll"] is not None:
         summary += f", training NLL {m['train_nll']:.3f} nats/token (no validation)"
+    cut = m.get("silence_cut") or {}
+    if cut.get("runs"):
+        summary += (
+            f", cut {cut['runs']} silences of more than {cut['max_rest_bars']} rest bar(s) "
+            f"({cut['bars']} bars, {cut['tokens']} targets)"
+        )
     rates = m.get("epoch_tokens_per_second") or []
     if rates:  # the first epoch builds the graph: the median of the others when there are
         steady = sorted(rates[1:] or rates)

@@ -161,6 +161,9 @@ class Bar:
     start_beat: float
     time_signature: TimeSignature
     chords: tuple[ChordSpan, ...]
+    # the bar's place in the form, when the source says (WJazzD `beats.form`): its
+    # section's label and the bar's index in that section (see core.context)
+    form: tuple[str, int] | None = None
 
     @property
     def length_beats(self) -> float:

@@ -10,12 +10,20 @@ A window is Tx + 1 consecutive tokens starting at `s`:
 - C (input "chords")  = `chord_features` of the chord sounding at the onset of tokens
   s+1 .. s+Tx, shape (Tx, CHORD_FEATURES): at step t the model already knows the chord of
   the position it is about to fill (the token it predicts), as the decoder will at
-  generation time.
+  generation time;
+- K (input "context") = `core.context.context_features` of the onsets of tokens s+1 ..
+  s+Tx, shape (Tx, CONTEXT_FEATURES): where in the beat, bar and form the predicted token
+  starts, the next chord and the time until it (positions count from the piece's start,
+  so a validation part or a cut segment keeps the positions it has in its piece).
 
-Memory: the pipelines keep one flat int32 token array and one float32 chord-feature array
-(one row per token) and gather windows per batch, so memory grows with the number of
-tokens, not with windows x Tx x n_values. Windows are only materialised one batch at a
-time (and one-hot encoded there).
+Long silences: with `max_rest_bars` > 0 a run of more than that many all-rest bars (a
+part that sits out) ends a segment (`cut_silences`), so no window teaches that silence
+follows silence; `Split.silence` counts what was cut.
+
+Memory: the pipelines keep one flat int32 token array, one float32 chord-feature array and
+one uint8 context array (one row per token) and gather windows per batch, so memory grows
+with the number of tokens, not with windows x Tx x n_values. Windows are only materialised
+one batch at a time (and one-hot encoded there).
 """
 
 from __future__ import annotations
@@ -28,9 +36,17 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from jazzgen.core.constants import GRID_STEPS_PER_QUARTER
+from jazzgen.core.context import (
+    CONTEXT_FEATURES,
+    BarFrame,
+    context_features,
+    form_positions,
+    offset_steps,
+)
 from jazzgen.core.errors import ConfigError, CorpusError
 from jazzgen.core.harmony import CHORD_FEATURES, Chord, chord_features
 from jazzgen.core.timeline import Timeline
+from jazzgen.core.types import TimeSignature
 from jazzgen.corpus.store import Piece, PieceBar
 from jazzgen.tokens.vocab import Vocab
 
@@ -39,14 +55,42 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Segment:
-    """Consecutive tokens a window may span. `ids` (n,) int32, `chords` (n, 24) float32."""
+    """Consecutive tokens a window may span. `ids` (n,) int32, `chords` (n, 24) float32,
+    `context` (n, CONTEXT_FEATURES) uint8 (`core.context`): row k is the input that comes
+    with the prediction of token k (the features of token k's onset)."""
 
     source: str
     ids: np.ndarray
     chords: np.ndarray
+    context: np.ndarray
 
     def __len__(self) -> int:
         return len(self.ids)
+
+    def part(self, start: int, end: int) -> Segment:
+        """Tokens `start .. end - 1` as a segment of their own."""
+        return Segment(
+            self.source, self.ids[start:end], self.chords[start:end], self.context[start:end]
+        )
+
+
+@dataclass(frozen=True)
+class SilenceCut:
+    """What `cut_silences` left out: `runs` of more than `max_rest_bars` all-rest bars, the
+    `bars` beyond that many in them, and the `tokens` no longer predicted (targets)."""
+
+    max_rest_bars: int = 0
+    runs: int = 0
+    bars: int = 0
+    tokens: int = 0
+
+    def __add__(self, other: SilenceCut) -> SilenceCut:
+        return SilenceCut(
+            max(self.max_rest_bars, other.max_rest_bars),
+            self.runs + other.runs,
+            self.bars + other.bars,
+            self.tokens + other.tokens,
+        )
 
 
 @dataclass(frozen=True)
@@ -57,6 +101,7 @@ class Split:
     val: tuple[Segment, ...]
     method: str  # "pieces", "performers", "bars" or "none"
     warnings: tuple[str, ...] = field(default=())
+    silence: SilenceCut = field(default=SilenceCut())  # over both parts
 
     @property
     def train_tokens(self) -> int:
@@ -81,17 +126,104 @@ def token_chords(bar: PieceBar) -> list[Chord | None]:
     return result
 
 
-def encode_segment(bars: Sequence[PieceBar], vocab: Vocab, source: str) -> Segment:
-    """Token ids and per-token chord features of consecutive bars."""
+def piece_frames(bars: Sequence[PieceBar], time_signature: TimeSignature) -> list[BarFrame]:
+    """The `core.context` frames of consecutive corpus bars (`time_signature`: the piece's,
+    for bars that carry none); form positions from the bars' `form`, else counted."""
+    positions = form_positions([bar.form for bar in bars])
+    return [
+        BarFrame(
+            (bar.time_signature or time_signature).bar_steps,
+            tuple((chord, offset_steps(offset)) for chord, offset in bar.chords),
+            form_bar,
+        )
+        for bar, form_bar in zip(bars, positions, strict=True)
+    ]
+
+
+def encode_segment(
+    bars: Sequence[PieceBar],
+    vocab: Vocab,
+    source: str,
+    time_signature: TimeSignature = TimeSignature(4, 4),
+) -> Segment:
+    """Token ids, per-token chord features and context of consecutive bars (context form
+    positions counted from the first of them unless the bars carry their own)."""
     ids: list[int] = []
     feats: list[tuple[float, ...]] = []
+    bar_index: list[int] = []
+    steps: list[int] = []
     zero = (0.0,) * CHORD_FEATURES
-    for bar in bars:
+    for b, bar in enumerate(bars):
+        onset = 0
         for token, chord in zip(bar.tokens, token_chords(bar), strict=True):
             ids.append(vocab.id_of(token))
             feats.append(zero if chord is None else chord_features(chord))
+            bar_index.append(b)
+            steps.append(onset)
+            onset += token.duration
     chords = np.asarray(feats, dtype=np.float32).reshape(len(ids), CHORD_FEATURES)
-    return Segment(source, np.asarray(ids, dtype=np.int32), chords)
+    context = context_features(
+        piece_frames(bars, time_signature), np.asarray(bar_index), np.asarray(steps)
+    )
+    return Segment(source, np.asarray(ids, dtype=np.int32), chords, context)
+
+
+def rest_runs(bars: Sequence[PieceBar]) -> list[tuple[int, int]]:
+    """(first, end) bar indices of every run of consecutive all-rest bars (bars whose tokens
+    are all rests)."""
+    runs: list[tuple[int, int]] = []
+    start = None
+    for i, bar in enumerate([*bars, None]):
+        silent = bar is not None and bool(bar.tokens) and all(t.is_rest for t in bar.tokens)
+        if silent and start is None:
+            start = i
+        elif not silent and start is not None:
+            runs.append((start, i))
+            start = None
+    return runs
+
+
+def cut_silences(
+    segment: Segment, bars: Sequence[PieceBar], max_rest_bars: int
+) -> tuple[list[Segment], SilenceCut]:
+    """`segment` (the tokens of `bars`) cut where the part sits out for long.
+
+    A run of more than `max_rest_bars` (>= 1) all-rest bars ends the segment after its
+    first `max_rest_bars` bars, and a new segment starts with the run's last bar: windows
+    never show silence following that much silence (a part that sits out for bars would
+    teach that silence follows silence), yet the model still learns how playing starts
+    again after a rest bar. `max_rest_bars` 0: nothing is cut. Empty segments are dropped.
+    """
+    if max_rest_bars <= 0:
+        return [segment], SilenceCut()
+    offsets = np.concatenate([[0], np.cumsum([len(b.tokens) for b in bars])]).tolist()
+    pieces: list[Segment] = []
+    start = 0
+    runs = cut_bars = 0
+    for first, end in rest_runs(bars):
+        if end - first <= max_rest_bars:
+            continue
+        runs += 1
+        cut_bars += end - first - max_rest_bars
+        pieces.append(segment.part(start, offsets[first + max_rest_bars]))
+        start = offsets[end - 1]
+    pieces.append(segment.part(start, len(segment)))
+    kept = [p for p in pieces if len(p)]
+    targets = sum(len(p) - 1 for p in kept)
+    cut = SilenceCut(max_rest_bars, runs, cut_bars, max(len(segment) - 1, 0) - targets)
+    return kept, cut
+
+
+def notes_per_bar(pieces: Sequence[Piece], max_rest_bars: int = 0) -> float:
+    """Mean notes per bar of `pieces`, the bars that `cut_silences` leaves out not counted:
+    how busy the training data plays (`generate` calls a solo far below it degenerate)."""
+    notes = bars = 0
+    for piece in pieces:
+        notes += sum(not t.is_rest for b in piece.bars for t in b.tokens)
+        bars += len(piece.bars)
+        if max_rest_bars > 0:
+            bars -= sum(max(0, end - first - max_rest_bars) for first, end in rest_runs(piece.bars))
+    return notes / bars if bars else 0.0
 
 
 SPLIT_BY = ("piece", "performer")
@@ -127,6 +259,44 @@ def _held_out_pieces(
     return set(rng.permutation(len(pieces))[:n_val].tolist()), "pieces", warnings
 
 
+Unit = tuple[int, int, int]
+"""Bars `first .. end - 1` of piece number `index`: (index, first, end)."""
+
+
+@dataclass(frozen=True)
+class _Encoded:
+    """A piece encoded whole (its context counts from its own first bar) and the token
+    offset of each bar (then the total)."""
+
+    piece: Piece
+    whole: Segment
+    offsets: list[int]
+
+    @classmethod
+    def of(cls, piece: Piece, vocab: Vocab) -> _Encoded:
+        whole = encode_segment(piece.bars, vocab, piece.source, piece.time_signature)
+        offsets = np.concatenate([[0], np.cumsum([len(b.tokens) for b in piece.bars])])
+        return cls(piece, whole, [int(o) for o in offsets])
+
+    def segments(
+        self, first: int, end: int, max_rest_bars: int
+    ) -> tuple[list[Segment], SilenceCut]:
+        part = self.whole.part(self.offsets[first], self.offsets[end])
+        return cut_silences(part, self.piece.bars[first:end], max_rest_bars)
+
+
+def _segments(
+    encoded: Sequence[_Encoded], units: Sequence[Unit], max_rest_bars: int
+) -> tuple[tuple[Segment, ...], SilenceCut]:
+    found: list[Segment] = []
+    total = SilenceCut(max_rest_bars)
+    for index, first, end in units:
+        segments, cut = encoded[index].segments(first, end, max_rest_bars)
+        found += segments
+        total += cut
+    return tuple(found), total
+
+
 def split_pieces(
     pieces: Sequence[Piece],
     vocab: Vocab,
@@ -135,6 +305,7 @@ def split_pieces(
     tx: int,
     seed: int = 0,
     by: str = "piece",
+    max_rest_bars: int = 0,
 ) -> Split:
     """Split into train/validation segments and check the training part fits one window.
 
@@ -144,7 +315,8 @@ def split_pieces(
     val_fraction))` bars are held out. `val_fraction == 0`: no validation. When the
     held-out part has no full window (fewer than Tx + 1 tokens in every validation
     segment) the split falls back to no validation, training on everything, and records
-    a warning.
+    a warning. Both parts have their long silences cut (`cut_silences` with
+    `max_rest_bars`; 0 = none), counted in `Split.silence`.
 
     Raises CorpusError when the training part has no segment of Tx + 1 tokens; ConfigError
     for an unknown `by`.
@@ -153,15 +325,29 @@ def split_pieces(
         raise CorpusError("corpus has no pieces: nothing to train on")
     if by not in SPLIT_BY:
         raise ConfigError(f"split by must be one of {', '.join(SPLIT_BY)}, got {by!r}")
-    whole = tuple(encode_segment(p.bars, vocab, p.source) for p in pieces)
-    train, val, method, warnings = _held_out(pieces, whole, vocab, val_fraction, seed, by)
+    encoded = [_Encoded.of(p, vocab) for p in pieces]
+    train_units, val_units, method, warnings = _held_out(pieces, val_fraction, seed, by)
+    train, train_cut = _segments(encoded, train_units, max_rest_bars)
+    val, val_cut = _segments(encoded, val_units, max_rest_bars)
     if val and not any(len(s) >= tx + 1 for s in val):
         val_tokens = sum(len(s) for s in val)
         warnings.append(
             f"validation part has {val_tokens} tokens, too few for one window of "
             f"Tx + 1 = {tx + 1}: training without validation on the whole corpus"
         )
-        train, val, method = whole, (), "none"
+        whole = [(i, 0, len(p.bars)) for i, p in enumerate(pieces)]
+        (train, silence), val = _segments(encoded, whole, max_rest_bars), ()
+        method = "none"
+    else:
+        silence = train_cut + val_cut
+    _check_training_part(pieces, train, tx)
+    for w in warnings:
+        log.info(w)  # also returned in Split.warnings (metrics.json, CLI)
+    return Split(train, val, method, tuple(warnings), silence)
+
+
+def _check_training_part(pieces: Sequence[Piece], train: Sequence[Segment], tx: int) -> None:
+    """CorpusError unless some training segment has Tx + 1 tokens."""
     train_tokens = sum(len(s) for s in train)
     if not any(len(s) >= tx + 1 for s in train):
         longest = max((len(s) for s in train), default=0)
@@ -171,53 +357,46 @@ def split_pieces(
             f"corpus has {total} tokens; Tx={tx} needs at least {tx + 1} in the training "
             f"part{detail}, which has {train_tokens}: use a smaller --tx or more music"
         )
-    for w in warnings:
-        log.info(w)  # also returned in Split.warnings (metrics.json, CLI)
-    return Split(train, val, method, tuple(warnings))
 
 
 def _held_out(
-    pieces: Sequence[Piece],
-    whole: tuple[Segment, ...],
-    vocab: Vocab,
-    val_fraction: float,
-    seed: int,
-    by: str,
-) -> tuple[tuple[Segment, ...], tuple[Segment, ...], str, list[str]]:
-    """(train segments, validation segments, method, warnings) before the window check."""
+    pieces: Sequence[Piece], val_fraction: float, seed: int, by: str
+) -> tuple[list[Unit], list[Unit], str, list[str]]:
+    """(train units, validation units, method, warnings) before the window check."""
+    whole = [(i, 0, len(p.bars)) for i, p in enumerate(pieces)]
     if val_fraction <= 0:
-        return whole, (), "none", []
+        return whole, [], "none", []
     if len(pieces) >= 2:
         val_index, method, warnings = _held_out_pieces(pieces, val_fraction, seed, by)
-        train = tuple(s for i, s in enumerate(whole) if i not in val_index)
-        val = tuple(s for i, s in enumerate(whole) if i in val_index)
+        train = [u for u in whole if u[0] not in val_index]
+        val = [u for u in whole if u[0] in val_index]
         return train, val, method, warnings
-    piece = pieces[0]
-    n_bars = len(piece.bars)
+    n_bars = len(pieces[0].bars)
     if n_bars < 2:
-        return whole, (), "none", ["one piece of one bar: no validation split possible"]
+        return whole, [], "none", ["one piece of one bar: no validation split possible"]
     n_val = max(1, round(n_bars * val_fraction))
-    train = (encode_segment(piece.bars[: n_bars - n_val], vocab, piece.source),)
-    val = (encode_segment(piece.bars[n_bars - n_val :], vocab, piece.source),)
-    return train, val, "bars", []
+    return [(0, 0, n_bars - n_val)], [(0, n_bars - n_val, n_bars)], "bars", []
 
 
 @dataclass(frozen=True)
 class FlatSegments:
-    """Segments concatenated: `ids` (N,), `chords` (N, 24), window `starts` (W,) int64."""
+    """Segments concatenated: `ids` (N,), `chords` (N, 24), `context` (N, CONTEXT_FEATURES)
+    uint8, window `starts` (W,) int64."""
 
     ids: np.ndarray
     chords: np.ndarray
     starts: np.ndarray
+    context: np.ndarray = field(default_factory=lambda: np.zeros((0, CONTEXT_FEATURES), np.uint8))
 
 
 def flatten(segments: Sequence[Segment], tx: int) -> FlatSegments:
     """Concatenate segments; a window may start at s when s .. s+Tx lie in one segment."""
-    ids, chords, starts = [], [], []
+    ids, chords, context, starts = [], [], [], []
     offset = 0
     for seg in segments:
         ids.append(seg.ids)
         chords.append(seg.chords)
+        context.append(seg.context)
         n_windows = len(seg) - tx
         if n_windows > 0:
             starts.append(offset + np.arange(n_windows, dtype=np.int64))
@@ -226,18 +405,33 @@ def flatten(segments: Sequence[Segment], tx: int) -> FlatSegments:
         np.concatenate(ids) if ids else np.zeros(0, np.int32),
         np.concatenate(chords) if chords else np.zeros((0, CHORD_FEATURES), np.float32),
         np.concatenate(starts) if starts else np.zeros(0, np.int64),
+        np.concatenate(context) if context else np.zeros((0, CONTEXT_FEATURES), np.uint8),
     )
 
 
 def windows_numpy(
     flat: FlatSegments, tx: int, n_values: int, starts: np.ndarray | None = None
 ) -> tuple[dict[str, np.ndarray], np.ndarray]:
-    """Materialise windows as numpy (tests, evaluation): ({"tokens", "chords"}, Y)."""
+    """Materialise windows as numpy (tests, evaluation): ({"tokens", "chords", "context"},
+    Y); a model takes the inputs it has (`model_inputs`)."""
     starts = flat.starts if starts is None else starts
     idx = starts[:, None] + np.arange(tx + 1)[None, :]
     w = flat.ids[idx]
     x = np.eye(n_values, dtype=np.float32)[w[:, :-1]]
-    return {"tokens": x, "chords": flat.chords[idx[:, 1:]]}, w[:, 1:]
+    inputs = {
+        "tokens": x,
+        "chords": flat.chords[idx[:, 1:]],
+        "context": flat.context[idx[:, 1:]].astype(np.float32),
+    }
+    return inputs, w[:, 1:]
+
+
+def model_inputs(
+    inputs: dict[str, np.ndarray], *, chord_input: bool, context_input: bool
+) -> dict[str, np.ndarray]:
+    """The entries of `windows_numpy`'s inputs that a model with these inputs takes."""
+    names = ["tokens"] + ["chords"] * chord_input + ["context"] * context_input
+    return {name: inputs[name] for name in names}
 
 
 def epoch_plan(n_windows: int, batch_size: int, steps_per_execution: int) -> tuple[int, int]:
@@ -271,13 +465,15 @@ def make_dataset(
     n_values: int,
     batch_size: int,
     chord_input: bool,
+    context_input: bool = False,
     steps: int | None = None,
     shuffle_seed: int | None = None,
     first_epoch: int = 0,
     epochs: int | None = None,
     windows_per_epoch: int | None = None,
 ):
-    """A tf.data pipeline of ({"tokens": (b, Tx, n_values), ["chords": (b, Tx, 24)]}, (b, Tx)).
+    """A tf.data pipeline of ({"tokens": (b, Tx, n_values), ["chords": (b, Tx, 24)],
+    ["context": (b, Tx, CONTEXT_FEATURES)]}, (b, Tx)).
 
     With `shuffle_seed`, windows are shuffled once per epoch by a stateless permutation of
     (seed, epoch) and the stream covers epochs `first_epoch .. epochs-1` then repeats, so a
@@ -304,7 +500,7 @@ def make_dataset(
             first_epoch=first_epoch,
             epochs=epochs,
         )
-    gather = _window_gather(flat, tx, n_values, chord_input)
+    gather = _window_gather(flat, tx, n_values, chord_input, context_input)
     return batches.map(gather, num_parallel_calls=tf.data.AUTOTUNE).prefetch(2)
 
 
@@ -337,12 +533,15 @@ def _shuffled_batches(
     return ds.flat_map(epoch_batches).repeat()
 
 
-def _window_gather(flat: FlatSegments, tx: int, n_values: int, chord_input: bool):
+def _window_gather(
+    flat: FlatSegments, tx: int, n_values: int, chord_input: bool, context_input: bool
+):
     """A tf function: batch of window starts (b,) -> (inputs, targets) as in `make_dataset`."""
     import tensorflow as tf
 
     ids = tf.constant(flat.ids, dtype=tf.int32)
     chords = tf.constant(flat.chords, dtype=tf.float32) if chord_input else None
+    context = tf.constant(flat.context, dtype=tf.uint8) if context_input else None
     offsets = tf.range(tx + 1, dtype=tf.int64)
 
     def gather(batch_starts):
@@ -351,6 +550,8 @@ def _window_gather(flat: FlatSegments, tx: int, n_values: int, chord_input: bool
         inputs = {"tokens": tf.one_hot(window[:, :-1], n_values, dtype=tf.float32)}
         if chords is not None:
             inputs["chords"] = tf.gather(chords, idx[:, 1:])
+        if context is not None:
+            inputs["context"] = tf.cast(tf.gather(context, idx[:, 1:]), tf.float32)
         return inputs, window[:, 1:]
 
     return gather

@@ -85,7 +85,13 @@ def encode_leadsheet_bars(leadsheet: LeadSheet, min_rest_steps: int) -> tuple[Pi
             velocities = tuple(None if n is None else n.velocity for n in enc.notes)
         bars.append(
             PieceBar(
-                chords, enc.tokens, ts if differs else None, enc.pitches, articulation, velocities
+                chords,
+                enc.tokens,
+                ts if differs else None,
+                enc.pitches,
+                articulation,
+                velocities,
+                form=bar.form,
             )
         )
     return tuple(bars)

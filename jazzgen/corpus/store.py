@@ -19,12 +19,14 @@ On-disk format of a corpus directory DIR:
 
 Additions (backwards compatible, written only when needed): a bar object may carry
 `"time_signature": "3/4"` when its meter differs from the piece's (files with meter
-changes); a piece may carry `"performer": "Art Pepper"` (WJazzD solos: `--val-by
-performer` holds out whole performers); bars may carry `"pitches"`, `"articulation"` and
-`"velocities"` (above: a corpus without them trains a uniform realizer and no articulation);
-`report.json` also has `"cached": K` (files
-answered from the cache) and `"settings"` (the encode options used), and for a Weimar
-Jazz Database input `"wjazzd"` (see corpus.wjazzd).
+changes), and `"form": ["A1", 2]` when its place in the form is known (WJazzD solos: the
+section label of `beats.form` and the bar's index in that section, see core.context); a
+piece may carry `"performer": "Art Pepper"` (WJazzD solos: `--val-by performer` holds out
+whole performers); bars may carry `"pitches"`, `"articulation"` and `"velocities"`
+(above: a corpus without them trains a uniform realizer and no articulation);
+`report.json` also has `"cached": K` (files answered from the cache) and `"settings"` (the
+encode options used), and for a Weimar Jazz Database input `"wjazzd"` (see
+corpus.wjazzd).
 
 `save_corpus`/`load_corpus`/`load_vocab` below are the only readers/writers of this format.
 """
@@ -76,6 +78,7 @@ class PieceBar:
     pitches: tuple[int | None, ...] | None = None  # MIDI pitch of each note
     articulation: tuple[float | None, ...] | None = None  # sounding length / duration, 0..1
     velocities: tuple[int | None, ...] | None = None  # MIDI velocity 1..127
+    form: tuple[str, int] | None = None  # (section label, bar in the section) when known
 
 
 @dataclass(frozen=True)
@@ -137,6 +140,8 @@ def piece_to_dict(piece: Piece, texts: Mapping[int, str] | None = None) -> dict[
             values = getattr(bar, name)
             if values is not None:
                 item[name] = list(values)
+        if bar.form is not None:
+            item["form"] = [bar.form[0], bar.form[1]]
         bars.append(item)
     data: dict[str, Any] = {
         "source": piece.source,
@@ -160,7 +165,8 @@ def piece_from_dict(data: dict[str, Any]) -> Piece:
             ts = bar.get("time_signature")
             performance = {name: _per_token(bar, name, len(tokens)) for name in PERFORMANCE_FIELDS}
             meter = _corpus_time_signature(ts) if ts else None
-            bars.append(PieceBar(chords, tokens, meter, **performance))
+            form = _form(bar.get("form"))
+            bars.append(PieceBar(chords, tokens, meter, **performance, form=form))
         return Piece(
             source=str(data["source"]),
             sha256=str(data["sha256"]),
@@ -201,6 +207,22 @@ def _per_token(bar: Mapping[str, Any], name: str, n_tokens: int) -> tuple | None
     if kind is float:
         return tuple(None if v is None else float(v) for v in values)
     return tuple(values)
+
+
+def _form(value: object) -> tuple[str, int] | None:
+    """A bar's `"form": [label, bar]` (None when absent); CorpusError when malformed."""
+    if value is None:
+        return None
+    if (
+        not isinstance(value, list)
+        or len(value) != 2
+        or not isinstance(value[0], str)
+        or isinstance(value[1], bool)
+        or not isinstance(value[1], int)
+        or value[1] < 0
+    ):
+        raise CorpusError(f"bad form of a bar: expected [label, bar >= 0], got {value!r:.80}")
+    return value[0], value[1]
 
 
 def corpus_line(piece: Piece, texts: Mapping[int, str] | None = None) -> str:

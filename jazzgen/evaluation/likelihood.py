@@ -5,9 +5,12 @@ the bundle's `min_rest_steps`) and its vocabulary, then scored step by step with
 inference engine (`generation.engines`, no TensorFlow), fed as generation feeds it: the
 start token first (the rest nearest a bar, `generation.decode.start_token_id`), then each
 token in turn, with the chord sounding at the onset of the token being predicted as the
-chord input (as `corpus.dataset` builds training windows). The model's probabilities are
-taken unmasked at temperature 1 (the distribution training fits; decoding's bar-fit mask
-is not applied), floored at `MIN_SCORED_PROBABILITY` as generation's scoring does.
+chord input and, for a model with a context input, that onset's context
+(`core.context.context_features`, form positions counted from the lead sheet's first bar
+unless its bars carry their own), as `corpus.dataset` builds training windows. The model's
+probabilities are taken unmasked at temperature 1 (the distribution training fits;
+decoding's bar-fit mask is not applied), floored at `MIN_SCORED_PROBABILITY` as
+generation's scoring does.
 
 - **Per token**: -log P(token | earlier tokens, chords), nats, averaged over the tokens in
   the bundle's vocabulary. A token outside it (OOV) has no probability under the model: it
@@ -40,11 +43,12 @@ from typing import Any
 import numpy as np
 
 from jazzgen.core.constants import GRID_STEPS_PER_QUARTER
+from jazzgen.core.context import bar_frames, context_features
 from jazzgen.core.errors import VocabError
 from jazzgen.core.harmony import CHORD_FEATURES, Chord, chord_features
 from jazzgen.core.types import LeadSheet
 from jazzgen.generation.bar_fit import VocabTables
-from jazzgen.generation.decode import MIN_SCORED_PROBABILITY, start_token_id
+from jazzgen.generation.decode import MIN_SCORED_PROBABILITY, engine_features, start_token_id
 from jazzgen.generation.engines import Engine, make_engine
 from jazzgen.generation.primer import nearest_vocab_id
 from jazzgen.performance.realizer import load_realizer
@@ -63,8 +67,9 @@ class ScoredTokens:
 
     `ids`: vocabulary id, -1 when out of vocabulary; `fed`: the id fed to the model after
     the token (its own, or the nearest vocabulary token); `features` (T, 24): the chord
-    input when predicting the token; `chords`, `pitches` (None for rests), `onsets`
-    (absolute quarter notes) and `steps` (grid steps from the bar start) for the realizer.
+    input when predicting the token; `context` (T, CONTEXT_FEATURES) uint8: the context
+    input then; `chords`, `pitches` (None for rests), `onsets` (absolute quarter notes) and
+    `steps` (grid steps from the bar start) for the realizer.
     """
 
     source: str
@@ -76,6 +81,7 @@ class ScoredTokens:
     pitches: tuple[int | None, ...]
     onsets: tuple[float, ...]
     steps: tuple[int, ...] = ()
+    context: np.ndarray | None = None
 
 
 def encode_reference(
@@ -89,13 +95,15 @@ def encode_reference(
     """Encode `sheet` for scoring (see `ScoredTokens`). `nearest` caches the nearest
     vocabulary id of OOV tokens across calls."""
     nearest = {} if nearest is None else nearest
-    tokens, ids, fed, chords, pitches, onsets, steps = [], [], [], [], [], [], []
+    tokens, ids, fed, chords, pitches, onsets = [], [], [], [], [], []
+    bar_index, steps = [], []
     encoded_bars = encode_melody(sheet.melody, sheet.bars, min_rest_steps=min_rest_steps)
-    for bar, encoded in zip(sheet.bars, encoded_bars, strict=True):
+    for b, (bar, encoded) in enumerate(zip(sheet.bars, encoded_bars, strict=True)):
         step = 0
         for token, pitch in zip(encoded.tokens, encoded.pitches, strict=True):
-            onset = bar.start_beat + step / GRID_STEPS_PER_QUARTER
+            bar_index.append(b)
             steps.append(step)
+            onset = bar.start_beat + step / GRID_STEPS_PER_QUARTER
             step += token.duration
             try:
                 token_id = vocab.id_of(token)
@@ -120,6 +128,7 @@ def encode_reference(
         pitches=tuple(pitches),
         onsets=tuple(onsets),
         steps=tuple(steps),
+        context=context_features(bar_frames(sheet.bars), np.array(bar_index), np.array(steps)),
     )
 
 
@@ -134,17 +143,17 @@ def token_log_probs(
         length = max(len(pieces[i].ids) for i in members)
         ids = np.full((len(members), length), -1, np.int64)
         fed = np.full((len(members), length + 1), start_id, np.int64)
-        feats = np.zeros((len(members), length, CHORD_FEATURES), np.float32)
+        feats = np.zeros((len(members), length, engine.feature_width), np.float32)
         for row, i in enumerate(members):
             n = len(pieces[i].ids)
             ids[row, :n] = pieces[i].ids
             fed[row, 1 : n + 1] = pieces[i].fed
-            feats[row, :n] = pieces[i].features
+            feats[row, :n] = engine_features(engine, pieces[i].features, pieces[i].context)
         state = engine.initial_state(len(members))
         logp = np.full(ids.shape, np.nan)
         for t in range(length):
-            chords = feats[:, t] if engine.chord_input else None
-            probs, state = engine.step(fed[:, t], chords, state)
+            step_feats = feats[:, t] if engine.feature_width else None
+            probs, state = engine.step(fed[:, t], step_feats, state)
             known = ids[:, t] >= 0
             picked = probs[np.arange(len(members)), np.maximum(ids[:, t], 0)]
             logp[known, t] = np.log(np.maximum(picked[known], MIN_SCORED_PROBABILITY))

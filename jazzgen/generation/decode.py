@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from jazzgen.core.errors import BundleError, ConfigError, GenerationError
-from jazzgen.core.harmony import CHORD_FEATURES, NoteType
+from jazzgen.core.harmony import NoteType
 from jazzgen.generation.bar_fit import BarFit, VocabTables
 from jazzgen.generation.engines import Engine, State
 from jazzgen.generation.sampling import AllowedIds, SamplingOptions, sample_ids
@@ -34,16 +34,36 @@ class Decoded:
     `bars[c][b]` is the token tuple of bar b of candidate c. `log_likelihood[c]` is the sum
     of the model's (unmasked, temperature 1) log-probabilities of the sampled tokens,
     `scored_tokens[c]` how many tokens it covers (forced rests are not scored), and
-    `forced_rests[c]` how many bars were closed with a forced rest.
+    `forced_rests[c]` how many bars were closed with a forced rest. `entropy[c]` is the sum,
+    over the same steps, of the entropy (nats) of the model's distribution: minus the
+    log-likelihood a sample from the model is expected to have there.
     """
 
     bars: list[list[tuple[Token, ...]]]
     log_likelihood: np.ndarray
     scored_tokens: np.ndarray
     forced_rests: np.ndarray
+    entropy: np.ndarray | None = None
 
     def mean_log_likelihood(self) -> np.ndarray:
         return self.log_likelihood / np.maximum(self.scored_tokens, 1)
+
+
+def engine_features(
+    engine: Engine, chords: np.ndarray, context: np.ndarray | None = None
+) -> np.ndarray:
+    """`(n, engine.feature_width)` float32: the rows of `chords (n, 24)` and `context (n,
+    CONTEXT_FEATURES)` that the engine's model takes, in its kernel order (chords first)."""
+    parts = []
+    if engine.chord_input:
+        parts.append(np.asarray(chords, np.float32))
+    if getattr(engine, "context_input", False):
+        if context is None:
+            raise ValueError("the model takes a context input: give the context features")
+        parts.append(np.asarray(context, np.float32))
+    if not parts:
+        return np.zeros((len(chords), 0), np.float32)
+    return np.concatenate(parts, axis=1)
 
 
 def start_token_id(tables: VocabTables, bar_steps: int) -> int:
@@ -83,6 +103,7 @@ class _Progress:
     scored: np.ndarray
     forced: np.ndarray
     bars: list[list[list[Token]]]  # [candidate][bar] -> tokens
+    entropy: np.ndarray
 
     @classmethod
     def start(cls, candidates: int, first_id: int, has_note: bool, n_bars: int) -> _Progress:
@@ -95,13 +116,22 @@ class _Progress:
             np.zeros(n, np.int64),
             np.zeros(n, np.int64),
             [[[] for _ in range(n_bars)] for _ in range(n)],
+            np.zeros(n),
         )
 
     def accept(
-        self, c: int, choice: int, probs: np.ndarray, bar: int, remaining: int, tables: VocabTables
+        self,
+        c: int,
+        choice: int,
+        probs: np.ndarray,
+        bar: int,
+        remaining: int,
+        tables: VocabTables,
+        entropy: float = 0.0,
     ) -> None:
         """Append candidate `c`'s token `choice` (-1: close the bar with a forced rest of
-        `remaining` steps) to its `bar`; `probs (n_values,)` are the model's for `c`."""
+        `remaining` steps) to its `bar`; `probs (n_values,)` are the model's for `c`, of
+        entropy `entropy`."""
         if choice < 0:
             token = Token(NoteType.REST, int(remaining))
             self.ids[c] = tables.nearest_rest(token.duration)
@@ -110,6 +140,7 @@ class _Progress:
             token = tables.tokens[choice]
             self.ids[c] = choice
             self.loglik[c] += float(np.log(max(probs[choice], MIN_SCORED_PROBABILITY)))
+            self.entropy[c] += entropy
             self.scored[c] += 1
             if not token.is_rest:
                 self.has_note[c] = True
@@ -118,7 +149,7 @@ class _Progress:
 
     def decoded(self) -> Decoded:
         bars = [[tuple(b) for b in cand] for cand in self.bars]
-        return Decoded(bars, self.loglik, self.scored, self.forced)
+        return Decoded(bars, self.loglik, self.scored, self.forced, self.entropy)
 
 
 class _Decoder:
@@ -129,12 +160,13 @@ class _Decoder:
         engine: Engine,
         tables: VocabTables,
         grid: _BarGrid,
-        chord_features: np.ndarray,
+        features: np.ndarray,
         sampling: SamplingOptions,
         rng: np.random.Generator,
     ) -> None:
         self.engine, self.tables, self.grid, self.rng = engine, tables, grid, rng
-        self.features = chord_features
+        self.features = features
+        self.uses_features = features.shape[1] > 0
         self.bar_fit = BarFit.of(tables, max(grid.bar_steps))
         self.processors = sampling.processors()
         self.greedy = sampling.greedy
@@ -147,14 +179,14 @@ class _Decoder:
         state = self.engine.initial_state(candidates)
         if not len(primer_ids):
             return state, start_token_id(self.tables, self.grid.bar_steps[0])
-        features = np.asarray(primer_features, np.float32)
         # all but the last primer token warm the state; the last one is the first input of
-        # the decoding loop (with the chord of the first generated onset)
+        # the decoding loop (with the features of the first generated onset)
         for k, token_id in enumerate(primer_ids[:-1]):
             ids = np.full(candidates, token_id)
             feat = None
-            if self.engine.chord_input:
-                feat = np.repeat(features[k : k + 1], candidates, axis=0)
+            if self.uses_features:
+                row = np.asarray(primer_features, np.float32)[k : k + 1]
+                feat = np.repeat(row, candidates, axis=0)
             _, state = self.engine.step(ids, feat, state)
         return state, int(primer_ids[-1])
 
@@ -163,7 +195,7 @@ class _Decoder:
         grid = self.grid
         active = progress.pos < grid.total
         at = np.minimum(progress.pos, grid.total - 1)
-        feat = self.features[at] if self.engine.chord_input else None
+        feat = self.features[at] if self.uses_features else None
         probs, new_state = self.engine.step(progress.ids, feat, state)
         if not np.isfinite(probs[active]).all():
             raise BundleError(
@@ -183,9 +215,19 @@ class _Decoder:
                 "sampling left no token to draw although some fit the bar: raise "
                 "--temperature, --top-k or --top-p"
             )
+        p = np.asarray(probs, np.float64)
+        entropy = -(p * np.log(np.maximum(p, MIN_SCORED_PROBABILITY))).sum(axis=1)
         for c in np.flatnonzero(active):
             bar = int(grid.bar_of[progress.pos[c]])
-            progress.accept(int(c), int(choice[c]), probs[c], bar, int(remaining[c]), self.tables)
+            progress.accept(
+                int(c),
+                int(choice[c]),
+                probs[c],
+                bar,
+                int(remaining[c]),
+                self.tables,
+                float(entropy[c]),
+            )
         return state
 
 
@@ -193,7 +235,7 @@ def decode(
     engine: Engine,
     vocab: Vocab,
     bar_steps: Sequence[int],
-    chord_features: np.ndarray,
+    features: np.ndarray,
     *,
     rng: np.random.Generator,
     candidates: int = 1,
@@ -205,20 +247,25 @@ def decode(
 ) -> Decoded:
     """Decode `candidates` solos together, bar-exact, over bars of `bar_steps` grid steps.
 
-    `chord_features (sum(bar_steps), 24)`: model chord input for an onset at each absolute
-    step of the generated bars. `primer_ids` are fed first to warm the state (their
-    `primer_chord_features (len(primer_ids), 24)` = features at the onset of the token that
-    follows each; the last row is not used: the first generated onset's chord is); without
-    a primer a rest is fed as the start token. The primer's last token is the input that
-    predicts the first generated token. `rng` draws one number per candidate and step.
+    `features (sum(bar_steps), engine.feature_width)`: the model's inputs besides the token
+    (`engine_features`: chord features, then context) for an onset at each absolute step
+    of the generated bars; an engine without such inputs ignores them (any width).
+    `primer_ids` are fed first to warm the state (their `primer_chord_features
+    (len(primer_ids), width)` = the features at the onset of the token that follows each;
+    the last row is not used: the first generated onset's are); without a primer a rest is
+    fed as the start token. The primer's last token is the input that predicts the first
+    generated token. `rng` draws one number per candidate and step.
     """
     if candidates < 1:
         raise ConfigError(f"candidates must be >= 1, got {candidates}")
     tables = tables or VocabTables.of(vocab)
     grid = _BarGrid.of(bar_steps)
-    feats = np.asarray(chord_features, np.float32)
-    if feats.shape != (grid.total, CHORD_FEATURES):
-        raise ValueError(f"chord_features must be ({grid.total}, 24), got {feats.shape}")
+    feats = np.asarray(features, np.float32).reshape(len(features), -1)
+    width = getattr(engine, "feature_width", 0)
+    if len(feats) != grid.total or (width and feats.shape[1] != width):
+        raise ValueError(f"features must be ({grid.total}, {width}), got {feats.shape}")
+    if not width:
+        feats = feats[:, :0]
     decoder = _Decoder(engine, tables, grid, feats, sampling, rng)
     state, first_id = decoder.warm_up(candidates, primer_ids, primer_chord_features)
     progress = _Progress.start(candidates, first_id, primer_has_note, len(grid.bar_steps))

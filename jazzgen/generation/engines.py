@@ -1,7 +1,9 @@
 """Inference engines: one token step at a time for a batch of candidates.
 
 Every engine follows the `Engine` protocol: `initial_state(batch)` and
-`step(ids, chord_features, state) -> (probs, state)`.
+`step(ids, features, state) -> (probs, state)`, `features` being the model's per-step
+inputs after the token, concatenated in kernel order: the chord features (with
+`chord_input`), then the context features (with `context_input`); None when it has none.
 - `NumpyEngine` reads the bundle's `weights.npz` (training.weights) and runs the LSTM/GRU
   steps, the Dense layer and the softmax in numpy. It never imports TensorFlow, so
   `jazzgen generate` starts in well under a second. A bundle made before weights.npz
@@ -13,8 +15,9 @@ Every engine follows the `Engine` protocol: `initial_state(batch)` and
 
 Model contract (see `training.model`): input "tokens" one-hot `(batch, Tx, n_values)`,
 optional input "chords" `(batch, Tx, 24)` = `core.harmony.chord_features` of the chord at
-the onset of the token being predicted; concat -> rnn_0, rnn_1, ... (LSTM or GRU with
-default activations, GRU reset_after=True) -> Dense softmax "output".
+the onset of the token being predicted, optional input "context" `(batch, Tx, 69)` =
+`core.context.context_features` of that onset; concat -> rnn_0, rnn_1, ... (LSTM or GRU
+with default activations, GRU reset_after=True) -> Dense softmax "output".
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 
 from jazzgen.core import limits
+from jazzgen.core.context import CONTEXT_FEATURES
 from jazzgen.core.errors import BundleError, ConfigError
 from jazzgen.core.harmony import CHORD_FEATURES
 from jazzgen.training.bundle import Bundle
@@ -53,17 +57,19 @@ class Engine(Protocol):
 
     name: str  # "numpy" | "keras"
     n_values: int  # vocabulary size
-    chord_input: bool  # whether `step` uses the chord features
+    chord_input: bool  # whether `features` start with the 24 chord features
+    context_input: bool  # whether `features` end with the context features
+    feature_width: int  # columns of `features`: 24 * chord_input + 69 * context_input
 
     def initial_state(self, batch: int) -> State:
         """The zero state of `batch` candidates."""
         ...
 
     def step(
-        self, ids: np.ndarray, chords: np.ndarray | None, state: State
+        self, ids: np.ndarray, features: np.ndarray | None, state: State
     ) -> tuple[np.ndarray, State]:
-        """Feed `ids (batch,)` with `chords (batch, 24)` (None without chord input);
-        return the next-token probabilities `(batch, n_values)` and the new state."""
+        """Feed `ids (batch,)` with `features (batch, feature_width)` (None when the width
+        is 0); return the next-token probabilities `(batch, n_values)` and the new state."""
         ...
 
 
@@ -222,8 +228,8 @@ def _recurrent_layer(
     if kernel.shape != (width, gates * units):
         raise BundleError(
             f"{where}: {name} kernel has shape {kernel.shape}, expected ({width}, {gates} x "
-            f"{units}) for chord_input {cfg.chord_input}, cell {cfg.cell}: config does not "
-            "match the model"
+            f"{units}) for chord_input {cfg.chord_input}, context_input {cfg.context_input}, "
+            f"cell {cfg.cell}: config does not match the model"
         )
     if cfg.cell == "gru" and bias.ndim == 1:
         # reset_after=False stores one bias; the contract says reset_after=True.
@@ -252,7 +258,7 @@ def check_weights(
     for name, array in arrays.items():
         if not np.isfinite(array).all():
             raise BundleError(f"{where}: weights {name} hold NaN or inf: the model is damaged")
-    width = n_values + (CHORD_FEATURES if cfg.chord_input else 0)
+    width = n_values + cfg.feature_width
     layers: list[_Recurrent] = []
     for i in range(cfg.layers):
         layers.append(_recurrent_layer(arrays, i, width, cfg, where))
@@ -279,7 +285,8 @@ class NumpyEngine:
     def __init__(self, bundle: Bundle, weights: Mapping[str, np.ndarray] | None = None) -> None:
         cfg = bundle.model_config
         self.n_values = bundle.n_values
-        self.chord_input = cfg.chord_input
+        self.chord_input, self.context_input = cfg.chord_input, cfg.context_input
+        self.feature_width = cfg.feature_width
         self.cell = cfg.cell
         arrays = bundle_weights(bundle) if weights is None else weights
         checked = check_weights(arrays, cfg, self.n_values, str(bundle.path))
@@ -293,14 +300,14 @@ class NumpyEngine:
         ]
 
     def step(
-        self, ids: np.ndarray, chords: np.ndarray | None, state: State
+        self, ids: np.ndarray, features: np.ndarray | None, state: State
     ) -> tuple[np.ndarray, State]:
         ids = np.asarray(ids, dtype=np.int64)
         first = self.layers[0]
-        # One-hot @ kernel is a row lookup; the chord part is a small matmul.
+        # One-hot @ kernel is a row lookup; the chord and context part is a small matmul.
         z = first.kernel[ids]
-        if self.chord_input:
-            z = z + np.asarray(chords, np.float32) @ first.kernel[self.n_values :]
+        if self.feature_width:
+            z = z + np.asarray(features, np.float32) @ first.kernel[self.n_values :]
         new_state: State = []
         for i, layer in enumerate(self.layers):
             if i > 0:
@@ -324,9 +331,11 @@ def _step_model(
     inputs = [token]
     x = token
     if cfg.chord_input:
-        chord = keras.Input(shape=(CHORD_FEATURES,), name="chord")
-        inputs.append(chord)
-        x = model.get_layer("concat")([token, chord])
+        inputs.append(keras.Input(shape=(CHORD_FEATURES,), name="chord"))
+    if cfg.context_input:
+        inputs.append(keras.Input(shape=(CONTEXT_FEATURES,), name="context"))
+    if len(inputs) > 1:
+        x = model.get_layer("concat")(list(inputs))
     outputs_states = []
     units_per_layer: list[int] = []
     n_states = 2 if cfg.cell == "lstm" else 1
@@ -356,8 +365,9 @@ class KerasEngine:
     """One-step Keras inference model built from the bundle's named layers (see `Engine`).
 
     Imports TensorFlow/Keras (~3.5 s). Inputs of the step model: `token` one-hot
-    `(batch, n_values)`, optional `chord` `(batch, 24)`, then the flat states; outputs the
-    probabilities `(batch, n_values)` and the new flat states.
+    `(batch, n_values)`, optional `chord` `(batch, 24)` and `context` `(batch, 69)` (the
+    columns of `features`, split), then the flat states; outputs the probabilities
+    `(batch, n_values)` and the new flat states.
     """
 
     name = "keras"
@@ -365,7 +375,8 @@ class KerasEngine:
     def __init__(self, bundle: Bundle) -> None:
         cfg = bundle.model_config
         self.n_values = bundle.n_values
-        self.chord_input = cfg.chord_input
+        self.chord_input, self.context_input = cfg.chord_input, cfg.context_input
+        self.feature_width = cfg.feature_width
         self.cell = cfg.cell
         model = load_keras_model(bundle)
         from jazzgen.training.tf_runtime import import_tensorflow
@@ -387,14 +398,18 @@ class KerasEngine:
         ]
 
     def step(
-        self, ids: np.ndarray, chords: np.ndarray | None, state: State
+        self, ids: np.ndarray, features: np.ndarray | None, state: State
     ) -> tuple[np.ndarray, State]:
         ids = np.asarray(ids, dtype=np.int64)
         onehot = np.zeros((len(ids), self.n_values), np.float32)
         onehot[np.arange(len(ids)), ids] = 1.0
         args = [onehot]
-        if self.chord_input:
-            args.append(np.asarray(chords, np.float32))
+        if self.feature_width:
+            feats = np.asarray(features, np.float32)
+            if self.chord_input:
+                args.append(feats[:, :CHORD_FEATURES])
+            if self.context_input:
+                args.append(feats[:, CHORD_FEATURES * self.chord_input :])
         for layer_state in state:
             args.extend(layer_state)
         out = self._call(args)

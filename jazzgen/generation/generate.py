@@ -17,9 +17,20 @@ Choices (documented for users in `jazzgen generate --help`):
 - Primer: its melody is read like a lead sheet, encoded and fed to warm the model state;
   the output INCLUDES the primer (its bars and chords first, unchanged and not
   post-processed), followed by `bars` generated bars.
-- Best of N: score = mean model log-likelihood per token (natural log, unmasked model
-  probabilities) - `EDIT_PENALTY` x post-processor edits per note. One edit per note costs
-  as much as halving the likelihood of every token 1.4 times (1 nat).
+- Best of N: score = the model's log-likelihood (natural log, unmasked model
+  probabilities) per beat above the log-likelihood per beat the model expected of the
+  candidate (minus the entropy of its distribution at every step it sampled) -
+  `EDIT_PENALTY` x post-processor edits per note. A sample from the model scores 0 on
+  average whatever its number of tokens, so the score neither favours a few long, sure
+  rests (as a mean per token does) nor few tokens (as a plain sum per beat does). Bundles
+  made before the training density was recorded (`notes_per_bar` in config.json) keep
+  the earlier score, the mean log-likelihood per token, so they give the same files.
+  One edit per note costs 1 nat.
+- Degenerate solos: a candidate with fewer than `DEGENERATE_FRACTION` x the training
+  data's notes per bar (no notes at all for a bundle that does not record it) is
+  degenerate and loses to any other; when every candidate is, `RESAMPLE_ROUNDS` more
+  rounds of N candidates are decoded (new random streams). If the chosen solo is still
+  degenerate, `generate` warns (report `warnings`).
 - Key signature: the lead sheet's, else the major key whose scale holds most chord tones
   (weighted by chord duration, the chord root on the tonic breaking ties).
 - How notes are played: a bundle trained with the default preset has a learned realizer
@@ -36,7 +47,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -49,7 +60,7 @@ from jazzgen.core.errors import BundleError, ConfigError, GenerationError, Limit
 from jazzgen.core.types import Bar, Note
 from jazzgen.core.wording import plural
 from jazzgen.generation.bar_fit import VocabTables
-from jazzgen.generation.decode import Decoded, decode
+from jazzgen.generation.decode import Decoded, decode, engine_features
 from jazzgen.generation.engines import ENGINES, Engine, make_engine
 from jazzgen.generation.postprocess import Edit, PostprocessConfig, postprocess
 from jazzgen.generation.primer import Primer, read_primer
@@ -61,6 +72,7 @@ from jazzgen.generation.progression import (
     plan_from_chart_file,
     plan_from_chords,
     plan_from_leadsheet,
+    step_context,
     step_features,
 )
 from jazzgen.generation.sampling import SamplingOptions
@@ -74,7 +86,10 @@ from jazzgen.training.bundle import Bundle, load_bundle
 
 log = logging.getLogger(__name__)
 
-EDIT_PENALTY = 1.0  # nats of mean log-likelihood per (post-processor edit per note)
+EDIT_PENALTY = 1.0  # nats of score per (post-processor edit per note)
+DEGENERATE_FRACTION = 0.25  # of the training data's notes per bar: below it, degenerate
+RESAMPLE_ROUNDS = 3  # extra rounds of N candidates while every candidate is degenerate
+SCORE_RULES = ("token", "beat_excess")  # score of bundles without / with notes_per_bar
 DEFAULT_MELODY_PROGRAM = 66  # GM Tenor Sax (0-based)
 DEFAULT_CHORDS_PROGRAM = 0  # GM Acoustic Grand Piano
 MELODY_CHANNEL = 0
@@ -241,6 +256,8 @@ class GenerateResult:
             f"best of {r['candidates']} "
             f"(candidate {r['chosen']}, mean log-likelihood "
             f"{r['scores'][r['chosen']]['mean_log_likelihood']:.3f})"
+            + (f", {r['rounds']} rounds (degenerate solos resampled)" if r["rounds"] > 1 else "")
+            + "".join(f"\nwarning: {w}" for w in r["warnings"])
         )
 
 
@@ -297,6 +314,26 @@ def solo_bars(options: GenerateOptions, plan: ProgressionPlan, primer: Primer | 
     )
 
 
+def model_features(
+    engine: Engine, bars: Sequence[Bar], primer: Primer | None
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """The engine's inputs besides the token (`decode.engine_features`): at every grid step
+    of `bars`, and for each primer token (None without a primer). The context counts the
+    primer's bars first, then the solo's (`progression.step_context`)."""
+    chords = step_features(bars)
+    context = primer_context = None
+    if engine.context_input:
+        before = list(primer.bars) if primer is not None else []
+        every = step_context([*before, *bars])
+        context = every[sum(b.steps for b in before) :]
+        if primer is not None:
+            primer_context = primer.context_rows(every)
+    features = engine_features(engine, chords, context)
+    if primer is None:
+        return features, None
+    return features, engine_features(engine, primer.features, primer_context)
+
+
 def decode_candidates(
     engine: Engine,
     vocab: Vocab,
@@ -304,18 +341,22 @@ def decode_candidates(
     bars: Sequence[Bar],
     options: GenerateOptions,
     primer: Primer | None,
+    round_index: int = 0,
 ) -> Decoded:
-    """`options.candidates` token solos over `bars`, after the primer (generation.decode)."""
+    """`options.candidates` token solos over `bars`, after the primer (generation.decode);
+    round r > 0 (a resampling round) draws from its own random stream."""
+    features, primer_features = model_features(engine, bars, primer)
+    seed = [options.seed, 0] if round_index == 0 else [options.seed, 0, round_index]
     return decode(
         engine,
         vocab,
         [b.steps for b in bars],
-        step_features(bars),
-        rng=np.random.default_rng([options.seed, 0]),
+        features,
+        rng=np.random.default_rng(seed),
         candidates=options.candidates,
         sampling=SamplingOptions(options.temperature, options.top_k, options.top_p),
         primer_ids=primer.ids if primer is not None else (),
-        primer_chord_features=primer.features if primer is not None else None,
+        primer_chord_features=primer_features,
         primer_has_note=bool(primer is not None and primer.notes),
         tables=tables,
     )
@@ -331,6 +372,41 @@ class Candidate:
     notes: tuple[Note, ...]
     edits: tuple[Edit, ...]
     fallbacks: int  # realization fallbacks (tokens.realize)
+    log_likelihood: float = 0.0  # sum over the scored tokens (nats)
+    entropy: float = 0.0  # sum of the model's entropies at those steps (nats)
+    tokens: int = 0  # scored tokens
+    notes_per_bar: float = 0.0
+    degenerate: bool = False  # far fewer notes than the training data (module doc)
+    forced_rests: int = 0  # bars closed with a forced rest
+
+
+@dataclass(frozen=True)
+class Scoring:
+    """How candidates are judged: the score rule ("token": mean log-likelihood per token;
+    "beat_excess": log-likelihood per beat above its expectation, see module doc) and the
+    notes per bar below which a solo is degenerate (0: only a silent one)."""
+
+    rule: str
+    degenerate_below: float
+    training_notes_per_bar: float | None
+
+    @classmethod
+    def of(cls, bundle: Bundle) -> Scoring:
+        density = bundle.config.notes_per_bar
+        if density is None:  # an older bundle: the earlier score, so the same files
+            return cls(SCORE_RULES[0], 0.0, None)
+        return cls(SCORE_RULES[1], DEGENERATE_FRACTION * density, density)
+
+    def is_degenerate(self, notes: int, bars: int) -> bool:
+        return notes == 0 or notes / max(bars, 1) < self.degenerate_below
+
+    def score(self, decoded: Decoded, c: int, beats: float, edits_per_note: float) -> float:
+        if self.rule == "token":
+            base = float(decoded.mean_log_likelihood()[c])
+        else:
+            entropy = 0.0 if decoded.entropy is None else float(decoded.entropy[c])
+            base = (float(decoded.log_likelihood[c]) + entropy) / max(beats, 1e-9)
+        return base - EDIT_PENALTY * edits_per_note
 
 
 def realize_candidates(
@@ -338,21 +414,25 @@ def realize_candidates(
     bars: Sequence[Bar],
     options: GenerateOptions,
     primer: Primer | None,
+    scoring: Scoring,
+    first_index: int = 0,
     realizer: Realizer | None = None,
 ) -> list[Candidate]:
     """Every decoded candidate as notes over `bars` (pitches drawn by `realizer`, None:
-    uniformly), post-processed and scored."""
+    uniformly), post-processed and scored; candidate c of the batch is number
+    `first_index + c` (its realization's random stream)."""
     melody_range = options.melody_range
     pp_config = PostprocessConfig(
         max_repeats=options.max_repeats, max_leap=options.max_leap, pitch_range=melody_range
     )
-    mean_ll = decoded.mean_log_likelihood()
+    beats = sum(b.length_beats for b in bars)
     candidates = []
-    for c in range(options.candidates):
+    for c in range(len(decoded.bars)):
+        index = first_index + c
         realized = realize_bars(
             decoded.bars[c],
             bars,
-            np.random.default_rng([options.seed, 1, c]),
+            np.random.default_rng([options.seed, 1, index]),
             prev_pitch=primer.last_pitch if primer is not None else None,
             pitch_range=melody_range,
             realizer=realizer,
@@ -361,18 +441,36 @@ def realize_candidates(
         edits: tuple[Edit, ...] = ()
         if options.postprocess:
             notes, edits = postprocess(realized.notes, bars, pp_config)
-        per_note = len(edits) / max(len(notes), 1)
-        score = float(mean_ll[c]) - EDIT_PENALTY * per_note
-        if not notes:
-            score = -np.inf  # a silent solo only wins when every candidate is silent
-        likelihood = float(mean_ll[c])
-        candidates.append(Candidate(c, score, likelihood, notes, edits, realized.fallbacks))
+        score = scoring.score(decoded, c, beats, len(edits) / max(len(notes), 1))
+        degenerate = scoring.is_degenerate(len(notes), len(bars))
+        if degenerate:
+            score = -np.inf  # a degenerate solo only wins when every candidate is one
+        candidates.append(
+            Candidate(
+                index,
+                score,
+                float(decoded.mean_log_likelihood()[c]),
+                notes,
+                edits,
+                realized.fallbacks,
+                float(decoded.log_likelihood[c]),
+                0.0 if decoded.entropy is None else float(decoded.entropy[c]),
+                int(decoded.scored_tokens[c]),
+                len(notes) / max(len(bars), 1),
+                degenerate,
+                int(decoded.forced_rests[c]),
+            )
+        )
     return candidates
 
 
 def best_candidate(candidates: Sequence[Candidate]) -> Candidate:
-    """Highest score; the lowest index among equal scores."""
-    return max(candidates, key=lambda cand: (cand.score, -cand.index))
+    """Highest score; the lowest index among equal scores (when every one is degenerate,
+    at -inf: the one with the most notes)."""
+    return max(
+        candidates,
+        key=lambda c: (c.score, len(c.notes) if c.score == -np.inf else 0, -c.index),
+    )
 
 
 @dataclass(frozen=True)
@@ -385,18 +483,33 @@ class Solo:
     candidates: list[Candidate]
     chosen: Candidate
     forced_rests: int  # bars of the chosen candidate closed with a forced rest
+    rounds: int = 1  # decoding rounds (more than 1: degenerate candidates were resampled)
+    scoring: Scoring | None = None
+    warnings: tuple[str, ...] = ()
 
 
 def choose_solo(
-    decoded: Decoded,
+    decode_round: Callable[[int], Decoded],
     bars: list[Bar],
     options: GenerateOptions,
     primer: Primer | None,
+    scoring: Scoring,
     realizer: Realizer | None = None,
 ) -> Solo:
-    """The best of the decoded candidates, after the primer's notes and bars."""
-    candidates = realize_candidates(decoded, bars, options, primer, realizer)
+    """The best candidate of `decode_round(0)`, resampling rounds 1, 2... while every
+    candidate so far is degenerate; after the primer's notes and bars."""
+    candidates: list[Candidate] = []
+    rounds = 0
+    while rounds <= RESAMPLE_ROUNDS:
+        decoded = decode_round(rounds)
+        candidates += realize_candidates(
+            decoded, bars, options, primer, scoring, len(candidates), realizer
+        )
+        rounds += 1
+        if not all(c.degenerate for c in candidates):
+            break
     chosen = best_candidate(candidates)
+    warnings = _degenerate_warnings(chosen, candidates, scoring, rounds)
     primer_notes, primer_bars = (primer.notes, primer.bars) if primer is not None else ((), [])
     return Solo(
         primer_notes + tuple(chosen.notes),
@@ -404,8 +517,30 @@ def choose_solo(
         len(primer_bars),
         candidates,
         chosen,
-        int(decoded.forced_rests[chosen.index]),
+        chosen.forced_rests,
+        rounds,
+        scoring,
+        warnings,
     )
+
+
+def _degenerate_warnings(
+    chosen: Candidate, candidates: Sequence[Candidate], scoring: Scoring, rounds: int
+) -> tuple[str, ...]:
+    """A warning (logged, and for the report) when the chosen solo is still degenerate."""
+    if not chosen.degenerate:
+        return ()
+    what = "silent" if not chosen.notes else "nearly empty"
+    density = scoring.training_notes_per_bar
+    expected = f" (the training data plays {density:.2f})" if density is not None else ""
+    message = (
+        f"the solo is {what}: {chosen.notes_per_bar:.2f} notes per bar{expected}, the best "
+        f"of {len(candidates)} candidates in {rounds} round(s); the model may have learned "
+        "long silences: retrain it (jazzgen train cuts them), or try another --seed, a "
+        "higher --temperature or more --candidates"
+    )
+    log.warning(message)
+    return (message,)
 
 
 @dataclass(frozen=True)
@@ -506,6 +641,12 @@ def generate_report(
         "candidates": options.candidates,
         "chosen": solo.chosen.index,
         "scores": [_score_report(cand) for cand in solo.candidates],
+        "score_rule": solo.scoring.rule if solo.scoring is not None else SCORE_RULES[0],
+        "rounds": solo.rounds,
+        "training_notes_per_bar": (
+            solo.scoring.training_notes_per_bar if solo.scoring is not None else None
+        ),
+        "warnings": list(solo.warnings),
         "edit_penalty": EDIT_PENALTY,
         "forced_rests": solo.forced_rests,
         "realize_fallbacks": solo.chosen.fallbacks,
@@ -522,8 +663,13 @@ def _score_report(cand: Candidate) -> dict[str, Any]:
         "candidate": cand.index,
         "score": None if not np.isfinite(cand.score) else round(cand.score, 6),
         "mean_log_likelihood": round(cand.mean_log_likelihood, 6),
+        "log_likelihood": round(cand.log_likelihood, 6),
+        "entropy": round(cand.entropy, 6),
+        "tokens": cand.tokens,
         "edits": len(cand.edits),
         "notes": len(cand.notes),
+        "notes_per_bar": round(cand.notes_per_bar, 4),
+        "degenerate": cand.degenerate,
     }
 
 
@@ -541,9 +687,13 @@ def generate(options: GenerateOptions, *, bundle: Bundle | None = None) -> Gener
     engine = make_engine(bundle, options.engine)
     performance = Performance.of(bundle, options)
     t_load = time.perf_counter()
-    decoded = decode_candidates(engine, bundle.vocab, tables, bars, options, primer)
-    t_decode = time.perf_counter()
-    solo = choose_solo(decoded, bars, options, primer, performance.realizer)
+
+    def decode_round(round_index: int) -> Decoded:
+        return decode_candidates(engine, bundle.vocab, tables, bars, options, primer, round_index)
+
+    solo = choose_solo(
+        decode_round, bars, options, primer, Scoring.of(bundle), performance.realizer
+    )
     if not solo.chosen.notes:
         raise GenerationError(
             f"the model generated no notes in {len(bars)} bars (every candidate is silent): "
@@ -554,10 +704,10 @@ def generate(options: GenerateOptions, *, bundle: Bundle | None = None) -> Gener
     song = arrange_song(options, plan, solo)
     t_write = time.perf_counter()
     log.info(
-        "generate: load %.3fs decode %.3fs post %.3fs write %.3fs",
+        "generate: load %.3fs decode and post %.3fs (%d rounds) write %.3fs",
         t_load - t0,
-        t_decode - t_load,
-        t_post - t_decode,
+        t_post - t_load,
+        solo.rounds,
         t_write - t_post,
     )
     report = generate_report(options, bundle, plan, solo, song, performance)

@@ -36,14 +36,26 @@ def nearest_vocab_id(token: Token, tables: VocabTables) -> int:
 
 @dataclass(frozen=True)
 class Primer:
-    """A primer melody ready to feed: its bars and notes (from beat 0), its token ids and
-    the model's chord input for each (`features[k]` = chord at the onset of token k + 1)."""
+    """A primer melody ready to feed: its bars and notes (from beat 0), its token ids, the
+    model's chord input for each (`features[k]` = chord at the onset of token k + 1) and
+    where each token starts (`onsets[k]` = (bar index, grid step in the bar)), for the
+    context input (`context_rows`)."""
 
     bars: list[Bar]
     notes: tuple[Note, ...]
     ids: list[int]
     features: np.ndarray  # (len(ids), 24)
     last_pitch: int | None
+    onsets: tuple[tuple[int, int], ...] = ()
+
+    def context_rows(self, context: np.ndarray) -> np.ndarray:
+        """`(len(ids), CONTEXT_FEATURES)`: row k = the context of token k + 1's onset, taken
+        from `context` (every grid step of the primer's bars, then the solo's: see
+        `generation.progression.step_context`); the last row is the solo's first step."""
+        starts = np.concatenate([[0], np.cumsum([b.steps for b in self.bars])])
+        rows = [int(starts[bar] + step) for bar, step in self.onsets[1:]]
+        rows.append(int(starts[-1]))
+        return context[np.asarray(rows, np.int64)]
 
     def shifted(self, beats: float) -> Primer:
         """The primer moved `beats` later (to leave room for a count-in)."""
@@ -99,7 +111,10 @@ def read_primer(path: str | Path, tables: VocabTables, vocab: Vocab) -> Primer:
         bar, beat = onsets[k + 1]
         feats[k] = chord_features(bar.chord_at(beat))
     last_pitch = max(notes, key=lambda n: n.start_beat).pitch if notes else None
-    return Primer(bars, notes, ids, feats, last_pitch)
+    steps = tuple(
+        (bar.index, round((beat - bar.start_beat) * GRID_STEPS_PER_QUARTER)) for bar, beat in onsets
+    )
+    return Primer(bars, notes, ids, feats, last_pitch, steps)
 
 
 def _token_ids(

@@ -3,8 +3,10 @@
 A `ProgressionPlan` holds bars of chords with offsets, the meter, tempo and key where the
 source has them (`plan_from_chords` for a chart or an iReal Pro link, `plan_from_chart_file`,
 `plan_from_leadsheet` for a lead sheet file or a WJazzD solo, `plan_from_bundle`);
-`make_bars` repeats or truncates it into `Bar`s; `guess_key_fifths` picks a key signature
-from the chords; `step_features` gives the model's chord input at every grid step.
+`make_bars` repeats or truncates it into `Bar`s (each repetition of the progression a
+section of the form); `guess_key_fifths` picks a key signature from the chords;
+`step_features` gives the model's chord input at every grid step, `step_context` its
+context input (`core.context`).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import numpy as np
 
 from jazzgen.core.chord_symbols import parse_chord_symbol
 from jazzgen.core.constants import GRID_STEPS_PER_QUARTER
+from jazzgen.core.context import bar_frames, context_features, every_step
 from jazzgen.core.errors import (
     FILE_NOT_FOUND,
     BundleError,
@@ -75,7 +78,8 @@ def make_bars(
             for k, (chord, _) in enumerate(chords)
         )
         index = first_index + i
-        bars.append(Bar(index, index + 1, start, time_signature, spans))
+        form = ("", i % len(progression))  # a repetition of the changes is a section
+        bars.append(Bar(index, index + 1, start, time_signature, spans, form))
     return bars
 
 
@@ -247,3 +251,12 @@ def step_features(bars: Sequence[Bar]) -> np.ndarray:
                 chord_features(bar.chord_at(bar.start_beat + step / GRID_STEPS_PER_QUARTER))
             )
     return np.asarray(rows, np.float32).reshape(-1, CHORD_FEATURES)
+
+
+def step_context(bars: Sequence[Bar]) -> np.ndarray:
+    """`(sum of bar steps, CONTEXT_FEATURES)` uint8: the context input (`core.context`) of
+    an onset at every grid step of `bars` (form positions from each bar's `form`, counted
+    on where it is None)."""
+    frames = bar_frames(bars)
+    bar_index, step = every_step(frames)
+    return context_features(frames, bar_index, step)

@@ -58,7 +58,10 @@ REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
 }  # fmt: skip
 """The tables and columns jazzgen reads (everything else in the file is ignored)."""
 
-OPTIONAL_COLUMNS: dict[str, tuple[str, ...]] = {"melody": ("beatdur", "loud_med")}
+OPTIONAL_COLUMNS: dict[str, tuple[str, ...]] = {
+    "melody": ("beatdur", "loud_med"),
+    "beats": ("form",),
+}
 """Columns read when present (NULL when the file lacks them). `loud_med` is the median
 loudness of the note in dB as the Jazzomat's score-informed intensity estimation gives it
 (only its differences within a solo are used: `analysis.solo_sheet`)."""
@@ -83,13 +86,16 @@ class MelodyEvent(NamedTuple):
 
 
 class BeatEvent(NamedTuple):
-    """One beats row. `signature` and `chord` are set only where they change (else None)."""
+    """One beats row. `signature` and `chord` are set only where they change (else None),
+    `form` only where a section of the form starts ('A1', 'B1', 'I1'...; None elsewhere and
+    in files without the column)."""
 
     onset: float  # seconds
     bar: int
     beat: int
     signature: str | None
     chord: str | None
+    form: str | None = None
 
 
 @dataclass(frozen=True)
@@ -255,11 +261,13 @@ def _melody_select(connection: sqlite3.Connection) -> str:
     )
 
 
-_BEATS_SELECT = (
-    "SELECT CAST(onset AS REAL), CAST(bar AS INTEGER), CAST(beat AS INTEGER), "
-    "NULLIF(TRIM(signature), ''), NULLIF(TRIM(chord), '') "
-    f"FROM beats WHERE melid = ? AND {_not_null(_BEATS_NEEDED)} ORDER BY onset, rowid"
-)
+def _beats_select(connection: sqlite3.Connection) -> str:
+    form = "NULLIF(TRIM(form), '')" if "form" in _columns(connection, "beats") else "NULL"
+    return (
+        "SELECT CAST(onset AS REAL), CAST(bar AS INTEGER), CAST(beat AS INTEGER), "
+        f"NULLIF(TRIM(signature), ''), NULLIF(TRIM(chord), ''), {form} "
+        f"FROM beats WHERE melid = ? AND {_not_null(_BEATS_NEEDED)} ORDER BY onset, rowid"
+    )
 
 
 def _chunks(melids: Sequence[int]) -> Iterator[Sequence[int]]:
@@ -324,13 +332,14 @@ def read_solos(
                     f"(`jazzgen inspect {path}` lists the solos and their melids)"
                 )
         melody_select = _melody_select(connection)
+        beats_select = _beats_select(connection)
         null_rows = _null_rows(connection, list(info_rows))
         for melid in sorted(info_rows):
             source = f"{path}#{melid}"
             try:
                 rows = connection.execute(melody_select, (melid,))
                 notes = tuple(map(MelodyEvent._make, _bounded(rows, "melody", source)))
-                rows = connection.execute(_BEATS_SELECT, (melid,))
+                rows = connection.execute(beats_select, (melid,))
                 beats = tuple(map(BeatEvent._make, _bounded(rows, "beats", source)))
             except InputLimitError as exc:
                 if refused is None:

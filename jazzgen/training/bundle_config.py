@@ -8,7 +8,8 @@ are kept in `extra` and written back after the known ones.
     {"format": 1, "model": ModelConfig, "train": TrainConfig, "vocab_hash": sha256,
      "n_values": N, "time_signature": "4/4", "qpm": 120.0, "bar_steps": 48,
      "inputs": [{"path", "sha256"}], "progressions": [[["Dm7", "G7"], ["Cmaj7"]], ...],
-     "encode": {...}, "split": {"method", "warnings"}, ...extra}
+     "encode": {...}, "split": {"method", "warnings"}, "notes_per_bar": 6.2 (when
+     recorded), ...extra}
 """
 
 from __future__ import annotations
@@ -61,6 +62,9 @@ class BundleConfig:
     progressions: tuple[tuple[tuple[str, ...], ...], ...] = ()  # per piece, bars of symbols
     encode: Mapping[str, Any] = field(default_factory=dict)  # the encoding settings used
     split: SplitInfo | None = None
+    # mean notes per bar of the training data (bars of cut silences not counted); None in
+    # bundles made before it was recorded. `generate` resamples solos far below it.
+    notes_per_bar: float | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)  # keys this version does not know
     format: int = BUNDLE_FORMAT
 
@@ -81,6 +85,8 @@ class BundleConfig:
         }
         if self.split is not None:
             data["split"] = {"method": self.split.method, "warnings": list(self.split.warnings)}
+        if self.notes_per_bar is not None:
+            data["notes_per_bar"] = self.notes_per_bar
         return {**data, **self.extra}
 
     @classmethod
@@ -111,6 +117,7 @@ class BundleConfig:
             progressions=_progressions(data.get("progressions", []), where),
             encode=_encode(data.get("encode", {}), where),
             split=_split(data.get("split"), where),
+            notes_per_bar=_notes_per_bar(data.get("notes_per_bar"), where),
             extra={k: v for k, v in data.items() if k not in known},
         )
 
@@ -215,6 +222,12 @@ def _encode(value: object, where: str) -> dict[str, Any]:
         if key in value and not check(value[key]):
             raise BundleError(f"{where}: bad 'encode' {key!r}: {value[key]!r:.80}")
     return value
+
+
+def _notes_per_bar(value: object, where: str) -> float | None:
+    if value is None:
+        return None
+    return _typed({"notes_per_bar": value}, "notes_per_bar", float, where, lambda v: 0 <= v <= 1e4)
 
 
 def _split(value: object, where: str) -> SplitInfo | None:

@@ -9,7 +9,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
+from jazzgen.core.context import CONTEXT_FEATURES
 from jazzgen.core.errors import ConfigError
+from jazzgen.core.harmony import CHORD_FEATURES
 
 CELLS = ("lstm", "gru")
 ARCHS = ("fused", "course")
@@ -40,6 +42,8 @@ class ModelConfig:
     cell: str = "lstm"  # lstm | gru
     arch: str = "fused"  # fused (LSTM over the sequence) | course (shared cell, unrolled)
     chord_input: bool = False  # second input: chord features per step (harmony.chord_features)
+    context_input: bool = False  # input "context": position in bar and form, next chord
+    # (core.context.context_features); absent in older bundles = off
     unroll: bool = False  # unroll the fused loop in the graph: ~2x faster steps on CPU, 2x
     # slower graph build; no net gain on the course preset (same weights; course arch ignores)
 
@@ -52,6 +56,12 @@ class ModelConfig:
         _check_choice("--arch", self.arch, ARCHS)
         if self.arch == "course" and (self.layers != 1 or self.cell != "lstm"):
             raise ConfigError("--arch course is one shared LSTM cell: use --layers 1 --cell lstm")
+
+    @property
+    def feature_width(self) -> int:
+        """Inputs of `rnn_0` after the one-hot token: the chord features (with
+        `chord_input`), then the context features (with `context_input`)."""
+        return CHORD_FEATURES * self.chord_input + CONTEXT_FEATURES * self.context_input
 
 
 @dataclass(frozen=True)
@@ -77,6 +87,8 @@ class TrainConfig:
     # articulation and dynamics (performance.json).
     realizer: str = "uniform"
     articulation: str = "legato"
+    max_rest_bars: int = 0  # a run of more than this many all-rest bars is cut out of the
+    # windows (corpus.dataset.cut_silences); 0 = keep every silence (older bundles)
 
     def __post_init__(self) -> None:
         _check_range("--epochs", self.epochs, 1, 100_000)
@@ -93,6 +105,7 @@ class TrainConfig:
         _check_range("--windows-per-epoch", self.windows_per_epoch, 0, 10**9)
         _check_choice("--realizer", self.realizer, REALIZERS)
         _check_choice("--articulation", self.articulation, ARTICULATIONS)
+        _check_range("--max-rest-bars", self.max_rest_bars, 0, 10**6)
 
 
 PRESETS: dict[str, tuple[ModelConfig, TrainConfig]] = {
@@ -105,15 +118,18 @@ PRESETS: dict[str, tuple[ModelConfig, TrainConfig]] = {
     # out): chord input, one wide LSTM with dropout, longer windows, early stopping that
     # keeps the best epoch. Held-out NLL 0.61-0.64x the course preset's in about 45 s on 2
     # cores; two 128-unit layers (0.8-0.9x) and GRU (0.79x) did worse, no chord input 0.95x.
-    # Pitches, articulation and dynamics learned from the corpus (issue 12).
+    # Issue 12: the context input (where in the bar and form, the next chord), runs of more
+    # than one all-rest bar cut out of the windows (scripts/bench_silence.py), and pitches,
+    # articulation and dynamics learned from the corpus.
     "default": (
-        ModelConfig(tx=64, units=256, layers=1, dropout=0.3, chord_input=True),
+        ModelConfig(tx=64, units=256, layers=1, dropout=0.3, chord_input=True, context_input=True),
         TrainConfig(
             epochs=60,
             batch_size=32,
             lr=0.003,
             lr_decay=0.0,
             patience=8,
+            max_rest_bars=1,
             realizer="learned",
             articulation="learned",
         ),

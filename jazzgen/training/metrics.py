@@ -7,7 +7,8 @@ metrics.json is one flat object, `TrainMetrics.to_dict()` then `RunStats` (see
      "restored_best_weights", "val": TokenScore | null, "train": TokenScore | null,
      "val_nll", "val_perplexity", "train_nll", "n_values", "vocab_hash", "split",
      "warnings", "train_tokens", "val_tokens", "train_windows", "val_windows",
-     "wall_seconds", "build_seconds", "fit_seconds", "first_step_seconds",
+     "silence_cut": {"max_rest_bars", "runs", "bars", "tokens"}, "wall_seconds",
+     "build_seconds", "fit_seconds", "first_step_seconds",
      "resumed_from_epoch", "steps_per_epoch", "steps_per_execution", "tokens_per_epoch",
      "epoch_tokens_per_second": [per epoch run by this call]}
 
@@ -19,7 +20,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -54,6 +55,7 @@ def token_nll(
     tx: int,
     n_values: int,
     chord_input: bool,
+    context_input: bool = False,
     batch_size: int = 256,
 ) -> TokenScore | None:
     """Per-token NLL (nats), perplexity and accuracy, each token predicted exactly once.
@@ -70,8 +72,7 @@ def token_nll(
     nll_sum, correct, count = 0.0, 0, 0
     for i in range(0, len(starts), batch_size):
         x, y = dataset.windows_numpy(flat, tx, n_values, starts[i : i + batch_size])
-        if not chord_input:
-            x = {"tokens": x["tokens"]}
+        x = dataset.model_inputs(x, chord_input=chord_input, context_input=context_input)
         probs = np.asarray(model(x, training=False), dtype=np.float64)
         m = mask[i : i + batch_size]
         p_true = np.take_along_axis(probs, y[..., None], axis=-1)[..., 0]
@@ -113,10 +114,12 @@ class CorpusSummary:
     bar_steps: int  # grid steps per bar of that meter
     inputs: tuple[InputFile, ...]
     progressions: tuple[tuple[tuple[str, ...], ...], ...]  # per piece, bars of chord symbols
+    notes_per_bar: float = 0.0  # mean, bars of cut silences not counted (dataset.notes_per_bar)
 
 
-def corpus_summary(pieces: Sequence[Piece]) -> CorpusSummary:
-    """Meter (the most common), median tempo, sources and chord progressions of `pieces`."""
+def corpus_summary(pieces: Sequence[Piece], max_rest_bars: int = 0) -> CorpusSummary:
+    """Meter (the most common), median tempo, sources, chord progressions and note density
+    of `pieces` (`max_rest_bars`: as the windows cut silences)."""
     signatures = Counter(str(p.time_signature) for p in pieces)
     main_sig = signatures.most_common(1)[0][0]
     sig = next(p.time_signature for p in pieces if str(p.time_signature) == main_sig)
@@ -129,6 +132,7 @@ def corpus_summary(pieces: Sequence[Piece]) -> CorpusSummary:
             tuple(tuple(chord.symbol for chord, _offset in bar.chords) for bar in p.bars)
             for p in pieces
         ),
+        notes_per_bar=round(dataset.notes_per_bar(pieces, max_rest_bars), 4),
     )
 
 
@@ -152,6 +156,9 @@ class TrainMetrics:
     val_tokens: int
     train_windows: int
     val_windows: int
+    silence: dataset.SilenceCut = field(
+        default_factory=dataset.SilenceCut
+    )  # long silences cut from the windows
 
     def to_dict(self) -> dict[str, Any]:
         """These fields as metrics.json has them, in file order (the NLLs repeated flat)."""
@@ -175,6 +182,7 @@ class TrainMetrics:
             "val_tokens": self.val_tokens,
             "train_windows": self.train_windows,
             "val_windows": self.val_windows,
+            "silence_cut": asdict(self.silence),
         }
 
 
@@ -188,12 +196,19 @@ def train_metrics(
     restored_best_weights: bool,
 ) -> TrainMetrics:
     """Score `model` on the split's train and validation segments; losses from `history`."""
-    tx, chord_input = model_config.tx, model_config.chord_input
-    n_values = len(vocab)
-    val = None
-    if split.val:
-        val = token_nll(model, split.val, tx=tx, n_values=n_values, chord_input=chord_input)
-    trn = token_nll(model, split.train, tx=tx, n_values=n_values, chord_input=chord_input)
+
+    def score(segments: Sequence[dataset.Segment]) -> TokenScore | None:
+        return token_nll(
+            model,
+            segments,
+            tx=model_config.tx,
+            n_values=len(vocab),
+            chord_input=model_config.chord_input,
+            context_input=model_config.context_input,
+        )
+
+    val = score(split.val) if split.val else None
+    trn = score(split.train)
     last = history[-1] if history else {}
     val_losses = [(row["val_loss"], row["epoch"]) for row in history if "val_loss" in row]
     best = min(val_losses) if val_losses else None
@@ -212,8 +227,9 @@ def train_metrics(
         warnings=split.warnings,
         train_tokens=split.train_tokens,
         val_tokens=split.val_tokens,
-        train_windows=_window_count(split.train, tx),
-        val_windows=_window_count(split.val, tx),
+        train_windows=_window_count(split.train, model_config.tx),
+        val_windows=_window_count(split.val, model_config.tx),
+        silence=split.silence,
     )
 
 

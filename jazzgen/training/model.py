@@ -6,6 +6,10 @@ Contract shared with the inference engine (do not rename layers):
   `core.harmony.chord_features` of the chord sounding at the onset of the token at step t+1, i.e.
   the token being predicted (the decoder knows the chord of the position it is filling).
   It is concatenated to the tokens by the layer `"concat"`;
+- input `"context"` (only when `context_input`): (batch, Tx, CONTEXT_FEATURES) 0/1; at step
+  t it is `core.context.context_features` of the onset of the token at step t+1 (where in
+  the beat, bar and form it starts, the next chord and the time until it). Concatenated
+  by `"concat"` after the chords (tokens, chords, context);
 - recurrent layers `"rnn_0"`, `"rnn_1"`, ... (LSTM or GRU, `return_sequences=True`, Keras
   default activations, `use_bias=True`, GRU with `reset_after=True`), each followed by a
   `Dropout` named `"dropout_i"` when dropout > 0;
@@ -23,6 +27,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from jazzgen.core.context import CONTEXT_FEATURES
 from jazzgen.core.harmony import CHORD_FEATURES
 from jazzgen.training.config import ModelConfig, TrainConfig
 
@@ -37,9 +42,11 @@ def _inputs(config: ModelConfig, n_values: int):
     inputs = [tokens]  # a list; fit/predict may pass a dict keyed by input name
     x = tokens
     if config.chord_input:
-        chords = keras.Input(shape=(config.tx, CHORD_FEATURES), name="chords")
-        inputs.append(chords)
-        x = keras.layers.Concatenate(name="concat")([tokens, chords])
+        inputs.append(keras.Input(shape=(config.tx, CHORD_FEATURES), name="chords"))
+    if config.context_input:
+        inputs.append(keras.Input(shape=(config.tx, CONTEXT_FEATURES), name="context"))
+    if len(inputs) > 1:
+        x = keras.layers.Concatenate(name="concat")(inputs)
     return inputs, x
 
 

@@ -191,6 +191,7 @@ def train(
     split = dataset.split_pieces(
         pieces, vocab, val_fraction=train_config.val_fraction, tx=model_config.tx,
         seed=train_config.seed, by=train_config.val_by,
+        max_rest_bars=train_config.max_rest_bars,
     )  # fmt: skip
     config = _bundle_config(pieces, vocab, model_config, train_config, split, encode, extra_config)
     run = _open_run(out, model_config, train_config, vocab, resume=resume, force=force)
@@ -277,7 +278,7 @@ def _bundle_config(
     own = sorted(set(extra) & {f.name for f in fields(BundleConfig)})
     if own:
         raise ConfigError(f"extra_config may not set the bundle's own keys, got {own}")
-    summary = corpus_summary(pieces)
+    summary = corpus_summary(pieces, train_config.max_rest_bars)
     return BundleConfig(
         model=model_config,
         train=train_config,
@@ -290,6 +291,7 @@ def _bundle_config(
         progressions=summary.progressions,
         encode=dict(encode or {}),
         split=SplitInfo(split.method, split.warnings),
+        notes_per_bar=summary.notes_per_bar,
         extra=extra,
     )
 
@@ -380,21 +382,30 @@ def _plan_data(
     steps, per_execution = dataset.epoch_plan(
         epoch_windows, train_config.batch_size, max_per_execution
     )
-    tx, batch_size, chord_input = model_config.tx, train_config.batch_size, model_config.chord_input
+    tx, batch_size = model_config.tx, train_config.batch_size
+    inputs = {
+        "chord_input": model_config.chord_input,
+        "context_input": model_config.context_input,
+    }
     train_ds = dataset.make_dataset(
-        train_flat, tx=tx, n_values=n_values, batch_size=batch_size, chord_input=chord_input,
+        train_flat, tx=tx, n_values=n_values, batch_size=batch_size, **inputs,
         steps=steps, shuffle_seed=train_config.seed,
         first_epoch=first_epoch, epochs=train_config.epochs,
         windows_per_epoch=train_config.windows_per_epoch or None,
     )  # fmt: skip
     val_ds = None
     if split.val:
+        # Validation loss per epoch from windows Tx apart: each held-out token is a target
+        # about once (not Tx times), at 1/Tx of the cost of every window. (Not under the
+        # distributed strategies: their replicas need the batches they were tested with.)
+        val_flat = dataset.flatten(split.val, tx)
+        stride = tx if train_config.strategy == "default" else 1
         val_ds = dataset.make_dataset(
-            dataset.flatten(split.val, tx),
+            replace(val_flat, starts=val_flat.starts[::stride]),
             tx=tx,
             n_values=n_values,
             batch_size=batch_size,
-            chord_input=chord_input,
+            **inputs,
         )
     return _Data(train_ds, val_ds, steps, per_execution, epoch_windows)
 

@@ -11,7 +11,8 @@ bytes depend only on the arrays) with
   `rnn_i/kernel` `(inputs, k * units)`, `rnn_i/recurrent_kernel` `(units, k * units)`,
   `rnn_i/bias` (LSTM: `(4 * units,)`; GRU, reset_after=True: `(2, 3 * units)`), k = 4 for
   LSTM (gates i, f, c, o) and 3 for GRU (gates z, r, h), in Keras' own layout; the inputs
-  of `rnn_0` are the one-hot token (`n_values`) then, with `chord_input`, the chord features;
+  of `rnn_0` are the one-hot token (`n_values`), then, with `chord_input`, the chord
+  features, then, with `context_input`, the context features (`core.context`);
 - `output/kernel` `(units, n_values)`, `output/bias` `(n_values,)`: the softmax layer.
 All arrays are float32.
 

@@ -149,3 +149,38 @@ def test_windows_per_epoch_draws_a_fresh_distinct_subset_each_epoch():
     # (the synthetic pieces repeat motifs, so equal contents can come from two windows).
     assert all(count <= available[w] for w, count in drawn.items())
     assert drawn != Counter(map(tuple, second.tolist()))  # a fresh subset each epoch
+
+
+def _bars_of(pattern: str) -> tuple[PieceBar, ...]:
+    """Bars from a pattern: 'n' a bar of four quarter-note chord tones, 'r' a whole-bar rest."""
+    c7 = ((Chord(0, ChordQuality.DOMINANT7), 0.0),)
+    notes = tuple(Token(NoteType.CHORD, 12) for _ in range(4))
+    return tuple(
+        PieceBar(c7, notes if kind == "n" else (Token(NoteType.REST, 48),)) for kind in pattern
+    )
+
+
+def test_long_silences_are_cut_and_counted():
+    bars = _bars_of("nrrrrnrn")  # a run of 4 rest bars, then a single rest bar
+    piece = Piece("sits_out.mid", "0" * 64, TimeSignature(4, 4), 120.0, bars)
+    vocab = _vocab([piece])
+    whole = dataset.encode_segment(bars, vocab, piece.source)
+    assert len(whole) == 4 + 4 + 4 + 1 + 4 == 17
+    kept, cut = dataset.cut_silences(whole, bars, max_rest_bars=1)
+    # the run keeps its first rest bar (after the notes) and its last (before them)
+    rest = vocab.id_of(Token(NoteType.REST, 48))
+    assert [len(s) for s in kept] == [5, 1 + 4 + 1 + 4]
+    assert kept[0].ids[-1] == rest and kept[1].ids[0] == rest and kept[1].ids[1] != rest
+    np.testing.assert_array_equal(kept[1].context, whole.context[7:])  # positions kept
+    assert cut == dataset.SilenceCut(max_rest_bars=1, runs=1, bars=3, tokens=16 - 13)
+    # no target is a rest that follows a rest bar
+    for seg in kept:
+        assert not any(a == b == rest for a, b in zip(seg.ids[:-1], seg.ids[1:], strict=True))
+    # runs no longer than the bound are kept; 0 cuts nothing
+    assert dataset.cut_silences(whole, bars, max_rest_bars=4)[1].runs == 0
+    assert dataset.cut_silences(whole, bars, max_rest_bars=0) == ([whole], dataset.SilenceCut())
+    # density leaves out the cut bars: 12 notes over 8 - 3 bars
+    assert dataset.notes_per_bar([piece], 1) == 12 / 5
+    assert dataset.notes_per_bar([piece], 0) == 12 / 8
+    split = dataset.split_pieces([piece], vocab, val_fraction=0.0, tx=3, max_rest_bars=1)
+    assert split.silence == cut and split.train_tokens == 15

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 from tiny_bundle import make_bundle, tiny_vocab
 
+from jazzgen.core.context import CONTEXT_FEATURES
 from jazzgen.core.errors import BundleError, ConfigError
 from jazzgen.core.harmony import CHORD_FEATURES, NoteType
 from jazzgen.generation.bar_fit import BarFit, VocabTables, fillable_remainders, mask_table
@@ -45,7 +46,19 @@ def bundles(tmp_path_factory) -> dict[str, Path]:
     return {
         "lstm": make_bundle(root / "lstm", cell="lstm", layers=2, chord_input=True),
         "gru": make_bundle(root / "gru", cell="gru", layers=1, chord_input=False),
+        # the context input (core.context), with and without the chord input
+        "lstm_context": make_bundle(
+            root / "lstm_context", cell="lstm", layers=2, chord_input=True, context_input=True
+        ),
+        "gru_context": make_bundle(
+            root / "gru_context", cell="gru", layers=1, chord_input=False, context_input=True
+        ),
     }
+
+
+def _features(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
+    """Random 0/1 inputs besides the token (chord features and context are 0/1)."""
+    return rng.integers(0, 2, shape).astype(np.float32)
 
 
 class UniformEngine:
@@ -53,6 +66,8 @@ class UniformEngine:
 
     name = "uniform"
     chord_input = False
+    context_input = False
+    feature_width = 0
 
     def __init__(self, n_values: int) -> None:
         self.n_values = n_values
@@ -68,20 +83,22 @@ class UniformEngine:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("cell", ["lstm", "gru"])
+@pytest.mark.parametrize("cell", ["lstm", "gru", "lstm_context", "gru_context"])
 def test_numpy_and_keras_engines_decode_identically(bundles, cell):
     bundle = load_bundle(bundles[cell])
     numpy_engine, keras_engine = NumpyEngine(bundle), KerasEngine(bundle)
+    width = bundle.model_config.feature_width
+    assert numpy_engine.feature_width == keras_engine.feature_width == width
     rng = np.random.default_rng(0)
     ids = rng.integers(0, bundle.n_values, 6)
-    chords = rng.integers(0, 2, (6, CHORD_FEATURES)).astype(np.float32)
     s1, s2 = numpy_engine.initial_state(6), keras_engine.initial_state(6)
     for _ in range(5):
-        p1, s1 = numpy_engine.step(ids, chords, s1)
-        p2, s2 = keras_engine.step(ids, chords, s2)
+        features = _features(rng, (6, width))
+        p1, s1 = numpy_engine.step(ids, features, s1)
+        p2, s2 = keras_engine.step(ids, features, s2)
         assert np.abs(p1 - p2).max() < 1e-5
         ids = p1.argmax(axis=1)
-    feats = np.tile(rng.integers(0, 2, (1, CHORD_FEATURES)), (4 * 48, 1)).astype(np.float32)
+    feats = np.tile(_features(rng, (1, width)), (4 * 48, 1))
     greedy = SamplingOptions(temperature=0.0)
     a = decode(numpy_engine, bundle.vocab, [48] * 4, feats, rng=np.random.default_rng(1),
                sampling=greedy, candidates=2)  # fmt: skip
@@ -92,24 +109,30 @@ def test_numpy_and_keras_engines_decode_identically(bundles, cell):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("cell", ["lstm", "gru"])
+@pytest.mark.parametrize("cell", ["lstm", "gru", "lstm_context", "gru_context"])
 def test_numpy_engine_matches_the_saved_sequence_model(bundles, cell):
-    """Stepping the numpy engine reproduces the trained model's per-step outputs."""
+    """Stepping the numpy engine reproduces the trained model's per-step outputs (its
+    named inputs "chords" and "context" being the columns of the engine's features)."""
     import keras
 
     bundle = load_bundle(bundles[cell])
+    config = bundle.model_config
     model = keras.saving.load_model(bundle.model_path, safe_mode=True)
-    tx, v = bundle.model_config.tx, bundle.n_values
+    tx, v = config.tx, bundle.n_values
     rng = np.random.default_rng(3)
     ids = rng.integers(0, v, (2, tx))
-    onehot = np.eye(v, dtype=np.float32)[ids]
-    chords = rng.integers(0, 2, (2, tx, CHORD_FEATURES)).astype(np.float32)
-    inputs = [onehot, chords] if bundle.model_config.chord_input else [onehot]
+    inputs = {"tokens": np.eye(v, dtype=np.float32)[ids]}
+    if config.chord_input:
+        inputs["chords"] = _features(rng, (2, tx, CHORD_FEATURES))
+    if config.context_input:
+        inputs["context"] = _features(rng, (2, tx, CONTEXT_FEATURES))
     expected = np.asarray(model(inputs, training=False))
+    features = np.concatenate([inputs[k] for k in inputs if k != "tokens"] or
+                              [np.zeros((2, tx, 0), np.float32)], axis=-1)  # fmt: skip
     engine = NumpyEngine(bundle)
     state = engine.initial_state(2)
     for t in range(tx):
-        probs, state = engine.step(ids[:, t], chords[:, t], state)
+        probs, state = engine.step(ids[:, t], features[:, t], state)
         np.testing.assert_allclose(probs, expected[:, t], atol=1e-5)
 
 

@@ -211,3 +211,41 @@ def test_progression_helpers():
 def test_key_signature_guess_follows_the_home_chord(text: str, fifths: int) -> None:
     prog = [split_bar(b, 4.0) for b in parse_progression(text)]
     assert guess_key_fifths(make_bars(prog, TimeSignature(4, 4), len(prog))) == fifths
+
+
+@pytest.mark.parametrize("with_primer", [False, True])
+def test_context_bundle_generates_the_same_file_with_both_engines(tmp_path, with_primer):
+    """A model with the context input is fed it over any changes, after a primer too
+    (both engines alike)."""
+    path = make_bundle(tmp_path / "ctx", cell="lstm", layers=1, context_input=True,
+                       notes_per_bar=2.0)  # fmt: skip
+    primer = None
+    if with_primer:
+        primer = tmp_path / "primer.mid"
+        primer.write_bytes(make_midi([note_track(scale_melody(2))]))
+    options = GenerateOptions(model=path, chords="Dm7 G7 | Cmaj7 | Cm7 F7 | Bbmaj7", bars=6,
+                              candidates=3, seed=4, primer=primer)  # fmt: skip
+    a = generate(options)
+    b = generate(GenerateOptions(**{**options.__dict__, "engine": "keras"}))
+    assert a.midi == b.midi and a.report["score_rule"] == "beat_excess"
+    assert a.report["training_notes_per_bar"] == 2.0
+    assert a.report["bars"] == 6 + 2 * with_primer
+
+
+def test_degenerate_solos_are_resampled_then_warned_about(tmp_path, capsys):
+    # a recorded density no solo reaches: every candidate is degenerate
+    path = make_bundle(tmp_path / "busy", cell="gru", layers=1, notes_per_bar=1000.0)
+    out = tmp_path / "d.mid"
+    assert cli("--model", str(path), "--chords", "C7", "--bars", "2", "--candidates", "2",
+               "--out", str(out), "--json") == 0  # fmt: skip
+    report = json.loads(capsys.readouterr().out)
+    rounds = generate_module.RESAMPLE_ROUNDS + 1
+    assert report["rounds"] == rounds and len(report["scores"]) == 2 * rounds
+    assert all(s["degenerate"] for s in report["scores"])
+    assert len(report["warnings"]) == 1 and "the solo is" in report["warnings"][0]
+    assert cli("--model", str(path), "--chords", "C7", "--bars", "2", "--out", str(out),
+               "--force") == 0  # fmt: skip
+    text = capsys.readouterr().out
+    assert (
+        f"{rounds} rounds (degenerate solos resampled)" in text and "\nwarning: the solo is" in text
+    )

@@ -11,6 +11,7 @@ import pytest
 
 keras = pytest.importorskip("keras")
 
+from jazzgen.core.context import CONTEXT_FEATURES  # noqa: E402
 from jazzgen.core.harmony import CHORD_FEATURES  # noqa: E402
 from jazzgen.training.config import ModelConfig, TrainConfig  # noqa: E402
 from jazzgen.training.model import build_model, compile_model, transfer_weights  # noqa: E402
@@ -32,13 +33,15 @@ def _inputs(tx: int, chord_input: bool, batch: int = 3, seed: int = 0):
     [
         ModelConfig(tx=8, units=8, layers=2, dropout=0.1, cell="gru", chord_input=True),
         ModelConfig(tx=8, units=8, layers=1, cell="lstm", chord_input=False),
+        ModelConfig(tx=8, units=8, layers=1, cell="lstm", chord_input=True, context_input=True),
     ],
 )
 def test_fused_model_follows_the_layer_contract(config):
     model = build_model(config, N_VALUES)
     names = [layer.name for layer in model.layers]
-    assert [i.name for i in model.inputs] == ["tokens", "chords"][: 1 + config.chord_input]
-    assert ("concat" in names) == config.chord_input
+    expected = ["tokens"] + ["chords"] * config.chord_input + ["context"] * config.context_input
+    assert [i.name for i in model.inputs] == expected
+    assert ("concat" in names) == (len(expected) > 1)
     cls = keras.layers.GRU if config.cell == "gru" else keras.layers.LSTM
     for i in range(config.layers):
         layer = model.get_layer(f"rnn_{i}")
@@ -46,7 +49,10 @@ def test_fused_model_follows_the_layer_contract(config):
         assert (f"dropout_{i}" in names) == (config.dropout > 0)
     assert model.get_layer("output").activation.__name__ == "softmax"
     assert model.output.shape == (None, config.tx, N_VALUES)
-    probs = np.asarray(model(_inputs(config.tx, config.chord_input)))
+    x = _inputs(config.tx, config.chord_input)
+    if config.context_input:
+        x["context"] = np.zeros((3, config.tx, CONTEXT_FEATURES), np.float32)
+    probs = np.asarray(model(x))
     np.testing.assert_allclose(probs.sum(-1), 1.0, rtol=1e-5)
 
 

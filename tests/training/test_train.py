@@ -73,6 +73,23 @@ def test_train_writes_a_valid_bundle_and_refuses_to_overwrite(corpus_dir, tmp_pa
         load_bundle_config(out)
 
 
+def test_train_with_context_input_and_silence_cutting(corpus_dir, tmp_path, capsys):
+    out = tmp_path / "ctx"
+    args = ["train", str(corpus_dir), "--out", str(out), "--epochs", "1", *TINY]
+    assert run([*args, "--chord-input", "--context-input", "--max-rest-bars", "1"]) == 0
+    config, vocab = check_bundle(out)
+    assert config.model.context_input and config.train.max_rest_bars == 1
+    assert config.model.feature_width == 24 + 69
+    assert config.notes_per_bar is not None and config.notes_per_bar > 0
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["silence_cut"] == {"max_rest_bars": 1, "runs": 0, "bars": 0, "tokens": 0}
+    kernel = np.load(out / "weights.npz")["rnn_0/kernel"]
+    assert kernel.shape[0] == len(vocab) + 24 + 69
+    capsys.readouterr()
+    assert run(["generate", "--model", str(out), "--chords", "Dm7 G7 | Cmaj7", "--bars", "4",
+                "--out", str(tmp_path / "s.mid")]) == 0  # fmt: skip
+
+
 def _assert_weights_npz_matches_model_keras(bundle: Path, layers: int) -> None:
     import keras
 
