@@ -138,7 +138,7 @@ def test_a_bundle_plays_its_learned_files_unless_told_not_to(
 ) -> None:
     bundle = tmp_path / "bundle"
     shutil.copytree(ROOT / "models" / "default", bundle)
-    course = _hash(bundle, tmp_path / "a.mid")
+    course = _hash(bundle, tmp_path / "a.mid", "--uniform-realizer", "--legato")
     weights = np.zeros(N_ONE_HOT)
     weights[14] = -5.0  # the `interval` group's unison: avoided
     save_realizer(LearnedRealizer(weights, np.zeros(2)), bundle)
