@@ -18,6 +18,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import zipfile
@@ -55,8 +56,12 @@ def run_bounded(
     kill it (and its children) after `timeout` seconds."""
     environment = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONPATH": str(ROOT)}
     environment.update(env or {})
+    report = tempfile.NamedTemporaryFile(prefix="jazzgen-hwm-", delete=False)  # noqa: SIM115
+    report.close()
+    os.chmod(report.name, 0o666)  # a child run as another user writes it too
+    environment["JAZZGEN_TEST_HWM"] = report.name
     proc = subprocess.Popen(
-        [*(prefix or []), sys.executable, "-m", "jazzgen", *args],
+        [*(prefix or []), sys.executable, "-c", _REPORTING_MAIN, *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         env=environment,
@@ -72,9 +77,16 @@ def run_bounded(
     timer = threading.Timer(timeout, lambda: os.killpg(proc.pid, signal.SIGKILL))
     start = time.monotonic()
     timer.start()
-    _, status, usage = os.wait4(proc.pid, 0)  # this child's own peak memory
+    peak = _PeakMemory(proc.pid)
+    peak.start()
+    _, status, _usage = os.wait4(proc.pid, 0)
     seconds = time.monotonic() - start
     timer.cancel()
+    peak.done.set()
+    peak.join()
+    with contextlib.suppress(OSError, ValueError):
+        peak.mb = max(peak.mb, int(Path(report.name).read_text() or 0) / 1024)
+    os.unlink(report.name)
     for reader in readers:
         reader.join()
     proc.returncode = os.waitstatus_to_exitcode(status)
@@ -83,8 +95,47 @@ def run_bounded(
         chunks.get("out", b"").decode(errors="replace"),
         chunks.get("err", b"").decode(errors="replace"),
         seconds,
-        usage.ru_maxrss / 1024,
+        peak.mb,
     )
+
+
+# `python -m jazzgen ARGS` that writes its peak resident memory (VmHWM, kB) at exit to the
+# file named by $JAZZGEN_TEST_HWM (a killed run writes nothing: the polled value stays).
+_REPORTING_MAIN = """
+import atexit, os, runpy, sys
+def _report():
+    with open("/proc/self/status") as status, open(os.environ["JAZZGEN_TEST_HWM"], "w") as out:
+        out.write(next(line.split()[1] for line in status if line.startswith("VmHWM:")))
+atexit.register(_report)
+sys.argv = ["jazzgen", *sys.argv[1:]]
+runpy.run_module("jazzgen", run_name="__main__", alter_sys=True)
+"""
+
+
+class _PeakMemory(threading.Thread):
+    """The child's peak resident memory (VmHWM of /proc/PID/status), read every 20 ms.
+
+    Not `ru_maxrss`: Linux carries the parent's resident size at fork across exec into the
+    child's, so a test process that has grown past 1 GB would make every child look so.
+    VmHWM belongs to the memory of the program the child runs now (after exec)."""
+
+    def __init__(self, pid: int) -> None:
+        super().__init__(daemon=True)
+        self.path = f"/proc/{pid}/status"
+        self.done = threading.Event()
+        self.mb = 0.0
+
+    def run(self) -> None:
+        while True:
+            try:
+                with open(self.path) as status:
+                    for line in status:
+                        if line.startswith("VmHWM:"):
+                            self.mb = max(self.mb, int(line.split()[1]) / 1024)
+            except (OSError, ValueError):
+                pass
+            if self.done.wait(0.02):
+                return
 
 
 def one_line_error(err: str) -> str:
