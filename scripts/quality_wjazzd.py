@@ -20,10 +20,11 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from train_default_model import bundle_split, jazzgen  # scripts/ is on sys.path
 
 SILENT_SEEDS = 100
 SILENT_BARS = 8
@@ -48,28 +49,9 @@ class ModelRun:
     failed: int
 
 
-def jazzgen(*args: str, capture: bool = False) -> str:
-    """One jazzgen command in a child process; its standard output when `capture`."""
-    code = "from jazzgen.cli import run; import sys; sys.exit(run(sys.argv[1:]))"
-    done = subprocess.run(
-        [sys.executable, "-c", code, *args], check=True, capture_output=capture, text=True
-    )
-    return done.stdout if capture else ""
-
-
 def held_out_melids(db: Path, bundle: Path) -> list[int]:
     """The melids of the solos the bundle's split held out (its config's split settings)."""
-    from jazzgen.corpus import dataset
-    from jazzgen.corpus.wjazzd import load_wjazzd_training_corpus
-
-    config = json.loads((bundle / "config.json").read_text())
-    pieces, vocab, _encode, _skipped = load_wjazzd_training_corpus(db)
-    train = config["train"]
-    cut = {"max_rest_bars": train["max_rest_bars"]} if "max_rest_bars" in train else {}
-    split = dataset.split_pieces(
-        pieces, vocab, val_fraction=train["val_fraction"], tx=config["model"]["tx"],
-        seed=train["seed"], by=train.get("val_by", "piece"), **cut,
-    )  # fmt: skip
+    split, _vocab = bundle_split(db, bundle)
     return sorted({int(s.source.rsplit("#", 1)[1]) for s in split.val})
 
 

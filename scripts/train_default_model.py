@@ -39,6 +39,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
@@ -107,10 +108,14 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def jazzgen(*args: str) -> None:
-    """Run one jazzgen command in a child process (TensorFlow state never shared)."""
+def jazzgen(*args: str, capture: bool = False) -> str:
+    """Run one jazzgen command in a child process (TensorFlow state never shared); its
+    standard output when `capture`."""
     code = "from jazzgen.cli import run; import sys; sys.exit(run(sys.argv[1:]))"
-    subprocess.run([sys.executable, "-c", code, *args], check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", code, *args], check=True, capture_output=capture, text=True
+    )
+    return done.stdout if capture else ""
 
 
 def train_bundle(db: Path, out: Path, options: list[str], *, epochs: int, windows: int) -> dict:
@@ -148,9 +153,9 @@ def sweep(db: Path, work: Path) -> Setting:
     return best
 
 
-def unigram_nll(db: Path, bundle: Path) -> float:
-    """Held-out NLL per token of an add-one unigram model of the training tokens, on the
-    bundle's split (every segment's first token unscored, as training scores them)."""
+def bundle_split(db: Path, bundle: Path) -> tuple[Any, Any]:
+    """The train/validation split (`corpus.dataset.Split`) a bundle trained on `db` used
+    (its config's split settings), and the vocabulary of the whole database."""
     from jazzgen.corpus import dataset
     from jazzgen.corpus.wjazzd import load_wjazzd_training_corpus
 
@@ -162,6 +167,13 @@ def unigram_nll(db: Path, bundle: Path) -> float:
         pieces, vocab, val_fraction=train["val_fraction"], tx=config["model"]["tx"],
         seed=train["seed"], by=train.get("val_by", "piece"), **cut,
     )  # fmt: skip
+    return split, vocab
+
+
+def unigram_nll(db: Path, bundle: Path) -> float:
+    """Held-out NLL per token of an add-one unigram model of the training tokens, on the
+    bundle's split (every segment's first token unscored, as training scores them)."""
+    split, vocab = bundle_split(db, bundle)
     counts = Counter(int(i) for s in split.train for i in s.ids[1:])
     total = sum(counts.values()) + len(vocab)
     scored = [int(i) for s in split.val for i in s.ids[1:]]
