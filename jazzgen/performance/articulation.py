@@ -28,7 +28,6 @@ from __future__ import annotations
 import bisect
 import json
 import math
-import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -39,6 +38,7 @@ import numpy as np
 from jazzgen.core.constants import GRID_STEPS_PER_QUARTER, ROUNDING_EPS
 from jazzgen.core.errors import BundleError
 from jazzgen.core.types import Bar, Note
+from jazzgen.io.outputs import write_json_atomic
 from jazzgen.performance.examples import NoteEvents
 from jazzgen.performance.metric import METRIC_CLASSES, metric_class, metric_classes
 
@@ -294,12 +294,8 @@ def fit_performance(events: NoteEvents) -> PerformanceModel | None:
 
 
 def save_performance(model: PerformanceModel, directory: str | Path) -> Path:
-    """Write `performance.json` into `directory` (temporary name, then renamed)."""
-    path = Path(directory) / PERFORMANCE_FILE
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(model.to_dict(), indent=1) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
-    return path
+    """Write `performance.json` into `directory` (atomically: `io.outputs.write_json_atomic`)."""
+    return write_json_atomic(Path(directory) / PERFORMANCE_FILE, model.to_dict())
 
 
 def load_performance(directory: str | Path) -> PerformanceModel | None:

@@ -35,7 +35,6 @@ from __future__ import annotations
 import json
 import logging
 import math
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,6 +44,7 @@ import numpy as np
 
 from jazzgen.core.errors import BundleError
 from jazzgen.core.harmony import Chord, ChordQuality
+from jazzgen.io.outputs import write_json_atomic
 from jazzgen.performance.examples import NO_INTERVAL, NO_PITCH, NoteEvents
 from jazzgen.performance.metric import STRONG_CLASSES, metric_classes
 from jazzgen.tokens.grammar import Token
@@ -429,12 +429,8 @@ def realizer_scores(
 
 
 def save_realizer(realizer: LearnedRealizer, directory: str | Path) -> Path:
-    """Write `realizer.json` into `directory` (temporary name, then renamed)."""
-    path = Path(directory) / REALIZER_FILE
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(realizer.to_dict(), indent=1) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
-    return path
+    """Write `realizer.json` into `directory` (atomically: `io.outputs.write_json_atomic`)."""
+    return write_json_atomic(Path(directory) / REALIZER_FILE, realizer.to_dict())
 
 
 def load_realizer(directory: str | Path) -> LearnedRealizer | None:
