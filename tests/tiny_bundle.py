@@ -12,6 +12,7 @@ from pathlib import Path
 
 from jazzgen.core.context import CONTEXT_FEATURES
 from jazzgen.core.harmony import CHORD_FEATURES, NoteType
+from jazzgen.core.pitch_context import PITCH_FEATURES
 from jazzgen.tokens.grammar import Token
 from jazzgen.tokens.vocab import Vocab
 from jazzgen.training.weights import WEIGHTS_FILE, save_weights
@@ -41,6 +42,7 @@ def build_model(
     cell: str,
     chord_input: bool,
     context_input: bool = False,
+    pitch_input: bool = False,
 ):
     import keras
 
@@ -52,6 +54,8 @@ def build_model(
         inputs.append(keras.Input(shape=(tx, CHORD_FEATURES), name="chords"))
     if context_input:
         inputs.append(keras.Input(shape=(tx, CONTEXT_FEATURES), name="context"))
+    if pitch_input:
+        inputs.append(keras.Input(shape=(tx, PITCH_FEATURES), name="pitch"))
     if len(inputs) > 1:
         x = keras.layers.Concatenate(name="concat")(inputs)
     rnn = keras.layers.LSTM if cell == "lstm" else keras.layers.GRU
@@ -78,14 +82,16 @@ def make_bundle(
     tx: int = 8,
     context_input: bool = False,
     notes_per_bar: float | None = None,
+    pitch_input: bool = False,
 ) -> Path:
-    """Write a bundle directory under `root` and return its path (`context_input`: the
-    model has the context input too; `notes_per_bar`: recorded in config.json)."""
+    """Write a bundle directory under `root` and return its path (`context_input`,
+    `pitch_input`: the model has those inputs too; `notes_per_bar`: recorded in
+    config.json)."""
     root.mkdir(parents=True, exist_ok=True)
     vocab = tiny_vocab()
     model = build_model(
         len(vocab), tx=tx, units=units, layers=layers, cell=cell, chord_input=chord_input,
-        context_input=context_input,
+        context_input=context_input, pitch_input=pitch_input,
     )  # fmt: skip
     model.save(root / "model.keras")
     save_weights(model, layers, root / WEIGHTS_FILE)
@@ -101,6 +107,7 @@ def make_bundle(
             "arch": "fused",
             "chord_input": chord_input,
             **({"context_input": True} if context_input else {}),
+            **({"pitch_input": True} if pitch_input else {}),
         },
         "train": {"epochs": 1, "seed": 0},
         "vocab_hash": vocab.hash,

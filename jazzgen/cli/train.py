@@ -75,6 +75,13 @@ class TrainArgs:
             help="Feed where each step starts in the beat, bar and form, and the next chord.",
         ),
     ] = None
+    pitch_input: Annotated[
+        bool | None,
+        typer.Option(
+            "--pitch-input/--no-pitch-input",
+            help="Feed where the line's last pitch sits over the chord and in its register.",
+        ),
+    ] = None
     max_rest_bars: Annotated[
         int | None,
         typer.Option(

@@ -14,14 +14,17 @@ A window is Tx + 1 consecutive tokens starting at `s`:
 - K (input "context") = `core.context.context_features` of the onsets of tokens s+1 ..
   s+Tx, shape (Tx, CONTEXT_FEATURES): where in the beat, bar and form the predicted token
   starts, the next chord and the time until it (positions count from the piece's start,
-  so a validation part or a cut segment keeps the positions it has in its piece).
+  so a validation part or a cut segment keeps the positions it has in its piece);
+- P (input "pitch")   = `core.pitch_context.pitch_features` of the last pitch sounding
+  before tokens s+1 .. s+Tx, over their chords, around the piece's median pitch, shape
+  (Tx, PITCH_FEATURES) (all "no pitch yet" for a corpus without pitches).
 
 Long silences: with `max_rest_bars` > 0 a run of more than that many all-rest bars (a
 part that sits out) ends a segment (`cut_silences`), so no window teaches that silence
 follows silence; `Split.silence` counts what was cut.
 
 Memory: the pipelines keep one flat int32 token array, one float32 chord-feature array and
-one uint8 context array (one row per token) and gather windows per batch, so memory grows
+uint8 context and pitch arrays (one row per token) and gather windows per batch, so memory grows
 with the number of tokens, not with windows x Tx x n_values. Windows are only materialised
 one batch at a time (and one-hot encoded there).
 """
@@ -45,6 +48,13 @@ from jazzgen.core.context import (
 )
 from jazzgen.core.errors import ConfigError, CorpusError
 from jazzgen.core.harmony import CHORD_FEATURES, Chord, chord_features
+from jazzgen.core.pitch_context import (
+    PITCH_FEATURES,
+    chord_roots,
+    line_centre,
+    pitch_features,
+    previous_pitches,
+)
 from jazzgen.core.timeline import Timeline
 from jazzgen.core.types import TimeSignature
 from jazzgen.corpus.store import Piece, PieceBar
@@ -56,13 +66,15 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class Segment:
     """Consecutive tokens a window may span. `ids` (n,) int32, `chords` (n, 24) float32,
-    `context` (n, CONTEXT_FEATURES) uint8 (`core.context`): row k is the input that comes
-    with the prediction of token k (the features of token k's onset)."""
+    `context` (n, CONTEXT_FEATURES) uint8 (`core.context`), `pitch` (n, PITCH_FEATURES)
+    uint8 (`core.pitch_context`): row k is the input that comes with the prediction of
+    token k (the features of token k's onset)."""
 
     source: str
     ids: np.ndarray
     chords: np.ndarray
     context: np.ndarray
+    pitch: np.ndarray
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -70,7 +82,11 @@ class Segment:
     def part(self, start: int, end: int) -> Segment:
         """Tokens `start .. end - 1` as a segment of their own."""
         return Segment(
-            self.source, self.ids[start:end], self.chords[start:end], self.context[start:end]
+            self.source,
+            self.ids[start:end],
+            self.chords[start:end],
+            self.context[start:end],
+            self.pitch[start:end],
         )
 
 
@@ -146,18 +162,24 @@ def encode_segment(
     source: str,
     time_signature: TimeSignature = TimeSignature(4, 4),
 ) -> Segment:
-    """Token ids, per-token chord features and context of consecutive bars (context form
-    positions counted from the first of them unless the bars carry their own)."""
+    """Token ids, per-token chord features, context and pitch input of consecutive bars
+    (context form positions counted from the first of them unless the bars carry their
+    own; the pitch input's centre is the median pitch of these bars)."""
     ids: list[int] = []
     feats: list[tuple[float, ...]] = []
     bar_index: list[int] = []
     steps: list[int] = []
+    at: list[Chord | None] = []
+    pitches: list[int | None] = []
     zero = (0.0,) * CHORD_FEATURES
     for b, bar in enumerate(bars):
         onset = 0
-        for token, chord in zip(bar.tokens, token_chords(bar), strict=True):
+        bar_pitches = bar.pitches or (None,) * len(bar.tokens)
+        for token, chord, sounding in zip(bar.tokens, token_chords(bar), bar_pitches, strict=True):
             ids.append(vocab.id_of(token))
             feats.append(zero if chord is None else chord_features(chord))
+            at.append(chord)
+            pitches.append(sounding)
             bar_index.append(b)
             steps.append(onset)
             onset += token.duration
@@ -165,7 +187,8 @@ def encode_segment(
     context = context_features(
         piece_frames(bars, time_signature), np.asarray(bar_index), np.asarray(steps)
     )
-    return Segment(source, np.asarray(ids, dtype=np.int32), chords, context)
+    pitch = pitch_features(previous_pitches(pitches), chord_roots(at), line_centre(pitches))
+    return Segment(source, np.asarray(ids, dtype=np.int32), chords, context, pitch)
 
 
 def rest_runs(bars: Sequence[PieceBar]) -> list[tuple[int, int]]:
@@ -381,22 +404,24 @@ def _held_out(
 @dataclass(frozen=True)
 class FlatSegments:
     """Segments concatenated: `ids` (N,), `chords` (N, 24), `context` (N, CONTEXT_FEATURES)
-    uint8, window `starts` (W,) int64."""
+    uint8, `pitch` (N, PITCH_FEATURES) uint8, window `starts` (W,) int64."""
 
     ids: np.ndarray
     chords: np.ndarray
     starts: np.ndarray
     context: np.ndarray = field(default_factory=lambda: np.zeros((0, CONTEXT_FEATURES), np.uint8))
+    pitch: np.ndarray = field(default_factory=lambda: np.zeros((0, PITCH_FEATURES), np.uint8))
 
 
 def flatten(segments: Sequence[Segment], tx: int) -> FlatSegments:
     """Concatenate segments; a window may start at s when s .. s+Tx lie in one segment."""
-    ids, chords, context, starts = [], [], [], []
+    ids, chords, context, pitch, starts = [], [], [], [], []
     offset = 0
     for seg in segments:
         ids.append(seg.ids)
         chords.append(seg.chords)
         context.append(seg.context)
+        pitch.append(seg.pitch)
         n_windows = len(seg) - tx
         if n_windows > 0:
             starts.append(offset + np.arange(n_windows, dtype=np.int64))
@@ -406,14 +431,15 @@ def flatten(segments: Sequence[Segment], tx: int) -> FlatSegments:
         np.concatenate(chords) if chords else np.zeros((0, CHORD_FEATURES), np.float32),
         np.concatenate(starts) if starts else np.zeros(0, np.int64),
         np.concatenate(context) if context else np.zeros((0, CONTEXT_FEATURES), np.uint8),
+        np.concatenate(pitch) if pitch else np.zeros((0, PITCH_FEATURES), np.uint8),
     )
 
 
 def windows_numpy(
     flat: FlatSegments, tx: int, n_values: int, starts: np.ndarray | None = None
 ) -> tuple[dict[str, np.ndarray], np.ndarray]:
-    """Materialise windows as numpy (tests, evaluation): ({"tokens", "chords", "context"},
-    Y); a model takes the inputs it has (`model_inputs`)."""
+    """Materialise windows as numpy (tests, evaluation): ({"tokens", "chords", "context",
+    "pitch"}, Y); a model takes the inputs it has (`model_inputs`)."""
     starts = flat.starts if starts is None else starts
     idx = starts[:, None] + np.arange(tx + 1)[None, :]
     w = flat.ids[idx]
@@ -422,15 +448,22 @@ def windows_numpy(
         "tokens": x,
         "chords": flat.chords[idx[:, 1:]],
         "context": flat.context[idx[:, 1:]].astype(np.float32),
+        "pitch": flat.pitch[idx[:, 1:]].astype(np.float32),
     }
     return inputs, w[:, 1:]
 
 
 def model_inputs(
-    inputs: dict[str, np.ndarray], *, chord_input: bool, context_input: bool
+    inputs: dict[str, np.ndarray],
+    *,
+    chord_input: bool,
+    context_input: bool,
+    pitch_input: bool = False,
 ) -> dict[str, np.ndarray]:
     """The entries of `windows_numpy`'s inputs that a model with these inputs takes."""
-    names = ["tokens"] + ["chords"] * chord_input + ["context"] * context_input
+    names = (["tokens"] + ["chords"] * chord_input + ["context"] * context_input) + [
+        "pitch"
+    ] * pitch_input
     return {name: inputs[name] for name in names}
 
 
@@ -466,6 +499,7 @@ def make_dataset(
     batch_size: int,
     chord_input: bool,
     context_input: bool = False,
+    pitch_input: bool = False,
     steps: int | None = None,
     shuffle_seed: int | None = None,
     first_epoch: int = 0,
@@ -473,7 +507,7 @@ def make_dataset(
     windows_per_epoch: int | None = None,
 ):
     """A tf.data pipeline of ({"tokens": (b, Tx, n_values), ["chords": (b, Tx, 24)],
-    ["context": (b, Tx, CONTEXT_FEATURES)]}, (b, Tx)).
+    ["context": (b, Tx, CONTEXT_FEATURES)], ["pitch": (b, Tx, PITCH_FEATURES)]}, (b, Tx)).
 
     With `shuffle_seed`, windows are shuffled once per epoch by a stateless permutation of
     (seed, epoch) and the stream covers epochs `first_epoch .. epochs-1` then repeats, so a
@@ -500,7 +534,7 @@ def make_dataset(
             first_epoch=first_epoch,
             epochs=epochs,
         )
-    gather = _window_gather(flat, tx, n_values, chord_input, context_input)
+    gather = _window_gather(flat, tx, n_values, (chord_input, context_input, pitch_input))
     return batches.map(gather, num_parallel_calls=tf.data.AUTOTUNE).prefetch(2)
 
 
@@ -533,15 +567,21 @@ def _shuffled_batches(
     return ds.flat_map(epoch_batches).repeat()
 
 
-def _window_gather(
-    flat: FlatSegments, tx: int, n_values: int, chord_input: bool, context_input: bool
-):
-    """A tf function: batch of window starts (b,) -> (inputs, targets) as in `make_dataset`."""
+def _window_gather(flat: FlatSegments, tx: int, n_values: int, takes: tuple[bool, bool, bool]):
+    """A tf function: batch of window starts (b,) -> (inputs, targets) as in `make_dataset`;
+    `takes`: whether the model has the chord, context and pitch inputs."""
     import tensorflow as tf
 
     ids = tf.constant(flat.ids, dtype=tf.int32)
-    chords = tf.constant(flat.chords, dtype=tf.float32) if chord_input else None
-    context = tf.constant(flat.context, dtype=tf.uint8) if context_input else None
+    chords = tf.constant(flat.chords, dtype=tf.float32) if takes[0] else None
+    extra = {
+        name: tf.constant(array, dtype=tf.uint8)
+        for name, array, taken in (
+            ("context", flat.context, takes[1]),
+            ("pitch", flat.pitch, takes[2]),
+        )
+        if taken
+    }
     offsets = tf.range(tx + 1, dtype=tf.int64)
 
     def gather(batch_starts):
@@ -550,8 +590,8 @@ def _window_gather(
         inputs = {"tokens": tf.one_hot(window[:, :-1], n_values, dtype=tf.float32)}
         if chords is not None:
             inputs["chords"] = tf.gather(chords, idx[:, 1:])
-        if context is not None:
-            inputs["context"] = tf.cast(tf.gather(context, idx[:, 1:]), tf.float32)
+        for name, array in extra.items():
+            inputs[name] = tf.cast(tf.gather(array, idx[:, 1:]), tf.float32)
         return inputs, window[:, 1:]
 
     return gather

@@ -7,7 +7,9 @@ start token first (the rest nearest a bar, `generation.decode.start_token_id`), 
 token in turn, with the chord sounding at the onset of the token being predicted as the
 chord input and, for a model with a context input, that onset's context
 (`core.context.context_features`, form positions counted from the lead sheet's first bar
-unless its bars carry their own), as `corpus.dataset` builds training windows. The model's
+unless its bars carry their own) and, for a model with a pitch input, the last pitch
+before it (`core.pitch_context`, around the piece's median pitch), as `corpus.dataset`
+builds training windows. The model's
 probabilities are taken unmasked at temperature 1 (the distribution training fits;
 decoding's bar-fit mask is not applied), floored at `MIN_SCORED_PROBABILITY` as
 generation's scoring does.
@@ -46,6 +48,7 @@ from jazzgen.core.constants import GRID_STEPS_PER_QUARTER
 from jazzgen.core.context import bar_frames, context_features
 from jazzgen.core.errors import VocabError
 from jazzgen.core.harmony import CHORD_FEATURES, Chord, chord_features
+from jazzgen.core.pitch_context import chord_roots, line_centre, pitch_features, previous_pitches
 from jazzgen.core.types import LeadSheet
 from jazzgen.generation.bar_fit import VocabTables
 from jazzgen.generation.decode import MIN_SCORED_PROBABILITY, engine_features, start_token_id
@@ -82,6 +85,7 @@ class ScoredTokens:
     onsets: tuple[float, ...]
     steps: tuple[int, ...] = ()
     context: np.ndarray | None = None
+    pitch: np.ndarray | None = None  # (T, PITCH_FEATURES) uint8: the pitch input then
 
 
 def encode_reference(
@@ -129,6 +133,7 @@ def encode_reference(
         onsets=tuple(onsets),
         steps=tuple(steps),
         context=context_features(bar_frames(sheet.bars), np.array(bar_index), np.array(steps)),
+        pitch=pitch_features(previous_pitches(pitches), chord_roots(chords), line_centre(pitches)),
     )
 
 
@@ -148,7 +153,9 @@ def token_log_probs(
             n = len(pieces[i].ids)
             ids[row, :n] = pieces[i].ids
             fed[row, 1 : n + 1] = pieces[i].fed
-            feats[row, :n] = engine_features(engine, pieces[i].features, pieces[i].context)
+            feats[row, :n] = engine_features(
+                engine, pieces[i].features, pieces[i].context, pieces[i].pitch
+            )
         state = engine.initial_state(len(members))
         logp = np.full(ids.shape, np.nan)
         for t in range(length):

@@ -7,21 +7,30 @@ exactly the remaining length; that rest is kept in the output even when it is no
 vocabulary (it is always a valid grammar token) and the model is fed the vocabulary rest of
 nearest duration instead. Onset-to-onset durations make overlapping melodic lines
 impossible by construction.
+
+A model with a pitch input (`core.pitch_context`) must know, at each step, the last pitch
+its line played: such a model decodes with a `PitchFeed`, whose `LineRealizer`s (one per
+candidate) realize each note as soon as it is drawn; the realized notes come out with the
+tokens (`Decoded.realized`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
+from jazzgen.core.constants import GRID_STEPS_PER_QUARTER
 from jazzgen.core.errors import BundleError, ConfigError, GenerationError
 from jazzgen.core.harmony import NoteType
+from jazzgen.core.pitch_context import NO_PITCH, PITCH_FEATURES, pitch_features
+from jazzgen.core.types import Bar
 from jazzgen.generation.bar_fit import BarFit, VocabTables
 from jazzgen.generation.engines import Engine, State
 from jazzgen.generation.sampling import AllowedIds, SamplingOptions, sample_ids
 from jazzgen.tokens.grammar import Token
+from jazzgen.tokens.realize import LineRealizer, Realization
 from jazzgen.tokens.vocab import Vocab
 
 MIN_SCORED_PROBABILITY = 1e-30  # floor of a sampled token's probability in the likelihood
@@ -44,16 +53,48 @@ class Decoded:
     scored_tokens: np.ndarray
     forced_rests: np.ndarray
     entropy: np.ndarray | None = None
+    realized: tuple[Realization, ...] | None = None  # with a PitchFeed: each candidate's notes
 
     def mean_log_likelihood(self) -> np.ndarray:
         return self.log_likelihood / np.maximum(self.scored_tokens, 1)
 
 
+@dataclass(frozen=True)
+class PitchFeed:
+    """What a model with a pitch input needs while decoding: the generated `bars` (their
+    chords), one `LineRealizer` per candidate (each note is realized as it is drawn) and
+    the `centre` of the line's register (`core.pitch_context`)."""
+
+    bars: Sequence[Bar]
+    lines: Sequence[LineRealizer]
+    centre: float
+
+    def roots(self) -> np.ndarray:
+        """(total steps,) the root of the chord at every grid step of the bars."""
+        return np.array(
+            [
+                bar.chord_at(bar.start_beat + step / GRID_STEPS_PER_QUARTER).root
+                for bar in self.bars
+                for step in range(bar.steps)
+            ],
+            np.int64,
+        )
+
+
+def takes_pitch(engine: Engine) -> bool:
+    return bool(getattr(engine, "pitch_input", False))
+
+
 def engine_features(
-    engine: Engine, chords: np.ndarray, context: np.ndarray | None = None
+    engine: Engine,
+    chords: np.ndarray,
+    context: np.ndarray | None = None,
+    pitch: np.ndarray | None = None,
 ) -> np.ndarray:
-    """`(n, engine.feature_width)` float32: the rows of `chords (n, 24)` and `context (n,
-    CONTEXT_FEATURES)` that the engine's model takes, in its kernel order (chords first)."""
+    """`(n, width)` float32: the rows of `chords (n, 24)`, `context (n, CONTEXT_FEATURES)`
+    and `pitch (n, PITCH_FEATURES)` that the engine's model takes, in its kernel order. For
+    a model with a pitch input, `pitch` None leaves its columns out (decoding adds them as
+    it goes, see `PitchFeed`)."""
     parts = []
     if engine.chord_input:
         parts.append(np.asarray(chords, np.float32))
@@ -61,6 +102,8 @@ def engine_features(
         if context is None:
             raise ValueError("the model takes a context input: give the context features")
         parts.append(np.asarray(context, np.float32))
+    if takes_pitch(engine) and pitch is not None:
+        parts.append(np.asarray(pitch, np.float32))
     if not parts:
         return np.zeros((len(chords), 0), np.float32)
     return np.concatenate(parts, axis=1)
@@ -163,10 +206,14 @@ class _Decoder:
         features: np.ndarray,
         sampling: SamplingOptions,
         rng: np.random.Generator,
+        feed: PitchFeed | None = None,
     ) -> None:
         self.engine, self.tables, self.grid, self.rng = engine, tables, grid, rng
         self.features = features
-        self.uses_features = features.shape[1] > 0
+        self.uses_features = features.shape[1] > 0 or feed is not None
+        self.feed = feed
+        self.roots = feed.roots() if feed is not None else None
+        self.bar_start = np.concatenate([[0], np.cumsum(grid.bar_steps)[:-1]])
         self.bar_fit = BarFit.of(tables, max(grid.bar_steps))
         self.processors = sampling.processors()
         self.greedy = sampling.greedy
@@ -195,7 +242,7 @@ class _Decoder:
         grid = self.grid
         active = progress.pos < grid.total
         at = np.minimum(progress.pos, grid.total - 1)
-        feat = self.features[at] if self.uses_features else None
+        feat = self._step_features(at)
         probs, new_state = self.engine.step(progress.ids, feat, state)
         if not np.isfinite(probs[active]).all():
             raise BundleError(
@@ -219,6 +266,7 @@ class _Decoder:
         entropy = -(p * np.log(np.maximum(p, MIN_SCORED_PROBABILITY))).sum(axis=1)
         for c in np.flatnonzero(active):
             bar = int(grid.bar_of[progress.pos[c]])
+            step = int(progress.pos[c] - self.bar_start[bar])
             progress.accept(
                 int(c),
                 int(choice[c]),
@@ -228,7 +276,24 @@ class _Decoder:
                 self.tables,
                 float(entropy[c]),
             )
+            if self.feed is not None:
+                token = progress.bars[c][bar][-1]
+                self.feed.lines[int(c)].add(token, self.feed.bars[bar], step)
         return state
+
+    def _step_features(self, at: np.ndarray) -> np.ndarray | None:
+        """The inputs besides the token at absolute steps `at` (one per candidate): the
+        fixed ones, then, with a `PitchFeed`, each candidate's pitch input."""
+        if not self.uses_features:
+            return None
+        feat = self.features[at]
+        if self.feed is None or self.roots is None:
+            return feat
+        prev = [
+            NO_PITCH if line.prev_pitch is None else line.prev_pitch for line in self.feed.lines
+        ]
+        pitch = pitch_features(np.array(prev), self.roots[at], self.feed.centre)
+        return np.concatenate([feat, pitch.astype(np.float32)], axis=1)
 
 
 def decode(
@@ -244,6 +309,7 @@ def decode(
     primer_chord_features: np.ndarray | None = None,
     primer_has_note: bool = False,
     tables: VocabTables | None = None,
+    feed: PitchFeed | None = None,
 ) -> Decoded:
     """Decode `candidates` solos together, bar-exact, over bars of `bar_steps` grid steps.
 
@@ -254,7 +320,9 @@ def decode(
     (len(primer_ids), width)` = the features at the onset of the token that follows each;
     the last row is not used: the first generated onset's are); without a primer a rest is
     fed as the start token. The primer's last token is the input that predicts the first
-    generated token. `rng` draws one number per candidate and step.
+    generated token. `rng` draws one number per candidate and step. A model with a pitch
+    input needs a `feed` (its pitch columns are not in `features`, nor in the primer's
+    rows, which then must already hold them).
     """
     if candidates < 1:
         raise ConfigError(f"candidates must be >= 1, got {candidates}")
@@ -262,13 +330,22 @@ def decode(
     grid = _BarGrid.of(bar_steps)
     feats = np.asarray(features, np.float32).reshape(len(features), -1)
     width = getattr(engine, "feature_width", 0)
+    if takes_pitch(engine):
+        if feed is None or len(feed.lines) != candidates:
+            raise ValueError("a model with a pitch input decodes with a PitchFeed per candidate")
+        width -= PITCH_FEATURES
+    else:
+        feed = None
     if len(feats) != grid.total or (width and feats.shape[1] != width):
         raise ValueError(f"features must be ({grid.total}, {width}), got {feats.shape}")
     if not width:
         feats = feats[:, :0]
-    decoder = _Decoder(engine, tables, grid, feats, sampling, rng)
+    decoder = _Decoder(engine, tables, grid, feats, sampling, rng, feed)
     state, first_id = decoder.warm_up(candidates, primer_ids, primer_chord_features)
     progress = _Progress.start(candidates, first_id, primer_has_note, len(grid.bar_steps))
     while (progress.pos < grid.total).any():
         state = decoder.step(state, progress)
-    return progress.decoded()
+    decoded = progress.decoded()
+    if feed is None:
+        return decoded
+    return replace(decoded, realized=tuple(line.realization() for line in feed.lines))

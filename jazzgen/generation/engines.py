@@ -3,7 +3,8 @@
 Every engine follows the `Engine` protocol: `initial_state(batch)` and
 `step(ids, features, state) -> (probs, state)`, `features` being the model's per-step
 inputs after the token, concatenated in kernel order: the chord features (with
-`chord_input`), then the context features (with `context_input`); None when it has none.
+`chord_input`), then the context features (with `context_input`), then the pitch features
+(with `pitch_input`); None when it has none.
 - `NumpyEngine` reads the bundle's `weights.npz` (training.weights) and runs the LSTM/GRU
   steps, the Dense layer and the softmax in numpy. It never imports TensorFlow, so
   `jazzgen generate` starts in well under a second. A bundle made before weights.npz
@@ -16,8 +17,9 @@ inputs after the token, concatenated in kernel order: the chord features (with
 Model contract (see `training.model`): input "tokens" one-hot `(batch, Tx, n_values)`,
 optional input "chords" `(batch, Tx, 24)` = `core.harmony.chord_features` of the chord at
 the onset of the token being predicted, optional input "context" `(batch, Tx, 69)` =
-`core.context.context_features` of that onset; concat -> rnn_0, rnn_1, ... (LSTM or GRU
-with default activations, GRU reset_after=True) -> Dense softmax "output".
+`core.context.context_features` of that onset, optional input "pitch" `(batch, Tx, 21)` =
+`core.pitch_context.pitch_features` of the last pitch before it; concat -> rnn_0, rnn_1,
+... (LSTM or GRU with default activations, GRU reset_after=True) -> Dense softmax "output".
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from jazzgen.core import limits
 from jazzgen.core.context import CONTEXT_FEATURES
 from jazzgen.core.errors import BundleError, ConfigError
 from jazzgen.core.harmony import CHORD_FEATURES
+from jazzgen.core.pitch_context import PITCH_FEATURES
 from jazzgen.training.bundle import Bundle
 from jazzgen.training.config import ModelConfig
 from jazzgen.training.weights import RNN_VARIABLES, WEIGHTS_FILE, load_weights, weight_arrays
@@ -58,8 +61,9 @@ class Engine(Protocol):
     name: str  # "numpy" | "keras"
     n_values: int  # vocabulary size
     chord_input: bool  # whether `features` start with the 24 chord features
-    context_input: bool  # whether `features` end with the context features
-    feature_width: int  # columns of `features`: 24 * chord_input + 69 * context_input
+    context_input: bool  # whether `features` hold the context features after the chord's
+    pitch_input: bool  # whether `features` end with the pitch features
+    feature_width: int  # columns: 24 * chord_input + 69 * context_input + 21 * pitch_input
 
     def initial_state(self, batch: int) -> State:
         """The zero state of `batch` candidates."""
@@ -286,6 +290,7 @@ class NumpyEngine:
         cfg = bundle.model_config
         self.n_values = bundle.n_values
         self.chord_input, self.context_input = cfg.chord_input, cfg.context_input
+        self.pitch_input = cfg.pitch_input
         self.feature_width = cfg.feature_width
         self.cell = cfg.cell
         arrays = bundle_weights(bundle) if weights is None else weights
@@ -334,6 +339,8 @@ def _step_model(
         inputs.append(keras.Input(shape=(CHORD_FEATURES,), name="chord"))
     if cfg.context_input:
         inputs.append(keras.Input(shape=(CONTEXT_FEATURES,), name="context"))
+    if cfg.pitch_input:
+        inputs.append(keras.Input(shape=(PITCH_FEATURES,), name="pitch"))
     if len(inputs) > 1:
         x = model.get_layer("concat")(list(inputs))
     outputs_states = []
@@ -376,6 +383,7 @@ class KerasEngine:
         cfg = bundle.model_config
         self.n_values = bundle.n_values
         self.chord_input, self.context_input = cfg.chord_input, cfg.context_input
+        self.pitch_input = cfg.pitch_input
         self.feature_width = cfg.feature_width
         self.cell = cfg.cell
         model = load_keras_model(bundle)
@@ -406,10 +414,15 @@ class KerasEngine:
         args = [onehot]
         if self.feature_width:
             feats = np.asarray(features, np.float32)
-            if self.chord_input:
-                args.append(feats[:, :CHORD_FEATURES])
-            if self.context_input:
-                args.append(feats[:, CHORD_FEATURES * self.chord_input :])
+            first = 0
+            for taken, width in (
+                (self.chord_input, CHORD_FEATURES),
+                (self.context_input, CONTEXT_FEATURES),
+                (self.pitch_input, PITCH_FEATURES),
+            ):
+                if taken:
+                    args.append(feats[:, first : first + width])
+                    first += width
         for layer_state in state:
             args.extend(layer_state)
         out = self._call(args)

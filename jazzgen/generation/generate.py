@@ -60,7 +60,7 @@ from jazzgen.core.errors import BundleError, ConfigError, GenerationError, Limit
 from jazzgen.core.types import Bar, Note
 from jazzgen.core.wording import plural
 from jazzgen.generation.bar_fit import VocabTables
-from jazzgen.generation.decode import Decoded, decode, engine_features
+from jazzgen.generation.decode import Decoded, PitchFeed, decode, engine_features, takes_pitch
 from jazzgen.generation.engines import ENGINES, Engine, make_engine
 from jazzgen.generation.postprocess import Edit, PostprocessConfig, postprocess
 from jazzgen.generation.primer import Primer, read_primer
@@ -80,7 +80,7 @@ from jazzgen.io.midi_writer import Part, key_name, midi_bytes
 from jazzgen.output.arrange import BACKINGS, MELODY_VOLUME, arrange, chord_markers
 from jazzgen.performance.articulation import PerformanceModel, load_performance
 from jazzgen.performance.realizer import LearnedRealizer, load_realizer
-from jazzgen.tokens.realize import Realizer, realize_bars
+from jazzgen.tokens.realize import LineRealizer, Realizer, realize_bars
 from jazzgen.tokens.vocab import Vocab
 from jazzgen.training.bundle import Bundle, load_bundle
 
@@ -315,10 +315,11 @@ def solo_bars(options: GenerateOptions, plan: ProgressionPlan, primer: Primer | 
 
 
 def model_features(
-    engine: Engine, bars: Sequence[Bar], primer: Primer | None
+    engine: Engine, bars: Sequence[Bar], primer: Primer | None, centre: float
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """The engine's inputs besides the token (`decode.engine_features`): at every grid step
-    of `bars`, and for each primer token (None without a primer). The context counts the
+    of `bars` (without the pitch input, which decoding adds), and for each primer token
+    (None without a primer; with the pitch input around `centre`). The context counts the
     primer's bars first, then the solo's (`progression.step_context`)."""
     chords = step_features(bars)
     context = primer_context = None
@@ -331,7 +332,8 @@ def model_features(
     features = engine_features(engine, chords, context)
     if primer is None:
         return features, None
-    return features, engine_features(engine, primer.features, primer_context)
+    pitch = primer.pitch_rows(centre) if takes_pitch(engine) else None
+    return features, engine_features(engine, primer.features, primer_context, pitch)
 
 
 def decode_candidates(
@@ -342,10 +344,27 @@ def decode_candidates(
     options: GenerateOptions,
     primer: Primer | None,
     round_index: int = 0,
+    realizer: Realizer | None = None,
 ) -> Decoded:
     """`options.candidates` token solos over `bars`, after the primer (generation.decode);
-    round r > 0 (a resampling round) draws from its own random stream."""
-    features, primer_features = model_features(engine, bars, primer)
+    round r > 0 (a resampling round) draws from its own random stream. A model with a
+    pitch input realizes each candidate's notes as it decodes (with `realizer`, from the
+    random stream `realize_candidates` would use)."""
+    centre = sum(options.melody_range) / 2
+    features, primer_features = model_features(engine, bars, primer, centre)
+    feed = None
+    if takes_pitch(engine):
+        first = round_index * options.candidates
+        lines = [
+            LineRealizer(
+                np.random.default_rng([options.seed, 1, first + c]),
+                prev_pitch=primer.last_pitch if primer is not None else None,
+                pitch_range=options.melody_range,
+                realizer=realizer,
+            )
+            for c in range(options.candidates)
+        ]
+        feed = PitchFeed(bars, lines, centre)
     seed = [options.seed, 0] if round_index == 0 else [options.seed, 0, round_index]
     return decode(
         engine,
@@ -359,6 +378,7 @@ def decode_candidates(
         primer_chord_features=primer_features,
         primer_has_note=bool(primer is not None and primer.notes),
         tables=tables,
+        feed=feed,
     )
 
 
@@ -429,13 +449,17 @@ def realize_candidates(
     candidates = []
     for c in range(len(decoded.bars)):
         index = first_index + c
-        realized = realize_bars(
-            decoded.bars[c],
-            bars,
-            np.random.default_rng([options.seed, 1, index]),
-            prev_pitch=primer.last_pitch if primer is not None else None,
-            pitch_range=melody_range,
-            realizer=realizer,
+        realized = (
+            decoded.realized[c]
+            if decoded.realized is not None
+            else realize_bars(
+                decoded.bars[c],
+                bars,
+                np.random.default_rng([options.seed, 1, index]),
+                prev_pitch=primer.last_pitch if primer is not None else None,
+                pitch_range=melody_range,
+                realizer=realizer,
+            )
         )
         notes: tuple[Note, ...] = realized.notes
         edits: tuple[Edit, ...] = ()
@@ -689,7 +713,9 @@ def generate(options: GenerateOptions, *, bundle: Bundle | None = None) -> Gener
     t_load = time.perf_counter()
 
     def decode_round(round_index: int) -> Decoded:
-        return decode_candidates(engine, bundle.vocab, tables, bars, options, primer, round_index)
+        return decode_candidates(
+            engine, bundle.vocab, tables, bars, options, primer, round_index, performance.realizer
+        )
 
     solo = choose_solo(
         decode_round, bars, options, primer, Scoring.of(bundle), performance.realizer

@@ -11,6 +11,7 @@ import numpy as np
 from jazzgen.core.constants import GRID_STEPS_PER_QUARTER
 from jazzgen.core.errors import ConfigError, VocabError
 from jazzgen.core.harmony import CHORD_FEATURES, chord_features
+from jazzgen.core.pitch_context import NO_PITCH, pitch_features, previous_pitches
 from jazzgen.core.types import Bar, ChordSpan, Note, TimeSignature
 from jazzgen.generation.bar_fit import VocabTables
 from jazzgen.generation.progression import read_leadsheet_file
@@ -47,6 +48,8 @@ class Primer:
     features: np.ndarray  # (len(ids), 24)
     last_pitch: int | None
     onsets: tuple[tuple[int, int], ...] = ()
+    pitches: tuple[int | None, ...] = ()  # per token: its pitch, None for a rest
+    roots: tuple[int, ...] = ()  # per token: the root of the chord at its onset (-1: none)
 
     def context_rows(self, context: np.ndarray) -> np.ndarray:
         """`(len(ids), CONTEXT_FEATURES)`: row k = the context of token k + 1's onset, taken
@@ -56,6 +59,16 @@ class Primer:
         rows = [int(starts[bar] + step) for bar, step in self.onsets[1:]]
         rows.append(int(starts[-1]))
         return context[np.asarray(rows, np.int64)]
+
+    def pitch_rows(self, centre: float) -> np.ndarray:
+        """`(len(ids), PITCH_FEATURES)`: row k = the pitch input when predicting token
+        k + 1 (the last pitch of tokens 0..k over the chord at token k + 1's onset); the
+        last row (not fed: the first generated onset's is) repeats the last chord."""
+        prev = previous_pitches(self.pitches)[1:]
+        last = [p for p in self.pitches if p is not None]
+        prev = np.append(prev, last[-1] if last else NO_PITCH)
+        roots = np.append(np.asarray(self.roots[1:], np.int64), self.roots[-1])
+        return pitch_features(prev, roots, centre)
 
     def shifted(self, beats: float) -> Primer:
         """The primer moved `beats` later (to leave room for a count-in)."""
@@ -105,7 +118,8 @@ def read_primer(path: str | Path, tables: VocabTables, vocab: Vocab) -> Primer:
     notes = tuple(
         Note(n.pitch, n.start_beat - offset, n.end_beat - offset, n.velocity) for n in sheet.melody
     )
-    ids, onsets = _token_ids(encode_melody(notes, bars), bars, tables, vocab)
+    encoded = encode_melody(notes, bars)
+    ids, onsets = _token_ids(encoded, bars, tables, vocab)
     feats = np.zeros((len(ids), CHORD_FEATURES), np.float32)
     for k in range(len(ids) - 1):  # the chord at the onset of the following token
         bar, beat = onsets[k + 1]
@@ -114,7 +128,9 @@ def read_primer(path: str | Path, tables: VocabTables, vocab: Vocab) -> Primer:
     steps = tuple(
         (bar.index, round((beat - bar.start_beat) * GRID_STEPS_PER_QUARTER)) for bar, beat in onsets
     )
-    return Primer(bars, notes, ids, feats, last_pitch, steps)
+    pitches = tuple(p for enc in encoded for p in enc.pitches)
+    roots = tuple(bar.chord_at(beat).root for bar, beat in onsets)
+    return Primer(bars, notes, ids, feats, last_pitch, steps, pitches, roots)
 
 
 def _token_ids(

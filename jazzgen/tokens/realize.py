@@ -113,6 +113,62 @@ def candidate_pitches(
     return Candidates(np.array([nearest]), True, fallbacks + 1)
 
 
+class LineRealizer:
+    """Realizes a line token by token (what `realize_bars` does, one token at a time, so
+    decoding can feed each realized pitch back to a model with a pitch input).
+
+    `add(token, bar, step)` draws the pitch of a note token with `rng` (see
+    `realize_bars`) and returns its note (None for a rest); `notes`, `fallbacks` and
+    `prev_pitch` (the last pitch, or the one given before the line) are what is realized.
+    """
+
+    def __init__(
+        self,
+        rng: np.random.Generator,
+        *,
+        prev_pitch: int | None = None,
+        pitch_range: tuple[int, int] = DEFAULT_PITCH_RANGE,
+        velocity: int = 90,
+        realizer: Realizer | None = None,
+    ) -> None:
+        low, high = pitch_range
+        if high - low < 12:
+            raise ValueError(f"pitch_range must span at least an octave, got {pitch_range}")
+        self.rng, self.pitch_range, self.velocity = rng, pitch_range, velocity
+        self.realizer = realizer
+        self.prev_pitch = prev_pitch
+        self.prev_interval: int | None = None
+        self.notes: list[Note] = []
+        self.fallbacks = 0
+
+    def add(self, token: Token, bar: Bar, step: int) -> Note | None:
+        """Realize `token` starting `step` grid steps into `bar`; its note, None for a rest."""
+        if token.is_rest:
+            return None
+        start_beat = bar.start_beat + step / GRID_STEPS_PER_QUARTER
+        end_beat = bar.start_beat + (step + token.duration) / GRID_STEPS_PER_QUARTER
+        chord = bar.chord_at(start_beat)
+        prev_pitch = self.prev_pitch
+        candidates = candidate_pitches(token, chord, prev_pitch, self.pitch_range)
+        self.fallbacks += candidates.fallbacks
+        if candidates.nearest:
+            pitch = int(candidates.pitches[0])
+        elif self.realizer is None:
+            pitch = int(self.rng.choice(candidates.pitches))
+        else:
+            context = RealizeContext(self.pitch_range, start_beat, step, self.prev_interval)
+            probs = self.realizer.probabilities(token, chord, prev_pitch, candidates, context)
+            pitch = int(candidates.pitches[self.rng.choice(len(probs), p=probs)])
+        note = Note(pitch, start_beat, end_beat, self.velocity)
+        self.notes.append(note)
+        self.prev_interval = None if prev_pitch is None else pitch - prev_pitch
+        self.prev_pitch = pitch
+        return note
+
+    def realization(self) -> Realization:
+        return Realization(tuple(self.notes), self.fallbacks)
+
+
 def realize_bars(
     bars_tokens: Sequence[Sequence[Token]],
     bars: Sequence[Bar],
@@ -132,36 +188,15 @@ def realize_bars(
     `probabilities`. Notes last until the next event (legato); rests are silence. Times
     are absolute quarter notes.
     """
-    low, high = pitch_range
-    if high - low < 12:
-        raise ValueError(f"pitch_range must span at least an octave, got {pitch_range}")
-    notes: list[Note] = []
-    fallbacks = 0
-    prev_interval: int | None = None
+    line = LineRealizer(
+        rng, prev_pitch=prev_pitch, pitch_range=pitch_range, velocity=velocity, realizer=realizer
+    )
     for bar, tokens in zip(bars, bars_tokens, strict=True):
         step = 0
         for token in tokens:
-            start_beat = bar.start_beat + step / GRID_STEPS_PER_QUARTER
-            onset_step = step
+            line.add(token, bar, step)
             step += token.duration
-            if token.is_rest:
-                continue
-            end_beat = bar.start_beat + step / GRID_STEPS_PER_QUARTER
-            chord = bar.chord_at(start_beat)
-            candidates = candidate_pitches(token, chord, prev_pitch, pitch_range)
-            fallbacks += candidates.fallbacks
-            if candidates.nearest:
-                pitch = int(candidates.pitches[0])
-            elif realizer is None:
-                pitch = int(rng.choice(candidates.pitches))
-            else:
-                context = RealizeContext(pitch_range, start_beat, onset_step, prev_interval)
-                probs = realizer.probabilities(token, chord, prev_pitch, candidates, context)
-                pitch = int(candidates.pitches[rng.choice(len(probs), p=probs)])
-            notes.append(Note(pitch, start_beat, end_beat, velocity))
-            prev_interval = None if prev_pitch is None else pitch - prev_pitch
-            prev_pitch = pitch
-    return Realization(tuple(notes), fallbacks)
+    return line.realization()
 
 
 # --- the probability of a pitch --------------------------------------------------------------

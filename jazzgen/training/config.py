@@ -12,6 +12,7 @@ from typing import Any
 from jazzgen.core.context import CONTEXT_FEATURES
 from jazzgen.core.errors import ConfigError
 from jazzgen.core.harmony import CHORD_FEATURES
+from jazzgen.core.pitch_context import PITCH_FEATURES
 
 CELLS = ("lstm", "gru")
 ARCHS = ("fused", "course")
@@ -44,6 +45,8 @@ class ModelConfig:
     chord_input: bool = False  # second input: chord features per step (harmony.chord_features)
     context_input: bool = False  # input "context": position in bar and form, next chord
     # (core.context.context_features); absent in older bundles = off
+    pitch_input: bool = False  # input "pitch": the last pitch over the chord and in its
+    # register (core.pitch_context.pitch_features); absent in older bundles = off
     unroll: bool = False  # unroll the fused loop in the graph: ~2x faster steps on CPU, 2x
     # slower graph build; no net gain on the course preset (same weights; course arch ignores)
 
@@ -60,8 +63,13 @@ class ModelConfig:
     @property
     def feature_width(self) -> int:
         """Inputs of `rnn_0` after the one-hot token: the chord features (with
-        `chord_input`), then the context features (with `context_input`)."""
-        return CHORD_FEATURES * self.chord_input + CONTEXT_FEATURES * self.context_input
+        `chord_input`), then the context features (with `context_input`), then the pitch
+        features (with `pitch_input`)."""
+        return (
+            CHORD_FEATURES * self.chord_input
+            + CONTEXT_FEATURES * self.context_input
+            + PITCH_FEATURES * self.pitch_input
+        )
 
 
 @dataclass(frozen=True)

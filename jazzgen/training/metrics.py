@@ -56,6 +56,7 @@ def token_nll(
     n_values: int,
     chord_input: bool,
     context_input: bool = False,
+    pitch_input: bool = False,
     batch_size: int = 256,
 ) -> TokenScore | None:
     """Per-token NLL (nats), perplexity and accuracy, each token predicted exactly once.
@@ -72,7 +73,9 @@ def token_nll(
     nll_sum, correct, count = 0.0, 0, 0
     for i in range(0, len(starts), batch_size):
         x, y = dataset.windows_numpy(flat, tx, n_values, starts[i : i + batch_size])
-        x = dataset.model_inputs(x, chord_input=chord_input, context_input=context_input)
+        x = dataset.model_inputs(
+            x, chord_input=chord_input, context_input=context_input, pitch_input=pitch_input
+        )
         probs = np.asarray(model(x, training=False), dtype=np.float64)
         m = mask[i : i + batch_size]
         p_true = np.take_along_axis(probs, y[..., None], axis=-1)[..., 0]
@@ -205,6 +208,7 @@ def train_metrics(
             n_values=len(vocab),
             chord_input=model_config.chord_input,
             context_input=model_config.context_input,
+            pitch_input=model_config.pitch_input,
         )
 
     val = score(split.val) if split.val else None

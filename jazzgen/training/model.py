@@ -10,6 +10,9 @@ Contract shared with the inference engine (do not rename layers):
   t it is `core.context.context_features` of the onset of the token at step t+1 (where in
   the beat, bar and form it starts, the next chord and the time until it). Concatenated
   by `"concat"` after the chords (tokens, chords, context);
+- input `"pitch"` (only when `pitch_input`): (batch, Tx, PITCH_FEATURES) 0/1; at step t it
+  is `core.pitch_context.pitch_features` of the last pitch sounding before the token at
+  step t+1 (over that token's chord, in its register). Concatenated last by `"concat"`;
 - recurrent layers `"rnn_0"`, `"rnn_1"`, ... (LSTM or GRU, `return_sequences=True`, Keras
   default activations, `use_bias=True`, GRU with `reset_after=True`), each followed by a
   `Dropout` named `"dropout_i"` when dropout > 0;
@@ -29,6 +32,7 @@ from typing import TYPE_CHECKING
 
 from jazzgen.core.context import CONTEXT_FEATURES
 from jazzgen.core.harmony import CHORD_FEATURES
+from jazzgen.core.pitch_context import PITCH_FEATURES
 from jazzgen.training.config import ModelConfig, TrainConfig
 
 if TYPE_CHECKING:
@@ -45,6 +49,8 @@ def _inputs(config: ModelConfig, n_values: int):
         inputs.append(keras.Input(shape=(config.tx, CHORD_FEATURES), name="chords"))
     if config.context_input:
         inputs.append(keras.Input(shape=(config.tx, CONTEXT_FEATURES), name="context"))
+    if config.pitch_input:
+        inputs.append(keras.Input(shape=(config.tx, PITCH_FEATURES), name="pitch"))
     if len(inputs) > 1:
         x = keras.layers.Concatenate(name="concat")(inputs)
     return inputs, x

@@ -182,12 +182,18 @@ def train(
     `extra_config` is merged into config.json (e.g. the corpus hash of the default model).
 
     Raises BundleError if `out` exists without `force`, or an interrupted run is in the
-    way without `resume`/`force`; CorpusError if the corpus is too small for Tx;
+    way without `resume`/`force`; CorpusError if the corpus is too small for Tx or has no
+    pitches for a model with a pitch input;
     ConfigError for a missing tensorboard package or `extra_config` keys of the bundle's own.
     """
     t_start = time.perf_counter()
     out = Path(out)
     _check_arguments(out, force=force, tensorboard=tensorboard)
+    if model_config.pitch_input and not any(b.pitches for p in pieces for b in p.bars):
+        raise CorpusError(
+            "--pitch-input needs the notes' pitches, which this corpus does not keep "
+            "(made by an older jazzgen): re-run jazzgen preprocess, or train on the files"
+        )
     split = dataset.split_pieces(
         pieces, vocab, val_fraction=train_config.val_fraction, tx=model_config.tx,
         seed=train_config.seed, by=train_config.val_by,
@@ -386,6 +392,7 @@ def _plan_data(
     inputs = {
         "chord_input": model_config.chord_input,
         "context_input": model_config.context_input,
+        "pitch_input": model_config.pitch_input,
     }
     train_ds = dataset.make_dataset(
         train_flat, tx=tx, n_values=n_values, batch_size=batch_size, **inputs,

@@ -15,6 +15,7 @@ from tiny_bundle import make_bundle
 from jazzgen.cli import run
 from jazzgen.core.chord_symbols import parse_chord_symbol
 from jazzgen.core.harmony import chord_features, classify_pitch
+from jazzgen.core.pitch_context import PITCH_FEATURES
 from jazzgen.core.types import Bar, ChordSpan, LeadSheet, Note, TimeSignature
 from jazzgen.evaluation import likelihood, report
 from jazzgen.generation.bar_fit import VocabTables
@@ -89,7 +90,20 @@ def direct_token_nll(bundle, piece):
     chords = np.zeros((1, TX, 24), np.float32)
     for t, (bar, beat) in enumerate(onsets):
         chords[0, t] = chord_features(bar.chord_at(beat))
-    probs = np.asarray(model({"tokens": x, "chords": chords}, training=False))[0]
+    inputs = {"tokens": x, "chords": chords}
+    if bundle.model_config.pitch_input:  # the last pitch before each token, by hand
+        inputs["pitch"] = np.zeros((1, TX, PITCH_FEATURES), np.float32)
+        centre = float(np.median([n.pitch for n in piece.melody]))
+        prev = None
+        for t, ((bar, beat), pitch) in enumerate(zip(onsets, pitches, strict=True)):
+            if prev is None:
+                inputs["pitch"][0, t, 20] = 1.0
+            else:
+                inputs["pitch"][0, t, (prev - bar.chord_at(beat).root) % 12] = 1.0
+                slot = min(max(math.floor((prev - centre) / 4) + 4, 0), 7)
+                inputs["pitch"][0, t, 12 + slot] = 1.0
+            prev = pitch if pitch is not None else prev
+    probs = np.asarray(model(inputs, training=False))[0]
     nll = np.array([-math.log(probs[t, i]) if i >= 0 else math.nan for t, i in enumerate(ids)])
     return tokens, nll, pitches, [bar.chord_at(beat) for bar, beat in onsets]
 
@@ -140,6 +154,16 @@ def test_nll_equals_a_direct_computation(bundle_dir):
     assert a["oov_tokens"] >= 4 and a["unrealizable_notes"] == 1  # the 75
     assert result["tokens"] == sum(p["tokens"] for p in result["pieces"])
     assert result["oov_rate"] == pytest.approx(result["oov_tokens"] / result["tokens"])
+
+
+def test_nll_of_a_pitch_input_model_equals_a_direct_computation(tmp_path):
+    path = make_bundle(tmp_path / "pitch", layers=1, units=8, tx=TX, pitch_input=True)
+    bundle = load_bundle(path)
+    result = likelihood.model_likelihood(bundle, [PIECE_A, PIECE_B], pitch_range=RANGE)
+    for piece, got in zip((PIECE_A, PIECE_B), result["pieces"], strict=True):
+        want = expected(bundle, piece)
+        assert got["nll_per_token"] == pytest.approx(want["nll_per_token"], rel=1e-4)
+        assert got["nll_per_note"] == pytest.approx(want["nll_per_note"], rel=1e-4)
 
 
 def test_pieces_scored_together_or_alone_agree(bundle_dir):

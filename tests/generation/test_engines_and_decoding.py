@@ -17,7 +17,9 @@ from jazzgen.core.context import CONTEXT_FEATURES
 from jazzgen.core.errors import BundleError, ConfigError
 from jazzgen.core.harmony import CHORD_FEATURES, NoteType
 from jazzgen.generation.bar_fit import BarFit, VocabTables, fillable_remainders, mask_table
-from jazzgen.generation.decode import decode
+from jazzgen.core.pitch_context import NO_PITCH, PITCH_FEATURES, pitch_features
+from jazzgen.core.types import Bar, ChordSpan, TimeSignature
+from jazzgen.generation.decode import PitchFeed, decode
 from jazzgen.generation.engines import (
     KerasEngine,
     NumpyEngine,
@@ -33,6 +35,7 @@ from jazzgen.generation.sampling import (
     sample_ids,
 )
 from jazzgen.tokens.grammar import Token
+from jazzgen.tokens.realize import LineRealizer, realize_bars
 from jazzgen.tokens.vocab import Vocab
 from jazzgen.training.bundle import load_bundle
 from jazzgen.training.weights import WEIGHTS_FILE, load_weights, save_weights, weight_arrays
@@ -53,6 +56,15 @@ def bundles(tmp_path_factory) -> dict[str, Path]:
         "gru_context": make_bundle(
             root / "gru_context", cell="gru", layers=1, chord_input=False, context_input=True
         ),
+        # the pitch input (core.pitch_context) after the chord and context inputs
+        "lstm_pitch": make_bundle(
+            root / "lstm_pitch",
+            cell="lstm",
+            layers=1,
+            chord_input=True,
+            context_input=True,
+            pitch_input=True,
+        ),  # fmt: skip
     }
 
 
@@ -109,7 +121,7 @@ def test_numpy_and_keras_engines_decode_identically(bundles, cell):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("cell", ["lstm", "gru", "lstm_context", "gru_context"])
+@pytest.mark.parametrize("cell", ["lstm", "gru", "lstm_context", "gru_context", "lstm_pitch"])
 def test_numpy_engine_matches_the_saved_sequence_model(bundles, cell):
     """Stepping the numpy engine reproduces the trained model's per-step outputs (its
     named inputs "chords" and "context" being the columns of the engine's features)."""
@@ -126,6 +138,8 @@ def test_numpy_engine_matches_the_saved_sequence_model(bundles, cell):
         inputs["chords"] = _features(rng, (2, tx, CHORD_FEATURES))
     if config.context_input:
         inputs["context"] = _features(rng, (2, tx, CONTEXT_FEATURES))
+    if config.pitch_input:
+        inputs["pitch"] = _features(rng, (2, tx, PITCH_FEATURES))
     expected = np.asarray(model(inputs, training=False))
     features = np.concatenate([inputs[k] for k in inputs if k != "tokens"] or
                               [np.zeros((2, tx, 0), np.float32)], axis=-1)  # fmt: skip
@@ -134,6 +148,109 @@ def test_numpy_engine_matches_the_saved_sequence_model(bundles, cell):
     for t in range(tx):
         probs, state = engine.step(ids[:, t], features[:, t], state)
         np.testing.assert_allclose(probs, expected[:, t], atol=1e-5)
+
+
+def _pitch_bars(n: int = 4) -> list[Bar]:
+    """Bars of 4/4 over Dm7 | G7 | Cmaj7 | ... (two chords in the last bar)."""
+    from jazzgen.core.chord_symbols import parse_chord_symbol
+
+    names = ["Dm7", "G7", "Cmaj7", "A7"]
+    bars = []
+    for i in range(n):
+        start = 4.0 * i
+        chord = parse_chord_symbol(names[i % len(names)])
+        spans = (ChordSpan(chord, start, start + 4.0),)
+        bars.append(Bar(i, i + 1, start, TimeSignature(4, 4), spans))
+    return bars
+
+
+class RecordingEngine:
+    """Wraps an engine and keeps every `features` array it is fed."""
+
+    def __init__(self, engine) -> None:
+        self.engine, self.fed = engine, []
+        for name in ("name", "n_values", "chord_input", "context_input", "pitch_input"):
+            setattr(self, name, getattr(engine, name))
+        self.feature_width = engine.feature_width
+
+    def initial_state(self, batch):
+        return self.engine.initial_state(batch)
+
+    def step(self, ids, features, state):
+        self.fed.append(np.array(features))
+        return self.engine.step(ids, features, state)
+
+
+def _lines(candidates: int, seed: int = 5) -> list[LineRealizer]:
+    return [
+        LineRealizer(np.random.default_rng([seed, 1, c]), pitch_range=(55, 82))
+        for c in range(candidates)
+    ]
+
+
+@pytest.mark.slow
+def test_a_pitch_input_model_is_fed_the_pitch_its_line_just_played(bundles):
+    """Decoding a model with a pitch input realizes each note as it is drawn: the pitch
+    columns at every step are `pitch_features` of the last realized pitch over the chord
+    at the onset being filled, and the notes that come out are the ones `realize_bars`
+    gives for the same tokens and random stream (what was fed is what is played)."""
+    bundle = load_bundle(bundles["lstm_pitch"])
+    engine = RecordingEngine(NumpyEngine(bundle))
+    bars = _pitch_bars()
+    static = engine.feature_width - PITCH_FEATURES
+    feats = _features(np.random.default_rng(2), (1, static)).repeat(4 * 48, axis=0)
+    feed = PitchFeed(bars, _lines(2), centre=68.5)
+    out = decode(engine, bundle.vocab, [48] * 4, feats, rng=np.random.default_rng(1),
+                 candidates=2, feed=feed)  # fmt: skip
+    assert out.realized is not None and len(out.realized) == 2
+    for c in range(2):
+        replay = realize_bars(out.bars[c], bars, np.random.default_rng([5, 1, c]),
+                              pitch_range=(55, 82))  # fmt: skip
+        assert out.realized[c].notes == replay.notes and replay.notes
+        # step k of candidate c was fed the pitch sounding before its k-th token
+        prev, onsets = NO_PITCH, []
+        notes = iter(replay.notes)
+        for bar, tokens in zip(bars, out.bars[c], strict=True):
+            step = 0
+            for token in tokens:
+                onsets.append((prev, bar.chord_at(bar.start_beat + step / 12).root))
+                if not token.is_rest:
+                    prev = next(notes).pitch
+                step += token.duration
+        for k, (before, root) in enumerate(onsets):
+            expected = pitch_features(np.array([before]), np.array([root]), 68.5)[0]
+            np.testing.assert_array_equal(engine.fed[k][c, static:], expected)
+
+
+@pytest.mark.slow
+def test_numpy_and_keras_engines_decode_a_pitch_input_model_identically(bundles):
+    bundle = load_bundle(bundles["lstm_pitch"])
+    bars = _pitch_bars()
+    static = bundle.model_config.feature_width - PITCH_FEATURES
+    feats = _features(np.random.default_rng(2), (1, static)).repeat(4 * 48, axis=0)
+    runs = [
+        decode(
+            engine,
+            bundle.vocab,
+            [48] * 4,
+            feats,
+            rng=np.random.default_rng(1),
+            candidates=2,
+            feed=PitchFeed(bars, _lines(2), 68.5),
+            sampling=SamplingOptions(temperature=0.0),
+        )  # fmt: skip
+        for engine in (NumpyEngine(bundle), KerasEngine(bundle))
+    ]
+    assert runs[0].bars == runs[1].bars
+    assert runs[0].realized == runs[1].realized
+
+
+def test_a_pitch_input_model_needs_a_pitch_feed(bundles):
+    bundle = load_bundle(bundles["lstm_pitch"])
+    static = bundle.model_config.feature_width - PITCH_FEATURES
+    with pytest.raises(ValueError, match="PitchFeed"):
+        decode(NumpyEngine(bundle), bundle.vocab, [48], np.zeros((48, static), np.float32),
+               rng=np.random.default_rng(0))  # fmt: skip
 
 
 @pytest.mark.slow

@@ -232,6 +232,26 @@ def test_context_bundle_generates_the_same_file_with_both_engines(tmp_path, with
     assert a.report["bars"] == 6 + 2 * with_primer
 
 
+@pytest.mark.parametrize("with_primer", [False, True])
+def test_pitch_bundle_generates_the_same_file_with_both_engines(tmp_path, with_primer):
+    """A model with the pitch input realizes its notes as it decodes, after a primer too,
+    through resampling rounds (a density no solo reaches), both engines alike."""
+    path = make_bundle(tmp_path / "pitch", cell="lstm", layers=1, context_input=True,
+                       pitch_input=True, notes_per_bar=1000.0)  # fmt: skip
+    primer = None
+    if with_primer:
+        primer = tmp_path / "primer.mid"
+        primer.write_bytes(make_midi([note_track(scale_melody(2))]))
+    options = GenerateOptions(model=path, chords="Dm7 G7 | Cmaj7 | Cm7 F7 | Bbmaj7", bars=6,
+                              candidates=2, seed=4, primer=primer)  # fmt: skip
+    a = generate(options)
+    b = generate(GenerateOptions(**{**options.__dict__, "engine": "keras"}))
+    assert a.midi == b.midi and a.report["rounds"] == generate_module.RESAMPLE_ROUNDS + 1
+    assert len(a.report["scores"]) == 2 * a.report["rounds"]
+    low, high = options.melody_range
+    assert a.notes and all(low <= n.pitch <= high for n in a.notes)
+
+
 def test_degenerate_solos_are_resampled_then_warned_about(tmp_path, capsys):
     # a recorded density no solo reaches: every candidate is degenerate
     path = make_bundle(tmp_path / "busy", cell="gru", layers=1, notes_per_bar=1000.0)

@@ -13,6 +13,7 @@ keras = pytest.importorskip("keras")
 
 from jazzgen.core.context import CONTEXT_FEATURES  # noqa: E402
 from jazzgen.core.harmony import CHORD_FEATURES  # noqa: E402
+from jazzgen.core.pitch_context import PITCH_FEATURES  # noqa: E402
 from jazzgen.training.config import ModelConfig, TrainConfig  # noqa: E402
 from jazzgen.training.model import build_model, compile_model, transfer_weights  # noqa: E402
 
@@ -34,12 +35,14 @@ def _inputs(tx: int, chord_input: bool, batch: int = 3, seed: int = 0):
         ModelConfig(tx=8, units=8, layers=2, dropout=0.1, cell="gru", chord_input=True),
         ModelConfig(tx=8, units=8, layers=1, cell="lstm", chord_input=False),
         ModelConfig(tx=8, units=8, layers=1, cell="lstm", chord_input=True, context_input=True),
+        ModelConfig(tx=8, units=8, chord_input=True, context_input=True, pitch_input=True),
     ],
 )
 def test_fused_model_follows_the_layer_contract(config):
     model = build_model(config, N_VALUES)
     names = [layer.name for layer in model.layers]
     expected = ["tokens"] + ["chords"] * config.chord_input + ["context"] * config.context_input
+    expected += ["pitch"] * config.pitch_input
     assert [i.name for i in model.inputs] == expected
     assert ("concat" in names) == (len(expected) > 1)
     cls = keras.layers.GRU if config.cell == "gru" else keras.layers.LSTM
@@ -52,6 +55,8 @@ def test_fused_model_follows_the_layer_contract(config):
     x = _inputs(config.tx, config.chord_input)
     if config.context_input:
         x["context"] = np.zeros((3, config.tx, CONTEXT_FEATURES), np.float32)
+    if config.pitch_input:
+        x["pitch"] = np.zeros((3, config.tx, PITCH_FEATURES), np.float32)
     probs = np.asarray(model(x))
     np.testing.assert_allclose(probs.sum(-1), 1.0, rtol=1e-5)
 

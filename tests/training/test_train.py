@@ -90,6 +90,40 @@ def test_train_with_context_input_and_silence_cutting(corpus_dir, tmp_path, caps
                 "--out", str(tmp_path / "s.mid")]) == 0  # fmt: skip
 
 
+def test_train_with_pitch_input(midi_file, corpus_dir, tmp_path, capsys):
+    """--pitch-input: the kernel takes the 21 pitch features after the chord and context
+    ones, the windows carry where the line was, and the bundle generates. A corpus
+    without pitches cannot teach it: a one-line error."""
+    from conftest import block_chords, note_track, scale_melody
+
+    from jazzgen.corpus.preprocess import encode_file
+
+    chords = block_chords([[50, 53, 57, 60], [43, 47, 50, 53], [48, 52, 55, 59]] * 4)
+    tracks = [note_track(scale_melody(12)), note_track(chords, name="Piano", program=0, channel=1)]
+    path = midi_file("tune.mid", tracks=tracks)
+    out = tmp_path / "pitch"
+    args = ["train", str(path), "--out", str(out), "--epochs", "1", "--jobs", "1", *TINY]
+    assert run([*args, "--chord-input", "--context-input", "--pitch-input"]) == 0
+    config, vocab = check_bundle(out)
+    assert config.model.pitch_input and config.model.feature_width == 24 + 69 + 21
+    kernel = np.load(out / "weights.npz")["rnn_0/kernel"]
+    assert kernel.shape[0] == len(vocab) + 24 + 69 + 21
+    piece = encode_file(path)
+    segment = dataset.encode_segment(piece.bars, vocab, piece.source, piece.time_signature)
+    assert segment.pitch.shape == (len(segment), 21)
+    sounded = segment.pitch[:, 20] == 0
+    assert sounded.sum() > len(segment) // 2
+    assert (segment.pitch[sounded, :12].sum(axis=1) == 1).all()
+    capsys.readouterr()
+    assert run(["generate", "--model", str(out), "--chords", "Dm7 G7 | Cmaj7", "--bars", "4",
+                "--out", str(tmp_path / "s.mid")]) == 0  # fmt: skip
+    no_pitches = ["train", str(corpus_dir), "--out", str(tmp_path / "np"), *TINY]
+    assert run([*no_pitches, "--pitch-input"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Error: --pitch-input" in err
+    assert not (tmp_path / "np").exists()
+
+
 def _assert_weights_npz_matches_model_keras(bundle: Path, layers: int) -> None:
     import keras
 
