@@ -16,9 +16,9 @@ from tiny_bundle import make_bundle, tiny_vocab
 from jazzgen.core.context import CONTEXT_FEATURES
 from jazzgen.core.errors import BundleError, ConfigError
 from jazzgen.core.harmony import CHORD_FEATURES, NoteType
-from jazzgen.generation.bar_fit import BarFit, VocabTables, fillable_remainders, mask_table
 from jazzgen.core.pitch_context import NO_PITCH, PITCH_FEATURES, pitch_features
 from jazzgen.core.types import Bar, ChordSpan, TimeSignature
+from jazzgen.generation.bar_fit import BarFit, VocabTables, fillable_remainders, mask_table
 from jazzgen.generation.decode import PitchFeed, decode
 from jazzgen.generation.engines import (
     KerasEngine,
@@ -64,7 +64,7 @@ def bundles(tmp_path_factory) -> dict[str, Path]:
             chord_input=True,
             context_input=True,
             pitch_input=True,
-        ),  # fmt: skip
+        ),
     }
 
 
@@ -238,7 +238,7 @@ def test_numpy_and_keras_engines_decode_a_pitch_input_model_identically(bundles)
             candidates=2,
             feed=PitchFeed(bars, _lines(2), 68.5),
             sampling=SamplingOptions(temperature=0.0),
-        )  # fmt: skip
+        )
         for engine in (NumpyEngine(bundle), KerasEngine(bundle))
     ]
     assert runs[0].bars == runs[1].bars
