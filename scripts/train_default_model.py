@@ -79,25 +79,29 @@ class Setting:
     dropout: float
     lr: float
     batch_size: int = 32
+    pitch_input: bool = True  # the pitch input (core.pitch_context)
 
     @property
     def name(self) -> str:
-        return f"u{self.units}-tx{self.tx}-d{self.dropout}-lr{self.lr}-b{self.batch_size}"
+        pitch = "-pitch" if self.pitch_input else ""
+        return f"u{self.units}-tx{self.tx}-d{self.dropout}-lr{self.lr}-b{self.batch_size}{pitch}"
 
     def options(self) -> list[str]:
         return [
             "--units", str(self.units), "--tx", str(self.tx), "--dropout", str(self.dropout),
             "--lr", str(self.lr), "--batch-size", str(self.batch_size),
+            "--pitch-input" if self.pitch_input else "--no-pitch-input",
         ]  # fmt: skip
 
 
 SWEEP = (
-    Setting(64, 16, 0.1, 0.01),
+    Setting(64, 32, 0.1, 0.01, pitch_input=False),
     Setting(64, 32, 0.1, 0.01),
-    Setting(64, 16, 0.3, 0.01),
-    Setting(64, 16, 0.1, 0.003),
+    Setting(64, 32, 0.2, 0.01),
+    Setting(64, 48, 0.1, 0.01),
+    Setting(64, 64, 0.1, 0.01),
 )
-CHOSEN = Setting(64, 32, 0.1, 0.01)  # the sweep of 2026-12-02 (README, "The bundled model")
+CHOSEN = Setting(64, 64, 0.1, 0.01)  # the sweep of 2026-12-02 (README, "The bundled model")
 
 
 def sha256_of(path: Path) -> str:
