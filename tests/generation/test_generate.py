@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import mido
+import numpy as np
 import pytest
 from conftest import block_chords, make_midi, note_track, scale_melody
 from tiny_bundle import make_bundle
@@ -269,3 +270,27 @@ def test_degenerate_solos_are_resampled_then_warned_about(tmp_path, capsys):
     assert (
         f"{rounds} rounds (degenerate solos resampled)" in text and "\nwarning: the solo is" in text
     )
+
+
+def test_primer_pitch_rows_hold_the_pitch_before_each_next_token(tmp_path):
+    """Row k of a primer's pitch input = the last pitch of tokens 0..k over the chord at
+    token k+1's onset (what the model is fed while it warms up on the primer)."""
+    from jazzgen.core.pitch_context import NONE_OFFSET, pitch_features, previous_pitches
+    from jazzgen.generation.bar_fit import VocabTables
+    from jazzgen.generation.primer import read_primer
+    from jazzgen.training.bundle import load_bundle
+
+    bundle = load_bundle(make_bundle(tmp_path / "b", cell="lstm", layers=1))
+    path = tmp_path / "primer.mid"
+    path.write_bytes(make_midi([note_track(scale_melody(2))]))
+    primer = read_primer(path, VocabTables.of(bundle.vocab), bundle.vocab)
+    rows = primer.pitch_rows(centre=64.0)
+    assert rows.shape == (len(primer.ids), 21)
+    assert len(primer.pitches) == len(primer.roots) == len(primer.ids)
+    prev = previous_pitches(primer.pitches)
+    for k in range(len(primer.ids) - 1):
+        want = pitch_features(prev[k + 1 : k + 2], np.array(primer.roots[k + 1 : k + 2]), 64.0)
+        np.testing.assert_array_equal(rows[k], want[0])
+    played = [p for p in primer.pitches if p is not None]
+    assert played and rows[-1, NONE_OFFSET] == 0
+    assert rows[-1, (played[-1] - primer.roots[-1]) % 12] == 1
