@@ -29,7 +29,10 @@ from jazzgen.core.errors import overwrite_refused
 from jazzgen.core.wording import plural
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from jazzgen.corpus.preprocess import EncodeOptions
+    from jazzgen.corpus.store import Piece
     from jazzgen.training.config import ModelConfig, TrainConfig
     from jazzgen.training.train import TrainResult
 
@@ -218,6 +221,7 @@ def _train(args: TrainArgs) -> None:
         model_config, train_config = train_configs(load_run(args.out)[:2], args)
     for item in skipped:
         typer.echo(f"skipped {item['path']}: {item['reason']}", err=True)
+    model_config = _without_pitches(model_config, pieces, asked=args.pitch_input is not None)
     if not args.quiet:
         tokens = sum(p.token_count for p in pieces)
         typer.echo(
@@ -239,6 +243,22 @@ def _train(args: TrainArgs) -> None:
         encode=encode,
     )
     _print_result(result)
+
+
+def _without_pitches(config: ModelConfig, pieces: Sequence[Piece], *, asked: bool) -> ModelConfig:
+    """`config` without the pitch input, with a warning, when the preset (not the user)
+    asked for it and the corpus keeps no pitches (a corpus of an older jazzgen); an
+    explicit --pitch-input is left for `training.train` to refuse in one line."""
+    from dataclasses import replace
+
+    if asked or not config.pitch_input or any(b.pitches for p in pieces for b in p.bars):
+        return config
+    typer.echo(
+        "warning: the corpus keeps no pitches (made by an older jazzgen): training without "
+        "the pitch input; re-run jazzgen preprocess to have it",
+        err=True,
+    )
+    return replace(config, pitch_input=False)
 
 
 def keras_verbosity(quiet: bool, terminal: bool) -> int | str:

@@ -122,6 +122,10 @@ def test_train_with_pitch_input(midi_file, corpus_dir, tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "Error: --pitch-input" in err
     assert not (tmp_path / "np").exists()
+    # the default preset asks for the pitch input: without pitches it trains without, warned
+    assert run([*no_pitches, "--epochs", "1"]) == 0
+    assert "training without the pitch input" in capsys.readouterr().err
+    assert not check_bundle(tmp_path / "np")[0].model.pitch_input
 
 
 def _assert_weights_npz_matches_model_keras(bundle: Path, layers: int) -> None:
