@@ -150,13 +150,13 @@ class GenerateArgs:
         typer.Option("--swing", help="Delay straight off-beat eighths, e.g. 0.6 (default off)."),
     ] = None
     melody_program: Annotated[
-        int,
+        int | None,
         typer.Option(
             "--melody-program",
             metavar="PROGRAM",
-            help="GM program 0-127 of the melody (66 tenor sax).",
+            help="GM program 0-127 of the melody (66 tenor sax; a WJazzD solo's instrument).",
         ),
-    ] = 66
+    ] = None
     chords_program: Annotated[
         int,
         typer.Option(

@@ -165,7 +165,7 @@ class GenerateOptions:
     max_leap: int = 12
     pitch_range: tuple[int, int] | None = None  # None: from the melody program
     swing: float | None = None
-    melody_program: int = DEFAULT_MELODY_PROGRAM
+    melody_program: int | None = None  # None: a WJazzD solo's instrument, else tenor sax
     chords_program: int = DEFAULT_CHORDS_PROGRAM
     backing: str = "trio"
     count_in_bars: int = 0  # bars of hi-hat before the solo (trio backing only)
@@ -204,7 +204,7 @@ class GenerateOptions:
             raise ConfigError(f"--tempo must be in range 20..400 qpm, got {self.tempo}")
         for name in ("melody_program", "chords_program"):
             value = getattr(self, name)
-            if not 0 <= value <= 127:
+            if value is not None and not 0 <= value <= 127:
                 raise ConfigError(
                     f"--{name.replace('_', '-')} must be in range 0..127, got {value}"
                 )
@@ -219,10 +219,15 @@ class GenerateOptions:
         SamplingOptions(self.temperature, self.top_k, self.top_p)  # validates
 
     @property
+    def program(self) -> int:
+        """The melody's GM program: --melody-program, else the default (tenor sax)."""
+        return DEFAULT_MELODY_PROGRAM if self.melody_program is None else self.melody_program
+
+    @property
     def melody_range(self) -> tuple[int, int]:
         if self.pitch_range is not None:
             return self.pitch_range
-        return PROGRAM_RANGES.get(self.melody_program, DEFAULT_PITCH_RANGE)
+        return PROGRAM_RANGES.get(self.program, DEFAULT_PITCH_RANGE)
 
 
 @dataclass(frozen=True)
@@ -607,9 +612,7 @@ def arrange_song(options: GenerateOptions, plan: ProgressionPlan, solo: Solo) ->
     """Melody + backing parts (output.arrange) -> MIDI bytes (io.midi_writer)."""
     qpm = float(options.tempo or plan.qpm or DEFAULT_QPM)
     key_fifths = plan.key_fifths if plan.key_fifths is not None else guess_key_fifths(solo.bars)
-    parts = [
-        Part("Melody", options.melody_program, MELODY_CHANNEL, solo.melody, volume=MELODY_VOLUME)
-    ]
+    parts = [Part("Melody", options.program, MELODY_CHANNEL, solo.melody, volume=MELODY_VOLUME)]
     parts += arrange(
         solo.bars,
         backing=options.backing,
@@ -662,6 +665,7 @@ def generate_report(
         "backing": options.backing,
         "count_in_bars": options.count_in_bars,
         "pitch_range": list(options.melody_range),
+        "melody_program": options.program,
         "candidates": options.candidates,
         "chosen": solo.chosen.index,
         "scores": [_score_report(cand) for cand in solo.candidates],
@@ -706,6 +710,8 @@ def generate(options: GenerateOptions, *, bundle: Bundle | None = None) -> Gener
     bundle = bundle if bundle is not None else open_bundle(options.model)
     tables = VocabTables.of(bundle.vocab)
     plan = plan_progression(options, bundle)
+    if options.melody_program is None and plan.melody_program is not None:
+        options = replace(options, melody_program=plan.melody_program)  # the solo's instrument
     primer = place_primer(options, plan, tables, bundle.vocab)
     bars = solo_bars(options, plan, primer)
     engine = make_engine(bundle, options.engine)

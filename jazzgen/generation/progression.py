@@ -118,6 +118,7 @@ class ProgressionPlan:
     key_fifths: int | None  # the source's key signature, if it has one
     source: str  # where the chords come from, for the report
     default_bars: int  # bars to generate when the user gives no --bars
+    melody_program: int | None = None  # the instrument of a WJazzD solo (GM program)
 
 
 def plan_from_chords(
@@ -193,7 +194,13 @@ def plan_from_ireal(tune: IrealTune) -> ProgressionPlan:
 def read_leadsheet_file(path: str | Path, solo: int | None = None) -> LeadSheet:
     """The lead sheet (melody, bars of chords, tempo, key) of a MIDI/MusicXML/ABC file, or
     of the solo `solo` (its melid) of a Weimar Jazz Database file (`analysis.solo_sheet`)."""
-    from jazzgen.io.wjazzd import is_database_path  # only when a file is read
+    return _read_leadsheet_and_program(path, solo)[0]
+
+
+def _read_leadsheet_and_program(path: str | Path, solo: int | None) -> tuple[LeadSheet, int | None]:
+    """`read_leadsheet_file`, and the GM program of a WJazzD solo's instrument (None for
+    a file, or an instrument without one)."""
+    from jazzgen.io.wjazzd import instrument_program, is_database_path  # only when read
 
     if is_database_path(path):
         if solo is None:
@@ -205,22 +212,24 @@ def read_leadsheet_file(path: str | Path, solo: int | None = None) -> LeadSheet:
         from jazzgen.io.wjazzd import read_solos
 
         (record,) = read_solos(path, [solo])
-        return solo_leadsheet(record, f"{path}#{solo}").leadsheet
+        program = instrument_program(record.info.instrument)
+        return solo_leadsheet(record, f"{path}#{solo}").leadsheet, program
     if solo is not None:
         raise ConfigError(f"--solo picks a solo of a WJazzD database, and {path} is not one")
     from jazzgen.analysis.leadsheet import read_leadsheet
 
-    return read_leadsheet(path)[1]
+    return read_leadsheet(path)[1], None
 
 
 def plan_from_leadsheet(path: str | Path, *, solo: int | None = None) -> ProgressionPlan:
     """The chords, meter, tempo and key of a lead sheet file, or of a WJazzD solo's changes
-    (`solo`: its melid; a solo that changes meter is planned in its first bar's meter)."""
-    sheet = read_leadsheet_file(path, solo)
+    (`solo`: its melid; a solo that changes meter is planned in its first bar's meter; its
+    instrument's GM program goes with the plan, for the melody)."""
+    sheet, program = _read_leadsheet_and_program(path, solo)
     prog = [[(s.chord, s.start_beat - bar.start_beat) for s in bar.chords] for bar in sheet.bars]
     ts = sheet.time_signature
     source = f"leadsheet {path}" + (f" solo {solo}" if solo is not None else "")
-    return ProgressionPlan(prog, ts, sheet.qpm, sheet.key_fifths, source, len(prog))
+    return ProgressionPlan(prog, ts, sheet.qpm, sheet.key_fifths, source, len(prog), program)
 
 
 def plan_from_bundle(bundle: Bundle, rng: np.random.Generator) -> ProgressionPlan:

@@ -98,6 +98,20 @@ class BeatEvent(NamedTuple):
     form: str | None = None
 
 
+INSTRUMENT_PROGRAMS: dict[str, int] = {
+    "ss": 64, "as": 65, "ts": 66, "ts-c": 66, "bs": 67,  # saxophones
+    "cl": 71, "bcl": 71,  # clarinet (GM has no bass clarinet)
+    "tp": 56, "cor": 56, "tb": 57,  # trumpet (GM has no cornet), trombone
+    "g": 26, "p": 0, "vib": 11,  # jazz guitar, piano, vibraphone
+}  # fmt: skip
+"""General MIDI program (0-based) of each WJazzD instrument code."""
+
+
+def instrument_program(instrument: str) -> int | None:
+    """The General MIDI program of a WJazzD instrument code (any case); None if unknown."""
+    return INSTRUMENT_PROGRAMS.get(instrument.lower())
+
+
 @dataclass(frozen=True)
 class SoloInfo:
     """One solo as `jazzgen inspect wjazzd.db` lists it (text fields '' when NULL)."""

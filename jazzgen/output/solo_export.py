@@ -20,18 +20,11 @@ import numpy as np
 from jazzgen.core.errors import ConfigError
 from jazzgen.core.types import LeadSheet, TimeSignature
 from jazzgen.io.midi_writer import Part, midi_bytes
+from jazzgen.io.wjazzd import instrument_program
 from jazzgen.output.arrange import MELODY_VOLUME, arrange
 
 MELODY_CHANNEL = 0
 DEFAULT_PROGRAM = 66  # GM tenor sax (0-based)
-
-INSTRUMENT_PROGRAMS: dict[str, int] = {
-    "ss": 64, "as": 65, "ts": 66, "ts-c": 66, "bs": 67,  # saxophones
-    "cl": 71, "bcl": 71,  # clarinet (GM has no bass clarinet)
-    "tp": 56, "cor": 56, "tb": 57,  # trumpet (GM has no cornet), trombone
-    "g": 26, "p": 0, "vib": 11,  # jazz guitar, piano, vibraphone
-}  # fmt: skip
-"""General MIDI program (0-based) of each WJazzD instrument code."""
 
 
 def meter_changes(leadsheet: LeadSheet) -> list[TimeSignature]:
@@ -70,7 +63,7 @@ def solo_midi(
     without bars or a bad backing."""
     if not leadsheet.bars:
         raise ConfigError("the lead sheet has no bars: nothing to export")
-    program = INSTRUMENT_PROGRAMS.get(instrument.lower(), DEFAULT_PROGRAM)
+    program = instrument_program(instrument) or DEFAULT_PROGRAM
     melody = Part("Melody", program, MELODY_CHANNEL, leadsheet.melody, volume=MELODY_VOLUME)
     parts = [melody, *arrange(leadsheet.bars, backing=backing, rng=np.random.default_rng(seed))]
     first = leadsheet.bars[0].time_signature

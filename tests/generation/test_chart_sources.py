@@ -181,6 +181,27 @@ def test_changes_of_a_wjazzd_solo(tmp_path: Path, capsys) -> None:
     )
 
 
+def test_a_wjazzd_solo_is_played_on_its_instrument(tmp_path: Path, capsys) -> None:
+    """Over a WJazzD solo's changes the melody takes the solo's instrument (its GM
+    program and range) unless --melody-program says otherwise."""
+    from wjazzd_db import make_wjazzd, tiny_solos
+
+    db = make_wjazzd(tmp_path / "tiny.db", tiny_solos())
+    out = tmp_path / "t.mid"
+    base = ["generate", "--leadsheet", str(db), "--seed", "2", "--json", "--force", "--out"]
+    programs = {}
+    for solo, extra in (("3", []), ("1", []), ("3", ["--melody-program", "66"])):
+        assert run([*base, str(out), "--solo", solo, *extra]) == 0
+        report = json.loads(capsys.readouterr().out)
+        melody = next(t for t in mido.MidiFile(out).tracks if t.name == "Melody")
+        program = next(m.program for m in melody if m.type == "program_change")
+        assert program == report["melody_program"]
+        programs[(solo, *extra)] = (program, report["pitch_range"])
+    assert programs[("3",)] == (56, [55, 82])  # Chet Baker, trumpet
+    assert programs[("1",)] == (65, [53, 79])  # Art Pepper, alto sax
+    assert programs[("3", "--melody-program", "66")] == (66, [48, 74])
+
+
 def test_changes_of_a_real_wjazzd_solo(wjazzd_path: Path, tmp_path: Path, capsys) -> None:
     argv = ["generate", "--leadsheet", str(wjazzd_path), "--solo", "52", "--seed", "1"]
     assert run([*argv, "--json", "--out", str(tmp_path / "r.mid")]) == 0

@@ -9,8 +9,8 @@ from wjazzd_db import PICKUP, TinySolo, make_wjazzd
 
 from jazzgen.analysis.solo_sheet import solo_leadsheet
 from jazzgen.io.midi_reader import parse_midi_bytes
-from jazzgen.io.wjazzd import read_solos
-from jazzgen.output.solo_export import INSTRUMENT_PROGRAMS, solo_midi
+from jazzgen.io.wjazzd import INSTRUMENT_PROGRAMS, read_solos
+from jazzgen.output.solo_export import solo_midi
 
 
 def _sheet(path: Path, solo: TinySolo):
