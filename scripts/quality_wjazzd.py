@@ -11,7 +11,10 @@ trained on the same performer split, as scripts/train_default_model.py trains th
    two-sample test) and scores the real solos under each model (NLL per token and per note);
 4. 100 seeds per model over one held-out solo's changes (its first 8 bars): solos with no
    melody note, or fewer than a quarter of the real solos' notes per bar, are counted;
-5. a table against the goals and published figures (MINGUS, BebopNet) is printed, and
+5. the same number of real solos by training players (a seeded draw) is compared with the
+   held-out ones as a generated set is: what real players other than the held-out ones
+   score (classifier accuracy, chord and scale shares, OA), the yardstick for the models;
+6. a table against the goals and published figures (MINGUS, BebopNet) is printed, and
    everything is written to OUT/quality.json, with piano rolls (roll-*.png) and WAVs of the
    first held-out solo: the real one and each model's over the same changes.
 """
@@ -49,10 +52,36 @@ class ModelRun:
     failed: int
 
 
-def held_out_melids(db: Path, bundle: Path) -> list[int]:
-    """The melids of the solos the bundle's split held out (its config's split settings)."""
+def split_melids(db: Path, bundle: Path) -> tuple[list[int], list[int]]:
+    """The melids of the solos the bundle's split trained on and held out (its config's
+    split settings)."""
     split, _vocab = bundle_split(db, bundle)
-    return sorted({int(s.source.rsplit("#", 1)[1]) for s in split.val})
+
+    def melids(segments: Any) -> list[int]:
+        return sorted({int(s.source.rsplit("#", 1)[1]) for s in segments})
+
+    return melids(split.train), melids(split.val)
+
+
+def other_players(trained: list[int], count: int, db: Path, out: Path) -> dict[str, Any]:
+    """`count` real solos of training players (seed 0) exported to OUT/other and compared
+    with the held-out real solos (OUT/real) as a generated set is."""
+    import numpy as np
+
+    pick = sorted(int(m) for m in np.random.default_rng(0).choice(trained, count, replace=False))
+    export_real(db, pick, out / "other")
+    text = jazzgen("evaluate", str(out / "other"), "--reference", str(out / "real"), "--json",
+                   capture=True)  # fmt: skip
+    ev = json.loads(text)
+    oas = [f["oa"] for f in ev["comparison"]["features"].values() if f["oa"] is not None]
+    return {
+        "solos": pick,
+        "classifier": ev["classifier"]["generated_vs_reference"]["accuracy"],
+        "in_chord": ev["generated"]["coherence"]["chord"],
+        "in_scale": ev["generated"]["coherence"]["scale"],
+        "oa_mean": sum(oas) / len(oas),
+        "oa_min": min(oas),
+    }
 
 
 def export_real(db: Path, melids: list[int], folder: Path) -> None:
@@ -186,7 +215,7 @@ def _cell(value: float | int | None) -> str:
 
 def report(db: Path, bundles: dict[str, Path], out: Path, seeds: int, limit: int) -> int:
     """The whole WJazzD report (see the module docstring); 0 when it ran."""
-    melids = held_out_melids(db, bundles["ours"])
+    trained, melids = split_melids(db, bundles["ours"])
     if limit:
         melids = melids[:limit]
     print(json.dumps({"measure": "held_out", "solos": melids}), flush=True)
@@ -202,10 +231,15 @@ def report(db: Path, bundles: dict[str, Path], out: Path, seeds: int, limit: int
         runs.append(ModelRun(name, evaluation, silent, near_empty, failed))
         print(json.dumps({"measure": name, **figures(runs[-1])}), flush=True)
     print_table(runs, real)
+    other = other_players(trained, min(len(melids), len(trained)), db, out)
+    print("other real players (" + f"{len(other['solos'])} training players' solos vs the "
+          "held-out ones): " + ", ".join(f"{k} {_cell(v)}" for k, v in other.items()
+                                         if k != "solos"))  # fmt: skip
     listen(out, melids[0], list(bundles))
     (out / "quality.json").write_text(
         json.dumps({"held_out": melids, "runs": {r.name: r.evaluation for r in runs},
-                    "figures": {r.name: figures(r) for r in runs}}, indent=1)
+                    "figures": {r.name: figures(r) for r in runs}, "other_players": other},
+                   indent=1)
     )  # fmt: skip
     print(f"written: {out / 'quality.json'}")
     return 0
