@@ -64,10 +64,6 @@ class TrainArgs:
     dropout: Annotated[
         float | None, typer.Option("--dropout", help="Dropout after each layer.")
     ] = None
-    token_dropout: Annotated[
-        float | None,
-        typer.Option("--token-dropout", help="Drop whole input tokens in training (0..0.9)."),
-    ] = None
     cell: Annotated[
         str | None, typer.Option("--cell", metavar="lstm|gru", help="Recurrent cell.")
     ] = None

@@ -40,7 +40,6 @@ class ModelConfig:
     units: int = 64  # n_a: LSTM/GRU units per layer
     layers: int = 1  # stacked recurrent layers
     dropout: float = 0.0  # dropout after each recurrent layer
-    token_dropout: float = 0.0  # dropout of the one-hot input token (training only)
     cell: str = "lstm"  # lstm | gru
     arch: str = "fused"  # fused (LSTM over the sequence) | course (shared cell, unrolled)
     chord_input: bool = False  # second input: chord features per step (harmony.chord_features)
@@ -56,7 +55,6 @@ class ModelConfig:
         _check_range("--units", self.units, 1, 4096)
         _check_range("--layers", self.layers, 1, 8)
         _check_range("--dropout", self.dropout, 0.0, 0.9)
-        _check_range("--token-dropout", self.token_dropout, 0.0, 0.9)
         _check_choice("--cell", self.cell, CELLS)
         _check_choice("--arch", self.arch, ARCHS)
         if self.arch == "course" and (self.layers != 1 or self.cell != "lstm"):

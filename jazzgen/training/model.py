@@ -10,9 +10,6 @@ Contract shared with the inference engine (do not rename layers):
   t it is `core.context.context_features` of the onset of the token at step t+1 (where in
   the beat, bar and form it starts, the next chord and the time until it). Concatenated
   by `"concat"` after the chords (tokens, chords, context);
-- with `token_dropout` > 0 a `Dropout` named `"token_dropout"` on the one-hot tokens before
-  `"concat"` (a whole input token dropped at a step in training; nothing at inference, so
-  the engines, which build their step from `"concat"` on the plain inputs, ignore it);
 - input `"pitch"` (only when `pitch_input`): (batch, Tx, PITCH_FEATURES) 0/1; at step t it
   is `core.pitch_context.pitch_features` of the last pitch sounding before the token at
   step t+1 (over that token's chord, in its register). Concatenated last by `"concat"`;
@@ -48,8 +45,6 @@ def _inputs(config: ModelConfig, n_values: int):
     tokens = keras.Input(shape=(config.tx, n_values), name="tokens")
     inputs = [tokens]  # a list; fit/predict may pass a dict keyed by input name
     x = tokens
-    if config.token_dropout > 0:  # training only: no weights, the engines never see it
-        x = keras.layers.Dropout(config.token_dropout, name="token_dropout")(tokens)
     if config.chord_input:
         inputs.append(keras.Input(shape=(config.tx, CHORD_FEATURES), name="chords"))
     if config.context_input:
@@ -57,7 +52,7 @@ def _inputs(config: ModelConfig, n_values: int):
     if config.pitch_input:
         inputs.append(keras.Input(shape=(config.tx, PITCH_FEATURES), name="pitch"))
     if len(inputs) > 1:
-        x = keras.layers.Concatenate(name="concat")([x, *inputs[1:]])
+        x = keras.layers.Concatenate(name="concat")(inputs)
     return inputs, x
 
 

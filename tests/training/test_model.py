@@ -113,22 +113,3 @@ def test_models_load_in_safe_mode_in_a_fresh_process(tmp_path):
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert proc.stdout.strip().endswith("ok")
-
-
-@pytest.mark.parametrize("chord_input", [False, True])
-def test_token_dropout_drops_tokens_in_training_only(chord_input):
-    """`token_dropout` adds a weightless Dropout on the one-hot tokens: the same weights
-    give the same probabilities at inference as the model without it, other ones in
-    training."""
-    config = ModelConfig(tx=8, units=8, chord_input=chord_input, token_dropout=0.5)
-    plain_config = ModelConfig(tx=8, units=8, chord_input=chord_input)
-    model, plain = build_model(config, N_VALUES), build_model(plain_config, N_VALUES)
-    assert "token_dropout" in [layer.name for layer in model.layers]
-    assert model.count_params() == plain.count_params()
-    transfer_weights(model, plain, plain_config)
-    x = _inputs(8, chord_input, batch=4)
-    np.testing.assert_allclose(
-        np.asarray(model(x, training=False)), np.asarray(plain(x, training=False)), atol=1e-6
-    )
-    trained = np.asarray(model(x, training=True))
-    assert np.abs(trained - np.asarray(plain(x, training=False))).max() > 1e-4
