@@ -93,12 +93,14 @@ class Sheet:
 @dataclass(frozen=True)
 class Event:
     """A written note, chord or rest (`pitches` empty): start and length in quarter notes,
-    tied to the next event when it continues the same sound."""
+    tied to the next event when the sound goes on (`tie`), and from the one before when it
+    goes on from it (`tied_from`)."""
 
     start: Fraction
     length: Fraction
     pitches: tuple[int, ...]
     tie: bool = False
+    tied_from: bool = False
 
 
 # --- rhythm ------------------------------------------------------------------------------
@@ -198,7 +200,8 @@ def rhythm(part: SheetPart, end_beat: float, grids: Sequence[int]) -> list[Event
                 now += value
         values = _pieces(sound.start, sound.length, grids) if sound.length else []
         for k, value in enumerate(values):
-            events.append(Event(now, value, sound.pitches, tie=k + 1 < len(values)))
+            tie, tied_from = k + 1 < len(values), k > 0
+            events.append(Event(now, value, sound.pitches, tie=tie, tied_from=tied_from))
             now += value
     return events
 
@@ -280,7 +283,9 @@ def chord_symbol(chord: Chord, key_fifths: int | None = None) -> Any:
 
 
 def _element(event: Event, chord: Chord | None, key_fifths: int | None) -> Any:
-    """A music21 note, chord or rest for `event` (tie started when it is tied on)."""
+    """A music21 note, chord or rest for `event`, its tie started, continued or stopped
+    (MusicXML readers, music21's `stripTies` among them, join tied notes only when the
+    tie is stopped on the second one)."""
     from music21 import chord as m21chord
     from music21 import note, pitch, tie
 
@@ -297,8 +302,10 @@ def _element(event: Event, chord: Chord | None, key_fifths: int | None) -> Any:
             pitches.append(written)
         element = note.Note(pitches[0]) if len(pitches) == 1 else m21chord.Chord(pitches)
     element.quarterLength = event.length
-    if event.tie:
-        element.tie = tie.Tie("start")
+    if event.tie or event.tied_from:
+        element.tie = tie.Tie(
+            "continue" if event.tie and event.tied_from else "start" if event.tie else "stop"
+        )
     return element
 
 

@@ -143,6 +143,21 @@ def test_hand_made_sheet_round_trip(tmp_path: Path) -> None:
     assert (score.key_fifths, str(score.time_signatures[0]), score.qpm) == (-1, "4/4", 140.0)
 
 
+def test_a_note_tied_inside_a_bar_reads_back_as_one_note(tmp_path: Path) -> None:
+    """A triplet eighth tied to a sixteenth (5/3 .. 9/4): the tie is started on the first
+    value and stopped on the second, so readers join them (a tie only started read back
+    as two notes)."""
+    melody = [Note(60, 0, 5 / 3), Note(64, 5 / 3, 9 / 4), Note(67, 9 / 4, 4)]
+    events = _events([(n.pitch, n.start_beat, n.end_beat) for n in melody], end=4.0)
+    tied = [(e.tie, e.tied_from) for e in events if e.pitches == (64,)]
+    assert tied == [(True, False), (False, True)]
+    sheet = Sheet("t", (SheetPart("Melody", tuple(melody), 66),), (), TimeSignature(4, 4),
+                  120.0, 0, 4.0)  # fmt: skip
+    score = _read_back(musicxml_bytes(sheet), tmp_path)
+    assert [n.pitch for n in score.tracks[0].notes] == [60, 64, 67]
+    assert _notes(score.tracks[0].notes)[1] == (64, round(5 / 3, 6), 2.25)
+
+
 def test_three_four_with_triplets(tmp_path: Path) -> None:
     melody = [Note(67, 0, 1 / 3), Note(69, 1 / 3, 2 / 3), Note(71, 2 / 3, 3), Note(72, 3, 6)]
     sheet = Sheet(
