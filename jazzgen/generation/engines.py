@@ -233,6 +233,7 @@ def _recurrent_layer(
         raise BundleError(
             f"{where}: {name} kernel has shape {kernel.shape}, expected ({width}, {gates} x "
             f"{units}) for chord_input {cfg.chord_input}, context_input {cfg.context_input}, "
+            f"pitch_input {cfg.pitch_input}, "
             f"cell {cfg.cell}: config does not match the model"
         )
     if cfg.cell == "gru" and bias.ndim == 1:
