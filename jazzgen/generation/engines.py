@@ -156,6 +156,8 @@ def bundle_weights(bundle: Bundle) -> dict[str, np.ndarray]:
     layers = bundle.model_config.layers
     if bundle.weights_path.is_file():
         return load_weights(bundle.weights_path, layers)
+    if bundle.weights_path.exists():  # a FIFO, a device, a folder: never opened
+        raise BundleError(f"{bundle.weights_path}: not a regular file (a bundle's weights)")
     log.warning(
         "%s has no %s (made by an older jazzgen): reading model.keras with Keras instead, "
         "which takes seconds longer",

@@ -313,6 +313,26 @@ def test_a_bundle_without_weights_npz_falls_back_to_model_keras(bundles, tmp_pat
         np.testing.assert_array_equal(p_a, p_b)
 
 
+def test_a_weights_npz_that_is_no_regular_file_is_a_bundle_error(bundles, tmp_path, capsys):
+    """A FIFO named weights.npz is refused without being opened (reading it would block),
+    not taken for a missing file."""
+    import os
+
+    from jazzgen.cli import run
+
+    odd = tmp_path / "fifo"
+    shutil.copytree(bundles["lstm"], odd)
+    (odd / WEIGHTS_FILE).unlink()
+    os.mkfifo(odd / WEIGHTS_FILE)
+    with pytest.raises(BundleError, match="not a regular file"):
+        NumpyEngine(load_bundle(odd))
+    assert (
+        run(["generate", "--model", str(odd), "--bars", "2", "--out", str(tmp_path / "o.mid")]) == 1
+    )
+    err = capsys.readouterr().err
+    assert err.startswith("Error: ") and err.count("\n") == 1 and "not a regular file" in err
+
+
 @pytest.mark.slow
 def test_bad_weights_are_one_line_bundle_errors(bundles, tmp_path):
     lstm, gru = load_bundle(bundles["lstm"]), load_bundle(bundles["gru"])
