@@ -49,7 +49,6 @@ class Primer:
     last_pitch: int | None
     onsets: tuple[tuple[int, int], ...] = ()
     pitches: tuple[int | None, ...] = ()  # per token: its pitch, None for a rest
-    roots: tuple[int, ...] = ()  # per token: the root of the chord at its onset (-1: none)
 
     def context_rows(self, context: np.ndarray) -> np.ndarray:
         """`(len(ids), CONTEXT_FEATURES)`: row k = the context of token k + 1's onset, taken
@@ -67,8 +66,10 @@ class Primer:
         prev = previous_pitches(self.pitches)[1:]
         last = [p for p in self.pitches if p is not None]
         prev = np.append(prev, last[-1] if last else NO_PITCH)
-        roots = np.append(np.asarray(self.roots[1:], np.int64), self.roots[-1])
-        return pitch_features(prev, roots, centre)
+        beats = [(self.bars[b], self.bars[b].start_beat + s / GRID_STEPS_PER_QUARTER)
+                 for b, s in self.onsets]  # fmt: skip
+        roots = [bar.chord_at(beat).root for bar, beat in beats]
+        return pitch_features(prev, np.array([*roots[1:], roots[-1]], np.int64), centre)
 
     def shifted(self, beats: float) -> Primer:
         """The primer moved `beats` later (to leave room for a count-in)."""
@@ -129,8 +130,7 @@ def read_primer(path: str | Path, tables: VocabTables, vocab: Vocab) -> Primer:
         (bar.index, round((beat - bar.start_beat) * GRID_STEPS_PER_QUARTER)) for bar, beat in onsets
     )
     pitches = tuple(p for enc in encoded for p in enc.pitches)
-    roots = tuple(bar.chord_at(beat).root for bar, beat in onsets)
-    return Primer(bars, notes, ids, feats, last_pitch, steps, pitches, roots)
+    return Primer(bars, notes, ids, feats, last_pitch, steps, pitches)
 
 
 def _token_ids(
