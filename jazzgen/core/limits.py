@@ -22,8 +22,9 @@ the memory. A limit is raised for one run with `jazzgen --limit NAME=VALUE COMMA
 | `audio-minutes` | 15 | length of a rendered WAV |
 | `roll-bars` | 1024 | bars in a piano-roll PNG |
 
-The limits in force are process-wide (`current()`); worker processes get them from their
-parent (`corpus.preprocess`). `time_budget(seconds)` stops code that runs too long.
+The limits in force (`current()`) are a context variable, not a mutable global: worker
+processes get them from their parent (`corpus.preprocess`). `time_budget(seconds)` stops
+code that runs too long.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ import signal
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
@@ -97,29 +99,30 @@ def parse_limits(items: Iterable[str], base: Limits | None = None) -> Limits:
     return replace(base or Limits(), **changes)
 
 
-_current = Limits()
+# The limits in force, a context variable as `decimal` keeps its context: set for the
+# current context only, so a test or a library caller cannot leak its limits into another
+# task. A thread starts from the defaults (set them there, or run it in a copied context).
+_LIMITS: ContextVar[Limits] = ContextVar("jazzgen_limits", default=Limits())  # noqa: B039 (frozen)
 
 
 def current() -> Limits:
-    """The limits in force in this process."""
-    return _current
+    """The limits in force in this context."""
+    return _LIMITS.get()
 
 
 def set_limits(limits: Limits) -> None:
-    """Put `limits` in force for this process (worker processes: see corpus.preprocess)."""
-    global _current
-    _current = limits
+    """Put `limits` in force in this context (worker processes: see corpus.preprocess)."""
+    _LIMITS.set(limits)
 
 
 @contextmanager
 def use_limits(limits: Limits) -> Iterator[Limits]:
     """Put `limits` in force inside the `with` block, the previous ones again after it."""
-    previous = current()
-    set_limits(limits)
+    token = _LIMITS.set(limits)
     try:
         yield limits
     finally:
-        set_limits(previous)
+        _LIMITS.reset(token)
 
 
 def exceeded(field_name: str, found: str) -> str:

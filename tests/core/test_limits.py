@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import time
 
 import pytest
@@ -33,6 +34,14 @@ def test_use_limits_restores_the_previous_ones() -> None:
         assert "more than the limit hours=1 (raise it: jazzgen --limit hours=N)" in (
             limits.exceeded("hours", "2 hours")
         )
+    assert limits.current() is before
+
+
+def test_limits_set_in_another_context_stay_there() -> None:
+    before = limits.current()
+    other = contextvars.copy_context()
+    other.run(limits.set_limits, limits.Limits(hours=1))
+    assert other.run(limits.current).hours == 1
     assert limits.current() is before
 
 
