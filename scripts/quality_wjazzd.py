@@ -134,8 +134,15 @@ def count_silent(bundle: Path, db: Path, melid: int, real_density: float) -> tup
 
 
 def evaluate_set(generated: Path, real: Path, bundle: Path) -> dict[str, Any]:
+    """`jazzgen evaluate` of one generated set against the real solos, which are scored
+    under `bundle` over every instrument's range (the held-out solos are on several
+    instruments; with one instrument's range, notes outside it would go unscored)."""
+    from jazzgen.generation.generate import PROGRAM_RANGES
+
+    low = min(r[0] for r in PROGRAM_RANGES.values())
+    high = max(r[1] for r in PROGRAM_RANGES.values())
     text = jazzgen("evaluate", str(generated), "--reference", str(real), "--model", str(bundle),
-                   "--json", capture=True)  # fmt: skip
+                   "--range", f"{low}-{high}", "--json", capture=True)  # fmt: skip
     return json.loads(text)
 
 
@@ -161,6 +168,8 @@ def figures(run: ModelRun) -> dict[str, Any]:
     return {
         "nll_per_token": ev["model"]["nll_per_token"],
         "nll_per_note": ev["model"]["nll_per_note"],
+        "nll_per_note_or_rest": ev["model"]["nll_per_event"],
+        "unscored_notes": ev["model"]["notes"] - ev["model"]["scored_notes"],
         "oov_rate": ev["model"]["oov_rate"],
         "classifier": ev["classifier"]["generated_vs_reference"]["accuracy"],
         "in_chord": ev["generated"]["coherence"]["chord"],

@@ -28,7 +28,9 @@ generation's scoring does.
   `uniform_nll_per_note` and `uniform_realizer_nll_per_note`, over the same notes).
   `nll_per_note` = (token NLL of the scored rests + token and realizer NLL of the
   scored notes) / scored notes: the NLL of the encoded melody (pitches, onsets on the
-  1/12 grid, rests of a sixteenth or more) spread over its notes. A note is scored when
+  1/12 grid, rests of a sixteenth or more) spread over its notes. `nll_per_event` spreads
+  the same NLL over its notes and rests (`scored_notes` + `scored_rests`), as models that
+  predict a rest as one more pitch value count it (MINGUS's pitch vocabulary has 'R'). A note is scored when
   its token is in the vocabulary and the realizer can produce its pitch; the uniform
   realizer cannot when the pitch is outside `pitch_range` (default: `jazzgen generate`'s
   range for its default instrument) or, for the first note, farther than
@@ -199,6 +201,7 @@ class _Totals:
     oov_notes: int = 0
     unrealizable_notes: int = 0
     scored_notes: int = 0
+    scored_rests: int = 0  # in-vocabulary rest tokens
     note_nll: float = 0.0  # in-vocabulary rests + scored notes (token + realizer)
     realizer_nll: float = 0.0  # scored notes
 
@@ -213,6 +216,7 @@ class _Totals:
         self.oov_notes += int((is_note & ~known).sum())
         self.unrealizable_notes += int((is_note & ~np.isfinite(realizer)).sum())
         self.scored_notes += int(scored.sum())
+        self.scored_rests += int((known & ~is_note).sum())
         self.realizer_nll += float(realizer[scored].sum())
         self.note_nll += float(-logp[(known & ~is_note) | scored].sum() + realizer[scored].sum())
 
@@ -223,12 +227,14 @@ class _Totals:
         return {
             "nll_per_token": per(self.token_nll, self.tokens - self.oov_tokens),
             "nll_per_note": per(self.note_nll, self.scored_notes),
+            "nll_per_event": per(self.note_nll, self.scored_notes + self.scored_rests),
             "realizer_nll_per_note": per(self.realizer_nll, self.scored_notes),
             "tokens": self.tokens,
             "oov_tokens": self.oov_tokens,
             "oov_rate": per(self.oov_tokens, self.tokens),
             "notes": self.notes,
             "scored_notes": self.scored_notes,
+            "scored_rests": self.scored_rests,
             "oov_notes": self.oov_notes,
             "unrealizable_notes": self.unrealizable_notes,
         }

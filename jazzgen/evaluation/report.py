@@ -487,6 +487,13 @@ def _model_rows(table: Table, model: Mapping[str, Any] | None) -> None:
         f"{model['notes']} notes scored ({model['unrealizable_notes']} outside the "
         f"realizer's reach, range {low}-{high})",
     )
+    table.add_row(
+        "model NLL per note or rest (nats)",
+        "",
+        _fmt(model["nll_per_event"]),
+        f"the same NLL over {model['scored_notes']} notes and {model['scored_rests']} rests, "
+        "as models that predict a rest as a pitch value count it (MINGUS)",
+    )
     if model.get("uniform_nll_per_note") is not None:
         table.add_row(
             "  the same with the uniform realizer (nats)",

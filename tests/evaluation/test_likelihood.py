@@ -121,10 +121,11 @@ def brute_force_realizer_nll(token: Token, chord, prev, pitch):
 def expected(bundle, piece):
     tokens, token_nll, pitches, chords = direct_token_nll(bundle, piece)
     known = ~np.isnan(token_nll)
-    note_total, scored, prev, unrealizable = 0.0, 0, None, 0
+    note_total, scored, rests, prev, unrealizable = 0.0, 0, 0, None, 0
     for token, nll, pitch, chord in zip(tokens, token_nll, pitches, chords, strict=True):
         if pitch is None:
             note_total += 0.0 if math.isnan(nll) else nll
+            rests += not math.isnan(nll)
             continue
         realizer = brute_force_realizer_nll(token, chord, prev, pitch)
         unrealizable += math.isinf(realizer)
@@ -135,6 +136,8 @@ def expected(bundle, piece):
     return {
         "nll_per_token": float(token_nll[known].mean()),
         "nll_per_note": note_total / scored,
+        "nll_per_event": note_total / (scored + rests),
+        "scored_rests": rests,
         "tokens": len(tokens),
         "oov_tokens": int((~known).sum()),
         "scored_notes": scored,
@@ -152,6 +155,7 @@ def test_nll_equals_a_direct_computation(bundle_dir):
             assert got[key] == pytest.approx(value, rel=1e-4), key
     a = result["pieces"][0]
     assert a["oov_tokens"] >= 4 and a["unrealizable_notes"] == 1  # the 75
+    assert a["scored_rests"] > 0 and a["nll_per_event"] < a["nll_per_note"]
     assert result["tokens"] == sum(p["tokens"] for p in result["pieces"])
     assert result["oov_rate"] == pytest.approx(result["oov_tokens"] / result["tokens"])
 
