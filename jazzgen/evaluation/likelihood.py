@@ -30,8 +30,9 @@ generation's scoring does.
   scored notes) / scored notes: the NLL of the encoded melody (pitches, onsets on the
   1/12 grid, rests of a sixteenth or more) spread over its notes. `nll_per_event` spreads
   the same NLL over its notes and rests (`scored_notes` + `scored_rests`), as models that
-  predict a rest as one more pitch value count it (MINGUS's pitch vocabulary has 'R'). A note is scored when
-  its token is in the vocabulary and the realizer can produce its pitch; the uniform
+  predict a rest as one more pitch value count it (MINGUS's pitch vocabulary has 'R').
+  A note is scored when its token is in the vocabulary and the realizer can produce its
+  pitch; the uniform
   realizer cannot when the pitch is outside `pitch_range` (default: `jazzgen generate`'s
   range for its default instrument) or, for the first note, farther than
   `FIRST_NOTE_REACH` from the range's middle: those are counted as `unrealizable_notes`.
