@@ -32,10 +32,9 @@ generation's scoring does.
   the same NLL over its notes and rests (`scored_notes` + `scored_rests`), as models that
   predict a rest as one more pitch value count it (MINGUS's pitch vocabulary has 'R').
   A note is scored when its token is in the vocabulary and the realizer can produce its
-  pitch; the uniform
-  realizer cannot when the pitch is outside `pitch_range` (default: `jazzgen generate`'s
-  range for its default instrument) or, for the first note, farther than
-  `FIRST_NOTE_REACH` from the range's middle: those are counted as `unrealizable_notes`.
+  pitch; the uniform realizer cannot when the pitch is outside `pitch_range` (default:
+  `jazzgen generate`'s range for its default instrument) or, for the first note, farther
+  than `FIRST_NOTE_REACH` from the range's middle: those are `unrealizable_notes`.
 """
 
 from __future__ import annotations
