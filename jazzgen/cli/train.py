@@ -85,6 +85,13 @@ class TrainArgs:
             help="Feed where the line's last pitch sits over the chord and in its register.",
         ),
     ] = None
+    factored: Annotated[
+        bool | None,
+        typer.Option(
+            "--factored/--no-factored",
+            help="Read and predict each token through its duration and its shape.",
+        ),
+    ] = None
     max_rest_bars: Annotated[
         int | None,
         typer.Option(

@@ -4,6 +4,10 @@ Ids are positions in the sorted list, so they are the same in every process. Sav
 (`vocab.json`): `{"format": 1, "hash": "<sha256 of the tokens>", "size": N, "tokens": [...]}`.
 `Vocab.load` checks the file field by field, in the order that costs least: its size (the
 `vocab` limit of core.limits), the types, the hash, and only then parses each token.
+
+`token_parts` splits every token into its two parts, its duration and its shape (type and
+interval window): a factored model (`training.model`) reads and predicts tokens through
+them, so that what it learns of a duration holds for every shape played with it.
 """
 
 from __future__ import annotations
@@ -13,6 +17,8 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import numpy as np
 
 from jazzgen.core import limits
 from jazzgen.core.errors import InputFileError, InputLimitError, VocabError
@@ -93,6 +99,46 @@ class Vocab:
         for text in texts:
             token_from_text(text)  # raises VocabError on a malformed token
         return cls(texts)
+
+
+@dataclass(frozen=True)
+class TokenParts:
+    """Per token id, the index of its duration (0..n_durations-1) and of its shape, the
+    type with the interval window (0..n_shapes-1), both in sorted order."""
+
+    duration: tuple[int, ...]
+    shape: tuple[int, ...]
+    n_durations: int
+    n_shapes: int
+
+    @property
+    def width(self) -> int:
+        """Parts in all: durations, then shapes."""
+        return self.n_durations + self.n_shapes
+
+    def matrix(self) -> np.ndarray:
+        """(tokens, width) float32: row k is 1 at token k's duration and at its shape
+        (offset by n_durations), 0 elsewhere; a one-hot token times it gives its parts."""
+        rows = np.arange(len(self.duration))
+        out = np.zeros((len(self.duration), self.width), np.float32)
+        out[rows, self.duration] = 1.0
+        out[rows, self.n_durations + np.asarray(self.shape, dtype=np.int64)] = 1.0
+        return out
+
+
+def token_parts(vocab: Vocab) -> TokenParts:
+    """The parts of every token of `vocab`, in id order."""
+    tokens = vocab.tokens()
+    durations = sorted({t.duration for t in tokens})
+    shapes = sorted({(t.type.value, t.window or (0, 0), t.window is None) for t in tokens})
+    d_index = {d: i for i, d in enumerate(durations)}
+    s_index = {s: i for i, s in enumerate(shapes)}
+    return TokenParts(
+        duration=tuple(d_index[t.duration] for t in tokens),
+        shape=tuple(s_index[(t.type.value, t.window or (0, 0), t.window is None)] for t in tokens),
+        n_durations=len(durations),
+        n_shapes=len(shapes),
+    )
 
 
 def _read_json(path: Path) -> object:

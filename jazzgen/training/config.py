@@ -47,6 +47,8 @@ class ModelConfig:
     # (core.context.context_features); absent in older bundles = off
     pitch_input: bool = False  # input "pitch": the last pitch over the chord and in its
     # register (core.pitch_context.pitch_features); absent in older bundles = off
+    factored: bool = False  # read and predict tokens through their parts (duration, shape;
+    # training.model); folded into the plain layers in the bundle. Absent in older = off
     unroll: bool = False  # unroll the fused loop in the graph: ~2x faster steps on CPU, 2x
     # slower graph build; no net gain on the course preset (same weights; course arch ignores)
 
@@ -59,6 +61,8 @@ class ModelConfig:
         _check_choice("--arch", self.arch, ARCHS)
         if self.arch == "course" and (self.layers != 1 or self.cell != "lstm"):
             raise ConfigError("--arch course is one shared LSTM cell: use --layers 1 --cell lstm")
+        if self.arch == "course" and self.factored:
+            raise ConfigError("--arch course reads whole tokens: use --no-factored")
 
     @property
     def feature_width(self) -> int:

@@ -24,27 +24,39 @@ calls ONE shared LSTM layer (`"rnn_0"`, on one-step slices, carrying its state) 
 shared `"output"` Dense. It has the same weights as the fused model and the same per-step
 probabilities; it is kept as the baseline (its graph is Tx times bigger and slow to build).
 No Lambda layers: slicing uses Cropping1D, so models load with `safe_mode=True`.
+
+`factored` (fused only) trains the same network through the tokens' parts
+(`tokens.vocab.token_parts`: duration, shape): the one-hot token is read as its two parts
+(a fixed 0/1 `Dense` "token_parts" before "concat"), and the output's logit of a token is
+the sum of its duration's and its shape's logits ("output_parts") plus a bias of its own
+("output", `TokenSoftmax`). Both are linear in the one-hot token, so `fold_factored` writes
+them into the contract's layers exactly: a bundle of a factored model is a plain one.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
 
 from jazzgen.core.context import CONTEXT_FEATURES
 from jazzgen.core.harmony import CHORD_FEATURES
 from jazzgen.core.pitch_context import PITCH_FEATURES
+from jazzgen.tokens.vocab import TokenParts
 from jazzgen.training.config import ModelConfig, TrainConfig
 
 if TYPE_CHECKING:
     import keras
 
 
-def _inputs(config: ModelConfig, n_values: int):
+def _inputs(config: ModelConfig, n_values: int, parts: TokenParts | None = None):
     import keras
 
     tokens = keras.Input(shape=(config.tx, n_values), name="tokens")
     inputs = [tokens]  # a list; fit/predict may pass a dict keyed by input name
     x = tokens
+    if parts is not None:
+        x = _fixed_dense(parts.matrix(), "token_parts")(tokens)
     if config.chord_input:
         inputs.append(keras.Input(shape=(config.tx, CHORD_FEATURES), name="chords"))
     if config.context_input:
@@ -52,8 +64,60 @@ def _inputs(config: ModelConfig, n_values: int):
     if config.pitch_input:
         inputs.append(keras.Input(shape=(config.tx, PITCH_FEATURES), name="pitch"))
     if len(inputs) > 1:
-        x = keras.layers.Concatenate(name="concat")(inputs)
+        x = keras.layers.Concatenate(name="concat")([x, *inputs[1:]])
     return inputs, x
+
+
+def _fixed_dense(matrix: np.ndarray, name: str):
+    """A Dense layer without bias whose kernel is `matrix`, not trained."""
+    import keras
+
+    return keras.layers.Dense(
+        matrix.shape[1],
+        use_bias=False,
+        trainable=False,
+        kernel_initializer=keras.initializers.Constant(matrix),
+        name=name,
+    )
+
+
+def _token_softmax_class() -> Any:
+    """`TokenSoftmax` (defined here so that Keras is imported only when a model is built)."""
+    import keras
+
+    class TokenSoftmax(keras.layers.Layer):
+        """Softmax over tokens of (parts' logits) @ parts^T (fixed) + a bias per token."""
+
+        def __init__(self, n_values: int, **kwargs: Any) -> None:
+            super().__init__(**kwargs)
+            self.n_values = n_values
+
+        def build(self, input_shape: Any) -> None:
+            self.parts = self.add_weight(
+                shape=(input_shape[-1], self.n_values), initializer="zeros", trainable=False,
+                name="parts",
+            )  # fmt: skip
+            self.bias = self.add_weight(shape=(self.n_values,), initializer="zeros", name="bias")
+
+        def call(self, x: Any) -> Any:
+            logits = keras.ops.matmul(x, self.parts) + self.bias
+            return keras.ops.softmax(logits, axis=-1)
+
+        def get_config(self) -> dict[str, Any]:
+            return {**super().get_config(), "n_values": self.n_values}
+
+    return TokenSoftmax
+
+
+def _factored_output(x: Any, parts: TokenParts):
+    """The output of a factored model: token probabilities from the parts' logits."""
+    import keras
+
+    logits = keras.layers.Dense(parts.width, use_bias=False, name="output_parts")(x)
+    layer = _token_softmax_class()(len(parts.duration), name="output")
+    out = layer(logits)
+    layer.parts.assign(parts.matrix().T)
+    return out
 
 
 def _rnn_layer(config: ModelConfig, index: int, **kwargs):
@@ -63,16 +127,20 @@ def _rnn_layer(config: ModelConfig, index: int, **kwargs):
     return cls(config.units, return_sequences=True, name=f"rnn_{index}", **kwargs)
 
 
-def build_fused(config: ModelConfig, n_values: int) -> keras.Model:
-    """Recurrent layers over the whole window: (batch, Tx, n_values) -> same shape."""
+def build_fused(config: ModelConfig, n_values: int, parts: TokenParts | None = None) -> keras.Model:
+    """Recurrent layers over the whole window: (batch, Tx, n_values) -> same shape; read
+    and predicted through the tokens' `parts` when given (factored, module doc)."""
     import keras
 
-    inputs, x = _inputs(config, n_values)
+    inputs, x = _inputs(config, n_values, parts)
     for i in range(config.layers):
         x = _rnn_layer(config, i, unroll=config.unroll)(x)
         if config.dropout > 0:
             x = keras.layers.Dropout(config.dropout, name=f"dropout_{i}")(x)
-    outputs = keras.layers.Dense(n_values, activation="softmax", name="output")(x)
+    if parts is not None:
+        outputs = _factored_output(x, parts)
+    else:
+        outputs = keras.layers.Dense(n_values, activation="softmax", name="output")(x)
     return keras.Model(inputs, outputs, name="jazzgen_fused")
 
 
@@ -104,15 +172,35 @@ def build_course(config: ModelConfig, n_values: int) -> keras.Model:
     return keras.Model(inputs, outputs, name="jazzgen_course")
 
 
-def build_model(config: ModelConfig, n_values: int) -> keras.Model:
-    """The training model for `config.arch` ("fused" or "course")."""
-    if n_values < 2:
-        from jazzgen.core.errors import CorpusError
+def build_model(config: ModelConfig, n_values: int, parts: TokenParts | None = None) -> keras.Model:
+    """The training model for `config.arch` ("fused" or "course"); with `config.factored`
+    it reads and predicts tokens through `parts` (which must then be the vocabulary's)."""
+    from jazzgen.core.errors import ConfigError, CorpusError
 
+    if n_values < 2:
         raise CorpusError(f"the vocabulary needs at least 2 tokens to learn, got {n_values}")
     if config.arch == "course":
         return build_course(config, n_values)
-    return build_fused(config, n_values)
+    if config.factored and (parts is None or len(parts.duration) != n_values):
+        raise ConfigError(f"a factored model needs the parts of its {n_values} tokens")
+    return build_fused(config, n_values, parts if config.factored else None)
+
+
+def fold_factored(factored: keras.Model, plain: keras.Model, config: ModelConfig) -> None:
+    """Write a factored model's weights into the plain model of the same config (the layer
+    contract), so that both give the same probabilities (module doc)."""
+    to_parts = factored.get_layer("token_parts").get_weights()[0]  # (n_values, width)
+    kernel, recurrent, bias = factored.get_layer("rnn_0").get_weights()
+    width = to_parts.shape[1]
+    folded = np.concatenate([to_parts @ kernel[:width], kernel[width:]])
+    plain.get_layer("rnn_0").set_weights([folded, recurrent, bias])
+    for i in range(1, config.layers):
+        name = f"rnn_{i}"
+        plain.get_layer(name).set_weights(factored.get_layer(name).get_weights())
+    part_logits = factored.get_layer("output_parts").get_weights()[0]  # (units, width)
+    softmax = factored.get_layer("output")
+    parts_t = np.asarray(softmax.parts.numpy())  # (width, n_values)
+    plain.get_layer("output").set_weights([part_logits @ parts_t, softmax.bias.numpy()])
 
 
 def weight_layer_names(config: ModelConfig) -> list[str]:

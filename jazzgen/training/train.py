@@ -51,7 +51,7 @@ from jazzgen.io.outputs import make_folder, write_atomic, write_json_atomic
 from jazzgen.performance.articulation import save_performance
 from jazzgen.performance.learn import Learned, held_out_pieces, learn_performance
 from jazzgen.performance.realizer import save_realizer
-from jazzgen.tokens.vocab import Vocab
+from jazzgen.tokens.vocab import Vocab, token_parts
 from jazzgen.training.bundle import bundle_dir_problem, write_bundle_atomic
 from jazzgen.training.bundle_config import BundleConfig, SplitInfo
 from jazzgen.training.checkpoint import (
@@ -70,7 +70,7 @@ from jazzgen.training.checkpoint import (
 from jazzgen.training.config import ModelConfig, TrainConfig
 from jazzgen.training.history import History, read_history, truncate_history
 from jazzgen.training.metrics import RunStats, corpus_summary, metrics_json, train_metrics
-from jazzgen.training.model import build_model, compile_model
+from jazzgen.training.model import build_model, compile_model, fold_factored
 from jazzgen.training.tf_runtime import import_tensorflow, keras
 from jazzgen.training.weights import WEIGHTS_FILE, save_weights
 
@@ -205,7 +205,7 @@ def train(
     keras.utils.set_random_seed(train_config.seed)
     data = _plan_data(split, model_config, train_config, len(vocab), run.initial_epoch)
     strategy = make_strategy(train_config.strategy)
-    model, build_seconds = _build_model(strategy, config, data.per_execution, run)
+    model, build_seconds = _build_model(strategy, config, vocab, data.per_execution, run)
     es = _early_stopping(train_config, has_val=data.val is not None, run=run)
     timing = Timing()
     callbacks = _callbacks(run, timing, es, tensorboard)
@@ -418,12 +418,13 @@ def _plan_data(
 
 
 def _build_model(
-    strategy: Any, config: BundleConfig, per_execution: int, run: _Run
+    strategy: Any, config: BundleConfig, vocab: Vocab, per_execution: int, run: _Run
 ) -> tuple[keras.Model, float]:
     """The compiled model (from the run's checkpoint when resuming) and the seconds it took."""
     t_build = time.perf_counter()
     with strategy.scope():
-        model = build_model(config.model, config.n_values)
+        parts = token_parts(vocab) if config.model.factored else None
+        model = build_model(config.model, config.n_values, parts)
         compile_model(model, config.train, per_execution)
         if run.state is not None:
             load_checkpoint(model, run.work / run.state.checkpoint)
@@ -538,8 +539,11 @@ def _write_bundle(
         # An uncompiled copy: the bundle carries weights, not the optimizer's state
         # (a third of the size; resuming uses the run's own checkpoint instead).
         with strategy.scope():
-            inference = build_model(config.model, config.n_values)
-        inference.set_weights(model.get_weights())
+            inference = build_model(replace(config.model, factored=False), config.n_values)
+        if config.model.factored:
+            fold_factored(model, inference, config.model)
+        else:
+            inference.set_weights(model.get_weights())
         inference.save(tmp / "model.keras")
         save_weights(inference, config.model.layers, tmp / WEIGHTS_FILE)
         write_atomic(tmp / "vocab.json", vocab.to_json() + "\n")

@@ -113,3 +113,63 @@ def test_models_load_in_safe_mode_in_a_fresh_process(tmp_path):
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert proc.stdout.strip().endswith("ok")
+
+
+def _vocab_parts():
+    """A vocabulary of N_VALUES tokens over 3 durations and several shapes, and its parts."""
+    from jazzgen.tokens.grammar import NoteType, Token
+    from jazzgen.tokens.vocab import Vocab, token_parts
+
+    tokens = [Token(NoteType.REST, d) for d in (3, 6, 12)]
+    tokens += [Token(t, d, (-2, 2)) for t in (NoteType.CHORD, NoteType.SCALE) for d in (3, 6)]
+    tokens += [Token(NoteType.APPROACH, d, (1, 3)) for d in (3, 6)]
+    tokens += [Token(NoteType.CHORD, 12, (1, 3))]
+    tokens += [Token(NoteType.CHORD, 3), Token(NoteType.SCALE, 12, (-5, -1))]
+    vocab = Vocab.from_tokens(tokens)
+    assert len(vocab) == N_VALUES
+    return vocab, token_parts(vocab)
+
+
+def test_token_parts_name_each_token_by_its_duration_and_shape():
+    vocab, parts = _vocab_parts()
+    assert parts.n_durations == 3 and parts.width == 3 + parts.n_shapes
+    matrix = parts.matrix()
+    assert (matrix.sum(axis=1) == 2).all()
+    for k, token in enumerate(vocab.tokens()):
+        same_duration = [j for j, t in enumerate(vocab.tokens()) if t.duration == token.duration]
+        assert [j for j in range(N_VALUES) if parts.duration[j] == parts.duration[k]] == (
+            same_duration
+        )
+    assert len({tuple(row) for row in matrix}) == N_VALUES  # the parts tell tokens apart
+
+
+@pytest.mark.parametrize("layers,cell", [(1, "lstm"), (2, "gru")])
+def test_a_factored_model_folds_into_the_plain_layers_exactly(layers, cell):
+    from jazzgen.training.model import fold_factored
+
+    _vocab, parts = _vocab_parts()
+    config = ModelConfig(
+        tx=8, units=8, layers=layers, cell=cell, chord_input=True, pitch_input=True, factored=True
+    )
+    factored = build_model(config, N_VALUES, parts)
+    trainable = {w.path for w in factored.trainable_weights}
+    assert not any("token_parts" in p or p.endswith("output/parts") for p in trainable)
+    rng = np.random.default_rng(3)  # weights away from their initial values
+    for layer_weights in factored.trainable_weights:
+        layer_weights.assign(rng.normal(size=layer_weights.shape) * 0.5)
+    plain = build_model(ModelConfig(**{**config.__dict__, "factored": False}), N_VALUES)
+    fold_factored(factored, plain, config)
+    x = _inputs(8, True, batch=4)
+    x["pitch"] = (rng.random((4, 8, PITCH_FEATURES)) < 0.2).astype(np.float32)
+    want = np.asarray(factored(x, training=False))
+    np.testing.assert_allclose(np.asarray(plain(x, training=False)), want, atol=1e-5)
+
+
+def test_a_factored_model_needs_its_vocabularys_parts():
+    from jazzgen.core.errors import ConfigError
+
+    config = ModelConfig(tx=8, units=8, factored=True)
+    with pytest.raises(ConfigError, match="parts of its 12 tokens"):
+        build_model(config, N_VALUES)
+    with pytest.raises(ConfigError, match="--no-factored"):
+        ModelConfig(arch="course", factored=True)

@@ -128,6 +128,36 @@ def test_train_with_pitch_input(midi_file, corpus_dir, tmp_path, capsys):
     assert not check_bundle(tmp_path / "np")[0].model.pitch_input
 
 
+def test_a_factored_model_is_written_as_a_plain_bundle(corpus_dir, tmp_path, capsys):
+    """--factored trains through the tokens' parts; the bundle holds the plain layers
+    (folded), which score the validation tokens as the trained model did."""
+    import keras
+
+    from jazzgen.corpus.store import load_corpus
+    from jazzgen.training.metrics import token_nll
+
+    out = tmp_path / "factored"
+    args = ["train", str(corpus_dir), "--out", str(out), "--epochs", "2", *TINY]
+    assert run([*args, "--chord-input", "--factored", "--lr", "0.03"]) == 0
+    config, vocab = check_bundle(out)
+    assert config.model.factored
+    _assert_weights_npz_matches_model_keras(out, layers=1)
+    assert np.load(out / "weights.npz")["output/kernel"].shape == (8, len(vocab))
+    split = dataset.split_pieces(
+        load_corpus(corpus_dir), vocab, val_fraction=config.train.val_fraction, tx=8,
+        seed=config.train.seed, by=config.train.val_by, max_rest_bars=config.train.max_rest_bars,
+    )  # fmt: skip
+    model = keras.saving.load_model(out / "model.keras", safe_mode=True)
+    score = token_nll(model, split.val, tx=8, n_values=len(vocab), chord_input=True,
+                      context_input=config.model.context_input)  # fmt: skip
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert score is not None and score.nll == pytest.approx(metrics["val_nll"], rel=1e-5)
+    capsys.readouterr()
+    assert run(["train", str(corpus_dir), "--out", str(tmp_path / "c"), "--arch", "course",
+                "--factored", *TINY]) == 1  # fmt: skip
+    assert "Error: --arch course reads whole tokens" in capsys.readouterr().err
+
+
 def _assert_weights_npz_matches_model_keras(bundle: Path, layers: int) -> None:
     import keras
 
