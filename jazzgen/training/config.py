@@ -136,6 +136,8 @@ PRESETS: dict[str, tuple[ModelConfig, TrainConfig]] = {
     # line's last pitch sits over the chord and in its register): held-out NLL 0.92x on
     # original_metheny.mid with the README tour's small settings (scripts/bench_silence.py),
     # 0.93x on WJazzD's held-out players at the same budget (scripts/train_default_model.py).
+    # Then factored (tokens read and predicted through their duration and shape): 0.84x on
+    # original_metheny.mid with the small settings (0.610 vs 0.723, scripts/bench_silence.py).
     "default": (
         ModelConfig(
             tx=64,
@@ -145,6 +147,7 @@ PRESETS: dict[str, tuple[ModelConfig, TrainConfig]] = {
             chord_input=True,
             context_input=True,
             pitch_input=True,
+            factored=True,
         ),
         TrainConfig(
             epochs=60,
