@@ -25,14 +25,14 @@ BUNDLE = ROOT / "models" / "default"
 DATA = ROOT / "data"
 
 # `_model_hash()` of models/default when the hashes below were recorded
-RECORDED_FOR_MODEL = "511147c61f7765fba533a2b70aa708be2f4b71652cf00e8962fba27991091181"
+RECORDED_FOR_MODEL = "5d38e6c0a6eae51656d25142ff7e58bd87c3d26cec14a437533723e0bac689e0"
 GOLDEN = {
-    "generate:candidates": "c00bf52c2a2866d0173c17f993ce29848aa3f283c471bc2421d666a960b5b5bf",
-    "generate:demo": "3c38d1c0ad6478ac33865526ae4061a68af825cf90429757f0602866263b7fca",
-    "generate:drawn": "af0de8fa2f41e041f9b46a00fa9ad1a8cd2f0d5ac6d34339ddb56733104f4efc",
-    "generate:leadsheet": "a38d84ecda887f5cca6347522fb1827c849847143a6455e4c4a5178e2d0f8095",
-    "generate:melody_only": "d4768f9fc410b5f760d2ebb9e5f1cfe4529de2ff3dec7fc2210119c927d3acd4",
-    "generate:primer": "043546f6e3e3e1e2818f3280d1d820566fa0cccb5ca255511727998c09f9c713",
+    "generate:candidates": "5e41f255f61dbdd0d42ff286c12eaf3ccd8935b1fbf07a60f18f17185bc76b5f",
+    "generate:demo": "8badf5961a7ca4583602809e409a8b9f0e8eae5e33be2bd06925593b43edb3aa",
+    "generate:drawn": "af68d1daf3c3f3f8090c9a6bc884bc50f9caef4e10ad7c39a758415b5821fc6f",
+    "generate:leadsheet": "7e0f332d6f74bac3c0d195ef556127516fb39fa99aa67faa2986b936de9102a7",
+    "generate:melody_only": "7ccba27ce006eebf9ce60be6958367996211e3f7336661072ac03f1af5ad9fb4",
+    "generate:primer": "8f6f01c31254cd83b4f50e7354c744af3d11a7deb15e57fdef32445da6f87b84",
     "preprocess": "8b7458ec307578a1af769f8162868a6ea43ad3cb61463bc755bb416d37794bac",
     "preprocess:tokens": "e98bafccc42393f0d012a90f2a721556b2701afed9b5dec286c4e4470da52506",
     "inspect": "20cc68c059d7f7b0f4d15e7044891fbe538606ec850345effcd9d43391051470",
