@@ -158,6 +158,12 @@ def test_kde_overlap_and_kl():
     zeros_oa, zeros_kld = comparison.compare_distributions(np.zeros(5), np.zeros(7))
     assert zeros_oa == pytest.approx(1.0, abs=1e-6) and zeros_kld == pytest.approx(0.0, abs=1e-9)
     assert all(math.isnan(x) for x in comparison.compare_distributions(np.zeros(0), a))
+    # a point mass against a set that holds that point 97.6 % of the time (one generated
+    # piece of 42 off a feature every reference piece shares: 42 of 1,764 distances)
+    inter = np.r_[np.zeros(1722), np.ones(42)]
+    point_oa, _ = comparison.compare_distributions(np.zeros(861), inter)
+    assert point_oa == pytest.approx(1722 / 1764, abs=0.01)
+    assert comparison.compare_feature([12.0] * 41 + [11.0], [12.0] * 42)["oa"] > 0.95
     density = comparison.gaussian_kde(a, np.linspace(-8, 8, 4001), 0.3)
     assert density.sum() * (16 / 4000) == pytest.approx(1.0, abs=1e-3)
 
