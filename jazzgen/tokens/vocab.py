@@ -17,6 +17,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -108,8 +109,14 @@ class TokenParts:
 
     duration: tuple[int, ...]
     shape: tuple[int, ...]
-    n_durations: int
-    n_shapes: int
+
+    @property
+    def n_durations(self) -> int:
+        return max(self.duration, default=-1) + 1
+
+    @property
+    def n_shapes(self) -> int:
+        return max(self.shape, default=-1) + 1
 
     @property
     def width(self) -> int:
@@ -129,16 +136,14 @@ class TokenParts:
 def token_parts(vocab: Vocab) -> TokenParts:
     """The parts of every token of `vocab`, in id order."""
     tokens = vocab.tokens()
-    durations = sorted({t.duration for t in tokens})
-    shapes = sorted({(t.type.value, t.window or (0, 0), t.window is None) for t in tokens})
-    d_index = {d: i for i, d in enumerate(durations)}
-    s_index = {s: i for i, s in enumerate(shapes)}
-    return TokenParts(
-        duration=tuple(d_index[t.duration] for t in tokens),
-        shape=tuple(s_index[(t.type.value, t.window or (0, 0), t.window is None)] for t in tokens),
-        n_durations=len(durations),
-        n_shapes=len(shapes),
-    )
+    durations = [t.duration for t in tokens]
+    shapes = [(t.type.value, t.window or (0, 0), t.window is None) for t in tokens]
+
+    def indices(keys: list[Any]) -> tuple[int, ...]:
+        index = {key: i for i, key in enumerate(sorted(set(keys)))}
+        return tuple(index[key] for key in keys)
+
+    return TokenParts(duration=indices(durations), shape=indices(shapes))
 
 
 def _read_json(path: Path) -> object:

@@ -86,25 +86,23 @@ def _token_softmax_class() -> Any:
     import keras
 
     class TokenSoftmax(keras.layers.Layer):
-        """Softmax over tokens of (parts' logits) @ parts^T (fixed) + a bias per token."""
+        """Softmax over tokens of (parts' logits) @ `parts` (fixed) + a bias per token."""
 
-        def __init__(self, n_values: int, **kwargs: Any) -> None:
+        def __init__(self, parts: np.ndarray, **kwargs: Any) -> None:
             super().__init__(**kwargs)
-            self.n_values = n_values
+            self.parts_matrix = np.asarray(parts, np.float32)  # (width, n_values)
 
         def build(self, input_shape: Any) -> None:
             self.parts = self.add_weight(
-                shape=(input_shape[-1], self.n_values), initializer="zeros", trainable=False,
-                name="parts",
+                shape=self.parts_matrix.shape, trainable=False, name="parts",
+                initializer=keras.initializers.Constant(self.parts_matrix),
             )  # fmt: skip
-            self.bias = self.add_weight(shape=(self.n_values,), initializer="zeros", name="bias")
+            n_values = self.parts_matrix.shape[1]
+            self.bias = self.add_weight(shape=(n_values,), initializer="zeros", name="bias")
 
         def call(self, x: Any) -> Any:
             logits = keras.ops.matmul(x, self.parts) + self.bias
             return keras.ops.softmax(logits, axis=-1)
-
-        def get_config(self) -> dict[str, Any]:
-            return {**super().get_config(), "n_values": self.n_values}
 
     return TokenSoftmax
 
@@ -114,10 +112,7 @@ def _factored_output(x: Any, parts: TokenParts):
     import keras
 
     logits = keras.layers.Dense(parts.width, use_bias=False, name="output_parts")(x)
-    layer = _token_softmax_class()(len(parts.duration), name="output")
-    out = layer(logits)
-    layer.parts.assign(parts.matrix().T)
-    return out
+    return _token_softmax_class()(parts.matrix().T, name="output")(logits)
 
 
 def _rnn_layer(config: ModelConfig, index: int, **kwargs):
