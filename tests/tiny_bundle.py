@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from jazzgen.core.context import CONTEXT_FEATURES
+from jazzgen.core.context import BASE_CONTEXT_FEATURES, CONTEXT_FEATURES
 from jazzgen.core.harmony import CHORD_FEATURES, NoteType
 from jazzgen.core.pitch_context import PITCH_FEATURES
 from jazzgen.tokens.grammar import Token
@@ -43,6 +43,7 @@ def build_model(
     chord_input: bool,
     context_input: bool = False,
     pitch_input: bool = False,
+    tempo_input: bool = False,
 ):
     import keras
 
@@ -53,7 +54,8 @@ def build_model(
     if chord_input:
         inputs.append(keras.Input(shape=(tx, CHORD_FEATURES), name="chords"))
     if context_input:
-        inputs.append(keras.Input(shape=(tx, CONTEXT_FEATURES), name="context"))
+        width = CONTEXT_FEATURES if tempo_input else BASE_CONTEXT_FEATURES
+        inputs.append(keras.Input(shape=(tx, width), name="context"))
     if pitch_input:
         inputs.append(keras.Input(shape=(tx, PITCH_FEATURES), name="pitch"))
     if len(inputs) > 1:
@@ -83,15 +85,17 @@ def make_bundle(
     context_input: bool = False,
     notes_per_bar: float | None = None,
     pitch_input: bool = False,
+    tempo_input: bool = False,
 ) -> Path:
     """Write a bundle directory under `root` and return its path (`context_input`,
-    `pitch_input`: the model has those inputs too; `notes_per_bar`: recorded in
+    `pitch_input`: the model has those inputs too, `tempo_input` the context's tempo (else
+    the 69 columns of bundles made before it); `notes_per_bar`: recorded in
     config.json)."""
     root.mkdir(parents=True, exist_ok=True)
     vocab = tiny_vocab()
     model = build_model(
         len(vocab), tx=tx, units=units, layers=layers, cell=cell, chord_input=chord_input,
-        context_input=context_input, pitch_input=pitch_input,
+        context_input=context_input, pitch_input=pitch_input, tempo_input=tempo_input,
     )  # fmt: skip
     model.save(root / "model.keras")
     save_weights(model, layers, root / WEIGHTS_FILE)
@@ -108,6 +112,7 @@ def make_bundle(
             "chord_input": chord_input,
             **({"context_input": True} if context_input else {}),
             **({"pitch_input": True} if pitch_input else {}),
+            **({"tempo_input": True} if tempo_input else {}),
         },
         "train": {"epochs": 1, "seed": 0},
         "vocab_hash": vocab.hash,

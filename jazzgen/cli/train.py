@@ -85,6 +85,13 @@ class TrainArgs:
             help="Feed where the line's last pitch sits over the chord and in its register.",
         ),
     ] = None
+    tempo_input: Annotated[
+        bool | None,
+        typer.Option(
+            "--tempo-input/--no-tempo-input",
+            help="Feed the piece's tempo with the context (needs --context-input).",
+        ),
+    ] = None
     factored: Annotated[
         bool | None,
         typer.Option(
@@ -301,8 +308,11 @@ def train_configs(
     from jazzgen.training.config import ModelConfig, TrainConfig, override
 
     base_model, base_train = base
+    model_fields = shared_fields(ModelConfig, args)
+    if args.context_input is False and args.tempo_input is None:
+        model_fields["tempo_input"] = False  # the tempo is part of the context input
     return (
-        override(base_model, **shared_fields(ModelConfig, args)),
+        override(base_model, **model_fields),
         override(base_train, **shared_fields(TrainConfig, args)),
     )
 

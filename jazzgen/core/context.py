@@ -1,4 +1,4 @@
-"""The model's context input: where the predicted token starts in beat, bar and form; next chord.
+"""The model's context input: where the token starts in beat, bar and form; next chord; tempo.
 
 A token does not say where in the bar it starts; without help the network must infer the
 beat from a running sum of durations. The context input tells it, for the onset of the
@@ -11,7 +11,13 @@ token it is about to predict (as the chord input does, see `training.model`):
   features differ from the chord in force (zeros when no change follows);
 - 52..60: half beats until that change, rounded up (one-hot of 1..8, then "farther, or
   none");
-- 61..68: the bar of the onset in its 8-bar phrase (one-hot of `form_bar mod 8`).
+- 61..68: the bar of the onset in its 8-bar phrase (one-hot of `form_bar mod 8`);
+- 69..75: the piece's tempo, a thermometer over `TEMPO_EDGES` (feature k is 1 when the
+  tempo is at least edge k, so a ballad below 80 qpm has none and 300 qpm all seven).
+  Players play ballads in sixteenths and fast tunes in eighths (on WJazzD's held-out
+  players, notes per beat against log tempo correlate at -0.87); without the tempo a
+  model plays every tempo alike. Bundles trained before it (`ModelConfig.tempo_input`
+  off) take the first `BASE_CONTEXT_FEATURES` columns.
 
 `form_bar` counts bars from the start of the bar's section: a form label of the Weimar
 Jazz Database (`A1`, `B1`... from `beats.form`, kept in the corpus as a bar's
@@ -47,8 +53,13 @@ LEFT_OFFSET = BEAT_OFFSET + BEAT_SLOTS
 NEXT_CHORD_OFFSET = LEFT_OFFSET + BEATS_LEFT_SLOTS
 CHANGE_OFFSET = NEXT_CHORD_OFFSET + CHORD_FEATURES
 PHRASE_OFFSET = CHANGE_OFFSET + CHANGE_SLOTS
-CONTEXT_FEATURES = PHRASE_OFFSET + PHRASE_BARS
-"""Width of the context input (69)."""
+TEMPO_OFFSET = PHRASE_OFFSET + PHRASE_BARS
+TEMPO_EDGES = (80.0, 110.0, 135.0, 160.0, 190.0, 225.0, 265.0)
+"""qpm; about an eighth of WJazzD's 408 solos lie between two edges (median 173 qpm)."""
+BASE_CONTEXT_FEATURES = TEMPO_OFFSET
+"""Width of the context input without the tempo (69; bundles without `tempo_input`)."""
+CONTEXT_FEATURES = TEMPO_OFFSET + len(TEMPO_EDGES)
+"""Width of the context input (76)."""
 
 FormPosition = tuple[str, int]
 """A bar's place in the form: its section's label ('A1'; '' when unlabelled) and the bar's
@@ -119,11 +130,16 @@ def _changes(frames: Sequence[BarFrame], bar_starts: np.ndarray) -> tuple[np.nda
     )
 
 
+def tempo_features(qpm: float) -> np.ndarray:
+    """`(len(TEMPO_EDGES),)` uint8: the tempo thermometer (module doc)."""
+    return (float(qpm) >= np.asarray(TEMPO_EDGES)).astype(np.uint8)
+
+
 def context_features(
-    frames: Sequence[BarFrame], bar_index: np.ndarray, step: np.ndarray
+    frames: Sequence[BarFrame], bar_index: np.ndarray, step: np.ndarray, qpm: float
 ) -> np.ndarray:
     """`(n, CONTEXT_FEATURES)` uint8: the context (module doc) of onsets at grid step
-    `step (n,)` of bar `bar_index (n,)` of `frames`."""
+    `step (n,)` of bar `bar_index (n,)` of `frames`, in a piece at `qpm`."""
     bar_index = np.asarray(bar_index, np.int64)
     step = np.asarray(step, np.int64)
     n = len(bar_index)
@@ -152,6 +168,7 @@ def context_features(
     out[rows, CHANGE_OFFSET + slot] = 1
     form_bar = np.array([f.form_bar for f in frames], np.int64)[bar_index]
     out[rows, PHRASE_OFFSET + form_bar % PHRASE_BARS] = 1
+    out[:, TEMPO_OFFSET:] = tempo_features(qpm)
     return out
 
 

@@ -34,7 +34,7 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -89,6 +89,11 @@ class Segment:
             self.pitch[start:end],
         )
 
+    def with_context_width(self, width: int) -> Segment:
+        """The segment with the first `width` context columns (a model without the tempo
+        takes `core.context.BASE_CONTEXT_FEATURES`)."""
+        return replace(self, context=self.context[:, :width])
+
 
 @dataclass(frozen=True)
 class SilenceCut:
@@ -118,6 +123,14 @@ class Split:
     method: str  # "pieces", "performers", "bars" or "none"
     warnings: tuple[str, ...] = field(default=())
     silence: SilenceCut = field(default=SilenceCut())  # over both parts
+
+    def with_context_width(self, width: int) -> Split:
+        """Both parts with the first `width` context columns (`Segment.with_context_width`)."""
+        return replace(
+            self,
+            train=tuple(s.with_context_width(width) for s in self.train),
+            val=tuple(s.with_context_width(width) for s in self.val),
+        )
 
     @property
     def train_tokens(self) -> int:
@@ -161,10 +174,12 @@ def encode_segment(
     vocab: Vocab,
     source: str,
     time_signature: TimeSignature = TimeSignature(4, 4),
+    *,
+    qpm: float,
 ) -> Segment:
     """Token ids, per-token chord features, context and pitch input of consecutive bars
-    (context form positions counted from the first of them unless the bars carry their
-    own; the pitch input's centre is the median pitch of these bars)."""
+    of a piece at `qpm` (context form positions counted from the first of them unless the
+    bars carry their own; the pitch input's centre is the median pitch of these bars)."""
     ids: list[int] = []
     feats: list[tuple[float, ...]] = []
     bar_index: list[int] = []
@@ -185,7 +200,7 @@ def encode_segment(
             onset += token.duration
     chords = np.asarray(feats, dtype=np.float32).reshape(len(ids), CHORD_FEATURES)
     context = context_features(
-        piece_frames(bars, time_signature), np.asarray(bar_index), np.asarray(steps)
+        piece_frames(bars, time_signature), np.asarray(bar_index), np.asarray(steps), qpm
     )
     pitch = pitch_features(previous_pitches(pitches), chord_roots(at), line_centre(pitches))
     return Segment(source, np.asarray(ids, dtype=np.int32), chords, context, pitch)
@@ -297,7 +312,7 @@ class _Encoded:
 
     @classmethod
     def of(cls, piece: Piece, vocab: Vocab) -> _Encoded:
-        whole = encode_segment(piece.bars, vocab, piece.source, piece.time_signature)
+        whole = encode_segment(piece.bars, vocab, piece.source, piece.time_signature, qpm=piece.qpm)
         offsets = np.concatenate([[0], np.cumsum([len(b.tokens) for b in piece.bars])])
         return cls(piece, whole, [int(o) for o in offsets])
 

@@ -7,9 +7,9 @@ start token first (the rest nearest a bar, `generation.decode.start_token_id`), 
 token in turn, with the chord sounding at the onset of the token being predicted as the
 chord input and, for a model with a context input, that onset's context
 (`core.context.context_features`, form positions counted from the lead sheet's first bar
-unless its bars carry their own) and, for a model with a pitch input, the last pitch
-before it (`core.pitch_context`, around the piece's median pitch), as `corpus.dataset`
-builds training windows. The model's
+unless its bars carry their own, at the lead sheet's tempo) and, for a model with a pitch
+input, the last pitch before it (`core.pitch_context`, around the piece's median pitch),
+as `corpus.dataset` builds training windows. The model's
 probabilities are taken unmasked at temperature 1 (the distribution training fits;
 decoding's bar-fit mask is not applied), floored at `MIN_SCORED_PROBABILITY` as
 generation's scoring does.
@@ -134,7 +134,9 @@ def encode_reference(
         pitches=tuple(pitches),
         onsets=tuple(onsets),
         steps=tuple(steps),
-        context=context_features(bar_frames(sheet.bars), np.array(bar_index), np.array(steps)),
+        context=context_features(
+            bar_frames(sheet.bars), np.array(bar_index), np.array(steps), sheet.qpm
+        ),
         pitch=pitch_features(previous_pitches(pitches), chord_roots(chords), line_centre(pitches)),
     )
 

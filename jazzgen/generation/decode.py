@@ -92,7 +92,8 @@ def engine_features(
     pitch: np.ndarray | None = None,
 ) -> np.ndarray:
     """`(n, width)` float32: the rows of `chords (n, 24)`, `context (n, CONTEXT_FEATURES)`
-    and `pitch (n, PITCH_FEATURES)` that the engine's model takes, in its kernel order. For
+    (its first `engine.context_width` columns: a model without the tempo takes fewer) and
+    `pitch (n, PITCH_FEATURES)` that the engine's model takes, in its kernel order. For
     a model with a pitch input, `pitch` None leaves its columns out (decoding adds them as
     it goes, see `PitchFeed`)."""
     parts = []
@@ -101,7 +102,7 @@ def engine_features(
     if getattr(engine, "context_input", False):
         if context is None:
             raise ValueError("the model takes a context input: give the context features")
-        parts.append(np.asarray(context, np.float32))
+        parts.append(np.asarray(context, np.float32)[:, : engine.context_width])
     if takes_pitch(engine) and pitch is not None:
         parts.append(np.asarray(pitch, np.float32))
     if not parts:

@@ -35,7 +35,6 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 
 from jazzgen.core import limits
-from jazzgen.core.context import CONTEXT_FEATURES
 from jazzgen.core.errors import BundleError, ConfigError
 from jazzgen.core.harmony import CHORD_FEATURES
 from jazzgen.core.pitch_context import PITCH_FEATURES
@@ -62,8 +61,9 @@ class Engine(Protocol):
     n_values: int  # vocabulary size
     chord_input: bool  # whether `features` start with the 24 chord features
     context_input: bool  # whether `features` hold the context features after the chord's
+    context_width: int  # how many: core.context's 76 with the tempo, 69 without, else 0
     pitch_input: bool  # whether `features` end with the pitch features
-    feature_width: int  # columns: 24 * chord_input + 69 * context_input + 21 * pitch_input
+    feature_width: int  # columns: 24 * chord_input + context_width + 21 * pitch_input
 
     def initial_state(self, batch: int) -> State:
         """The zero state of `batch` candidates."""
@@ -235,7 +235,7 @@ def _recurrent_layer(
         raise BundleError(
             f"{where}: {name} kernel has shape {kernel.shape}, expected ({width}, {gates} x "
             f"{units}) for chord_input {cfg.chord_input}, context_input {cfg.context_input}, "
-            f"pitch_input {cfg.pitch_input}, "
+            f"tempo_input {cfg.tempo_input}, pitch_input {cfg.pitch_input}, "
             f"cell {cfg.cell}: config does not match the model"
         )
     if cfg.cell == "gru" and bias.ndim == 1:
@@ -293,6 +293,7 @@ class NumpyEngine:
         cfg = bundle.model_config
         self.n_values = bundle.n_values
         self.chord_input, self.context_input = cfg.chord_input, cfg.context_input
+        self.context_width = cfg.context_width
         self.pitch_input = cfg.pitch_input
         self.feature_width = cfg.feature_width
         self.cell = cfg.cell
@@ -341,7 +342,7 @@ def _step_model(
     if cfg.chord_input:
         inputs.append(keras.Input(shape=(CHORD_FEATURES,), name="chord"))
     if cfg.context_input:
-        inputs.append(keras.Input(shape=(CONTEXT_FEATURES,), name="context"))
+        inputs.append(keras.Input(shape=(cfg.context_width,), name="context"))
     if cfg.pitch_input:
         inputs.append(keras.Input(shape=(PITCH_FEATURES,), name="pitch"))
     if len(inputs) > 1:
@@ -386,6 +387,7 @@ class KerasEngine:
         cfg = bundle.model_config
         self.n_values = bundle.n_values
         self.chord_input, self.context_input = cfg.chord_input, cfg.context_input
+        self.context_width = cfg.context_width
         self.pitch_input = cfg.pitch_input
         self.feature_width = cfg.feature_width
         self.cell = cfg.cell
@@ -420,7 +422,7 @@ class KerasEngine:
             first = 0
             for taken, width in (
                 (self.chord_input, CHORD_FEATURES),
-                (self.context_input, CONTEXT_FEATURES),
+                (self.context_input, self.context_width),
                 (self.pitch_input, PITCH_FEATURES),
             ):
                 if taken:

@@ -320,17 +320,17 @@ def solo_bars(options: GenerateOptions, plan: ProgressionPlan, primer: Primer | 
 
 
 def model_features(
-    engine: Engine, bars: Sequence[Bar], primer: Primer | None, centre: float
+    engine: Engine, bars: Sequence[Bar], primer: Primer | None, centre: float, qpm: float
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """The engine's inputs besides the token (`decode.engine_features`): at every grid step
     of `bars` (without the pitch input, which decoding adds), and for each primer token
     (None without a primer; with the pitch input around `centre`). The context counts the
-    primer's bars first, then the solo's (`progression.step_context`)."""
+    primer's bars first, then the solo's (`progression.step_context`), at `qpm`."""
     chords = step_features(bars)
     context = primer_context = None
     if engine.context_input:
         before = list(primer.bars) if primer is not None else []
-        every = step_context([*before, *bars])
+        every = step_context([*before, *bars], qpm)
         context = every[sum(b.steps for b in before) :]
         if primer is not None:
             primer_context = primer.context_rows(every)
@@ -350,13 +350,15 @@ def decode_candidates(
     primer: Primer | None,
     round_index: int = 0,
     realizer: Realizer | None = None,
+    *,
+    qpm: float,
 ) -> Decoded:
-    """`options.candidates` token solos over `bars`, after the primer (generation.decode);
-    round r > 0 (a resampling round) draws from its own random stream. A model with a
-    pitch input realizes each candidate's notes as it decodes (with `realizer`, from the
-    random stream `realize_candidates` would use)."""
+    """`options.candidates` token solos over `bars` at `qpm`, after the primer
+    (generation.decode); round r > 0 (a resampling round) draws from its own random stream.
+    A model with a pitch input realizes each candidate's notes as it decodes (with
+    `realizer`, from the random stream `realize_candidates` would use)."""
     centre = sum(options.melody_range) / 2
-    features, primer_features = model_features(engine, bars, primer, centre)
+    features, primer_features = model_features(engine, bars, primer, centre, qpm)
     feed = None
     if takes_pitch(engine):
         first = round_index * options.candidates
@@ -608,9 +610,14 @@ class Song:
     key_fifths: int
 
 
+def solo_qpm(options: GenerateOptions, plan: ProgressionPlan) -> float:
+    """The solo's tempo: --tempo, else the lead sheet's, else `DEFAULT_QPM`."""
+    return float(options.tempo or plan.qpm or DEFAULT_QPM)
+
+
 def arrange_song(options: GenerateOptions, plan: ProgressionPlan, solo: Solo) -> Song:
     """Melody + backing parts (output.arrange) -> MIDI bytes (io.midi_writer)."""
-    qpm = float(options.tempo or plan.qpm or DEFAULT_QPM)
+    qpm = solo_qpm(options, plan)
     key_fifths = plan.key_fifths if plan.key_fifths is not None else guess_key_fifths(solo.bars)
     parts = [Part("Melody", options.program, MELODY_CHANNEL, solo.melody, volume=MELODY_VOLUME)]
     parts += arrange(
@@ -720,8 +727,9 @@ def generate(options: GenerateOptions, *, bundle: Bundle | None = None) -> Gener
 
     def decode_round(round_index: int) -> Decoded:
         return decode_candidates(
-            engine, bundle.vocab, tables, bars, options, primer, round_index, performance.realizer
-        )
+            engine, bundle.vocab, tables, bars, options, primer, round_index,
+            performance.realizer, qpm=solo_qpm(options, plan),
+        )  # fmt: skip
 
     solo = choose_solo(
         decode_round, bars, options, primer, Scoring.of(bundle), performance.realizer

@@ -262,10 +262,10 @@ def step_features(bars: Sequence[Bar]) -> np.ndarray:
     return np.asarray(rows, np.float32).reshape(-1, CHORD_FEATURES)
 
 
-def step_context(bars: Sequence[Bar]) -> np.ndarray:
+def step_context(bars: Sequence[Bar], qpm: float) -> np.ndarray:
     """`(sum of bar steps, CONTEXT_FEATURES)` uint8: the context input (`core.context`) of
-    an onset at every grid step of `bars` (form positions from each bar's `form`, counted
-    on where it is None)."""
+    an onset at every grid step of `bars` played at `qpm` (form positions from each bar's
+    `form`, counted on where it is None)."""
     frames = bar_frames(bars)
     bar_index, step = every_step(frames)
-    return context_features(frames, bar_index, step)
+    return context_features(frames, bar_index, step, qpm)

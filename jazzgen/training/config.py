@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
-from jazzgen.core.context import CONTEXT_FEATURES
+from jazzgen.core.context import BASE_CONTEXT_FEATURES, CONTEXT_FEATURES
 from jazzgen.core.errors import ConfigError
 from jazzgen.core.harmony import CHORD_FEATURES
 from jazzgen.core.pitch_context import PITCH_FEATURES
@@ -47,6 +47,8 @@ class ModelConfig:
     # (core.context.context_features); absent in older bundles = off
     pitch_input: bool = False  # input "pitch": the last pitch over the chord and in its
     # register (core.pitch_context.pitch_features); absent in older bundles = off
+    tempo_input: bool = False  # the context input ends with the piece's tempo
+    # (core.context); needs context_input. Absent in older bundles = off
     factored: bool = False  # read and predict tokens through their parts (duration, shape;
     # training.model); folded into the plain layers in the bundle. Absent in older = off
     unroll: bool = False  # unroll the fused loop in the graph: ~2x faster steps on CPU, 2x
@@ -63,6 +65,15 @@ class ModelConfig:
             raise ConfigError("--arch course is one shared LSTM cell: use --layers 1 --cell lstm")
         if self.arch == "course" and self.factored:
             raise ConfigError("--arch course reads whole tokens: use --no-factored")
+        if self.tempo_input and not self.context_input:
+            raise ConfigError("--tempo-input is part of the context input: add --context-input")
+
+    @property
+    def context_width(self) -> int:
+        """Columns of the context input (`core.context`): with the tempo or without."""
+        if not self.context_input:
+            return 0
+        return CONTEXT_FEATURES if self.tempo_input else BASE_CONTEXT_FEATURES
 
     @property
     def feature_width(self) -> int:
@@ -71,7 +82,7 @@ class ModelConfig:
         features (with `pitch_input`)."""
         return (
             CHORD_FEATURES * self.chord_input
-            + CONTEXT_FEATURES * self.context_input
+            + self.context_width
             + PITCH_FEATURES * self.pitch_input
         )
 
@@ -147,6 +158,7 @@ PRESETS: dict[str, tuple[ModelConfig, TrainConfig]] = {
             chord_input=True,
             context_input=True,
             pitch_input=True,
+            tempo_input=True,
             factored=True,
         ),
         TrainConfig(

@@ -6,9 +6,10 @@ Contract shared with the inference engine (do not rename layers):
   `core.harmony.chord_features` of the chord sounding at the onset of the token at step t+1, i.e.
   the token being predicted (the decoder knows the chord of the position it is filling).
   It is concatenated to the tokens by the layer `"concat"`;
-- input `"context"` (only when `context_input`): (batch, Tx, CONTEXT_FEATURES) 0/1; at step
-  t it is `core.context.context_features` of the onset of the token at step t+1 (where in
-  the beat, bar and form it starts, the next chord and the time until it). Concatenated
+- input `"context"` (only when `context_input`): (batch, Tx, `config.context_width`) 0/1;
+  at step t it is `core.context.context_features` of the onset of the token at step t+1
+  (where in the beat, bar and form it starts, the next chord and the time until it; with
+  `tempo_input`, then the piece's tempo). Concatenated
   by `"concat"` after the chords (tokens, chords, context);
 - input `"pitch"` (only when `pitch_input`): (batch, Tx, PITCH_FEATURES) 0/1; at step t it
   is `core.pitch_context.pitch_features` of the last pitch sounding before the token at
@@ -39,7 +40,6 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from jazzgen.core.context import CONTEXT_FEATURES
 from jazzgen.core.harmony import CHORD_FEATURES
 from jazzgen.core.pitch_context import PITCH_FEATURES
 from jazzgen.tokens.vocab import TokenParts
@@ -60,7 +60,7 @@ def _inputs(config: ModelConfig, n_values: int, parts: TokenParts | None = None)
     if config.chord_input:
         inputs.append(keras.Input(shape=(config.tx, CHORD_FEATURES), name="chords"))
     if config.context_input:
-        inputs.append(keras.Input(shape=(config.tx, CONTEXT_FEATURES), name="context"))
+        inputs.append(keras.Input(shape=(config.tx, config.context_width), name="context"))
     if config.pitch_input:
         inputs.append(keras.Input(shape=(config.tx, PITCH_FEATURES), name="pitch"))
     if len(inputs) > 1:

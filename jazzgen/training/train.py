@@ -198,7 +198,7 @@ def train(
         pieces, vocab, val_fraction=train_config.val_fraction, tx=model_config.tx,
         seed=train_config.seed, by=train_config.val_by,
         max_rest_bars=train_config.max_rest_bars,
-    )  # fmt: skip
+    ).with_context_width(model_config.context_width)  # fmt: skip
     config = _bundle_config(pieces, vocab, model_config, train_config, split, encode, extra_config)
     run = _open_run(out, model_config, train_config, vocab, resume=resume, force=force)
 

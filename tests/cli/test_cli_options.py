@@ -146,6 +146,20 @@ def test_train_configs_override_only_given_options() -> None:
     assert train_configs(base, TrainArgs(["x.mid"], out="b")) == base
 
 
+def test_no_context_input_drops_the_tempo_unless_it_is_asked_for() -> None:
+    from jazzgen.core.errors import ConfigError
+
+    base = preset("default")
+    assert base[0].tempo_input and base[0].context_width == 76
+    model, _ = train_configs(base, TrainArgs(["x.mid"], out="b", context_input=False))
+    assert (model.context_input, model.tempo_input, model.context_width) == (False, False, 0)
+    model, _ = train_configs(base, TrainArgs(["x.mid"], out="b", tempo_input=False))
+    assert (model.context_input, model.context_width) == (True, 69)
+    asked = TrainArgs(["x.mid"], out="b", context_input=False, tempo_input=True)
+    with pytest.raises(ConfigError, match="--tempo-input is part of the context input"):
+        train_configs(base, asked)
+
+
 @pytest.mark.parametrize(
     "args",
     [

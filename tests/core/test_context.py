@@ -42,11 +42,28 @@ FRAMES = [
 
 
 def test_width_is_the_sum_of_the_blocks():
-    assert ctx.CONTEXT_FEATURES == 12 + 8 + 8 + 24 + 9 + 8 == 69
+    assert ctx.BASE_CONTEXT_FEATURES == ctx.TEMPO_OFFSET == 12 + 8 + 8 + 24 + 9 + 8 == 69
+    assert ctx.CONTEXT_FEATURES == 69 + 7
+
+
+def test_the_tempo_is_a_thermometer_the_same_on_every_row():
+    steps = np.array([0, 30, 47, 13, 36])
+    bars = np.array([0, 0, 0, 1, 2])
+    seen = {}
+    for qpm, expected in ((60, 0), (80, 1), (120, 2), (173, 4), (264.9, 6), (300, 7)):
+        out = ctx.context_features(FRAMES, bars, steps, qpm)
+        tempo = out[:, ctx.TEMPO_OFFSET :]
+        assert (tempo == tempo[0]).all()  # one tempo for the piece
+        assert tempo[0].tolist() == [1] * expected + [0] * (7 - expected), qpm
+        seen[qpm] = out[:, : ctx.TEMPO_OFFSET]
+    # the tempo changes nothing else
+    assert all((part == seen[60]).all() for part in seen.values())
 
 
 def test_known_positions_give_known_features():
-    out = ctx.context_features(FRAMES, np.array([0, 0, 0, 1, 2]), np.array([0, 30, 47, 13, 36]))
+    out = ctx.context_features(
+        FRAMES, np.array([0, 0, 0, 1, 2]), np.array([0, 30, 47, 13, 36]), 120.0
+    )
     assert out.shape == (5, ctx.CONTEXT_FEATURES) and out.dtype == np.uint8
     assert set(np.unique(out).tolist()) <= {0, 1}
     # bar 0 step 0: first step of beat 0, 4 beats left; G7 comes 24 steps = 4 half beats on
@@ -75,7 +92,7 @@ def test_known_positions_give_known_features():
 
 def test_long_bars_and_far_changes_use_the_last_slot():
     frames = [ctx.BarFrame(12 * 9, ((DM7, 0),), 9), ctx.BarFrame(48, ((G7, 0),), 10)]
-    out = ctx.context_features(frames, np.array([0, 0]), np.array([0, 12 * 8]))
+    out = ctx.context_features(frames, np.array([0, 0]), np.array([0, 12 * 8]), 120.0)
     # beat 0 of a 9-beat bar: 9 beats left = "8 or more"; G7 18 half beats away = "farther"
     assert [_hot(out[0], b) for b in ("beat", "left", "change", "phrase")] == [0, 7, 8, 1]
     # beat 8: "7 or later"; 1 beat left; G7 2 half beats away

@@ -52,7 +52,7 @@ def test_chord_input_is_the_chord_of_the_predicted_token():
     # tokens of 1 quarter each: onsets 0,1,2,3 -> chords Dm7, Dm7, G7, G7
     bar = PieceBar(((dm7, 0.0), (g7, 2.0)), tuple(Token(NoteType.CHORD, 12) for _ in range(4)))
     piece = Piece("a.mid", "0" * 64, TimeSignature(4, 4), 120.0, (bar,) * 3)
-    seg = dataset.encode_segment(piece.bars, _vocab([piece]), piece.source)
+    seg = dataset.encode_segment(piece.bars, _vocab([piece]), piece.source, qpm=piece.qpm)
     assert [tuple(row) for row in seg.chords[:4]] == [
         chord_features(c) for c in (dm7,) * 2 + (g7,) * 2
     ]
@@ -60,6 +60,26 @@ def test_chord_input_is_the_chord_of_the_predicted_token():
     x, _y = dataset.windows_numpy(flat, 4, 1)
     # window 0: inputs tokens 0..3, chord input = chords of tokens 1..4
     np.testing.assert_array_equal(x["chords"][0], seg.chords[1:5])
+
+
+def test_each_piece_s_windows_carry_its_own_tempo():
+    """The context's tempo columns are the piece's (a ballad and a fast tune differ), and
+    a split narrowed to a model without the tempo keeps the other 69 columns."""
+    from dataclasses import replace
+
+    from jazzgen.core.context import BASE_CONTEXT_FEATURES, TEMPO_OFFSET, tempo_features
+
+    slow, fast = dataset.synthetic_pieces(2, bars=6, seed=4)
+    pieces = [replace(slow, qpm=60.0), replace(fast, qpm=280.0)]
+    split = dataset.split_pieces(pieces, _vocab(pieces), val_fraction=0.5, tx=TX, seed=0)
+    for segment in (*split.train, *split.val):
+        qpm = 60.0 if segment.source == slow.source else 280.0
+        assert (segment.context[:, TEMPO_OFFSET:] == tempo_features(qpm)).all()
+    assert tempo_features(60.0).sum() == 0 and tempo_features(280.0).sum() == 7
+    narrow = split.with_context_width(BASE_CONTEXT_FEATURES)
+    for wide, cut in zip((*split.train, *split.val), (*narrow.train, *narrow.val), strict=True):
+        np.testing.assert_array_equal(cut.context, wide.context[:, :BASE_CONTEXT_FEATURES])
+        np.testing.assert_array_equal(cut.ids, wide.ids)
 
 
 def test_split_by_pieces_is_disjoint_and_seeded():
@@ -79,7 +99,7 @@ def test_single_piece_split_by_bars_never_overlaps():
     assert split.method == "bars"
     per_bar = len(piece.bars[0].tokens)
     assert split.val_tokens == 5 * per_bar and split.train_tokens == 15 * per_bar
-    whole = dataset.encode_segment(piece.bars, vocab, piece.source)
+    whole = dataset.encode_segment(piece.bars, vocab, piece.source, qpm=piece.qpm)
     np.testing.assert_array_equal(np.concatenate([split.train[0].ids, split.val[0].ids]), whole.ids)
     # train windows end before the split, validation windows start after it
     train_flat = dataset.flatten(split.train, TX)
@@ -164,7 +184,7 @@ def test_long_silences_are_cut_and_counted():
     bars = _bars_of("nrrrrnrn")  # a run of 4 rest bars, then a single rest bar
     piece = Piece("sits_out.mid", "0" * 64, TimeSignature(4, 4), 120.0, bars)
     vocab = _vocab([piece])
-    whole = dataset.encode_segment(bars, vocab, piece.source)
+    whole = dataset.encode_segment(bars, vocab, piece.source, qpm=piece.qpm)
     assert len(whole) == 4 + 4 + 4 + 1 + 4 == 17
     kept, cut = dataset.cut_silences(whole, bars, max_rest_bars=1)
     # the run keeps its first rest bar (after the notes) and its last (before them)

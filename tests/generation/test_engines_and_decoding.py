@@ -13,7 +13,6 @@ import numpy as np
 import pytest
 from tiny_bundle import make_bundle, tiny_vocab
 
-from jazzgen.core.context import CONTEXT_FEATURES
 from jazzgen.core.errors import BundleError, ConfigError
 from jazzgen.core.harmony import CHORD_FEATURES, NoteType
 from jazzgen.core.pitch_context import NO_PITCH, PITCH_FEATURES, pitch_features
@@ -25,6 +24,7 @@ from jazzgen.generation.engines import (
     NumpyEngine,
     bundle_weights,
     load_keras_model,
+    make_engine,
 )
 from jazzgen.generation.sampling import (
     AllowedIds,
@@ -56,7 +56,8 @@ def bundles(tmp_path_factory) -> dict[str, Path]:
         "gru_context": make_bundle(
             root / "gru_context", cell="gru", layers=1, chord_input=False, context_input=True
         ),
-        # the pitch input (core.pitch_context) after the chord and context inputs
+        # the pitch input (core.pitch_context) after the chord and context inputs, the
+        # context with the tempo (the bundles above have the 69 columns of older bundles)
         "lstm_pitch": make_bundle(
             root / "lstm_pitch",
             cell="lstm",
@@ -64,6 +65,7 @@ def bundles(tmp_path_factory) -> dict[str, Path]:
             chord_input=True,
             context_input=True,
             pitch_input=True,
+            tempo_input=True,
         ),
     }
 
@@ -137,7 +139,7 @@ def test_numpy_engine_matches_the_saved_sequence_model(bundles, cell):
     if config.chord_input:
         inputs["chords"] = _features(rng, (2, tx, CHORD_FEATURES))
     if config.context_input:
-        inputs["context"] = _features(rng, (2, tx, CONTEXT_FEATURES))
+        inputs["context"] = _features(rng, (2, tx, config.context_width))
     if config.pitch_input:
         inputs["pitch"] = _features(rng, (2, tx, PITCH_FEATURES))
     expected = np.asarray(model(inputs, training=False))
@@ -169,7 +171,14 @@ class RecordingEngine:
 
     def __init__(self, engine) -> None:
         self.engine, self.fed = engine, []
-        for name in ("name", "n_values", "chord_input", "context_input", "pitch_input"):
+        for name in (
+            "name",
+            "n_values",
+            "chord_input",
+            "context_input",
+            "context_width",
+            "pitch_input",
+        ):
             setattr(self, name, getattr(engine, name))
         self.feature_width = engine.feature_width
 
@@ -243,6 +252,28 @@ def test_numpy_and_keras_engines_decode_a_pitch_input_model_identically(bundles)
     ]
     assert runs[0].bars == runs[1].bars
     assert runs[0].realized == runs[1].realized
+
+
+def test_generation_feeds_the_solos_tempo_and_an_older_model_none(bundles, monkeypatch):
+    """A model with the tempo input is fed the solo's tempo (--tempo) in the context
+    columns at every step; a model made before it gets the 69 columns it was trained on."""
+    from jazzgen.core.context import TEMPO_OFFSET, tempo_features
+    from jazzgen.generation import generate as gen
+
+    engines: list[RecordingEngine] = []
+
+    def recording(bundle, name):
+        engines.append(RecordingEngine(make_engine(bundle, name)))
+        return engines[-1]
+
+    monkeypatch.setattr(gen, "make_engine", recording)
+    for qpm in (60.0, 300.0):
+        gen.generate(gen.GenerateOptions(model=bundles["lstm_pitch"], chords="Dm7 G7 | Cmaj7",
+                                         tempo=qpm, backing="none"))  # fmt: skip
+        tempo = np.concatenate(engines[-1].fed)[:, CHORD_FEATURES + TEMPO_OFFSET :][:, :7]
+        assert len(tempo) and (tempo == tempo_features(qpm)).all()
+    gen.generate(gen.GenerateOptions(model=bundles["lstm_context"], chords="Dm7 G7", tempo=60.0))
+    assert all(f.shape[1] == CHORD_FEATURES + 69 for f in engines[-1].fed)
 
 
 def test_a_pitch_input_model_needs_a_pitch_feed(bundles):

@@ -27,6 +27,7 @@ MODEL = ROOT / "models" / "default"
 MODEL_CONFIG = json.loads((MODEL / "config.json").read_text())
 N_VALUES, UNITS = MODEL_CONFIG["n_values"], MODEL_CONFIG["model"]["units"]
 CONTEXT_WIDTH = 69 if MODEL_CONFIG["model"].get("context_input") else 0  # core.context
+CONTEXT_WIDTH += 7 if MODEL_CONFIG["model"].get("tempo_input") else 0  # its tempo
 CONTEXT_WIDTH += 21 if MODEL_CONFIG["model"].get("pitch_input") else 0  # core.pitch_context
 
 

@@ -11,7 +11,6 @@ import pytest
 
 keras = pytest.importorskip("keras")
 
-from jazzgen.core.context import CONTEXT_FEATURES  # noqa: E402
 from jazzgen.core.harmony import CHORD_FEATURES  # noqa: E402
 from jazzgen.core.pitch_context import PITCH_FEATURES  # noqa: E402
 from jazzgen.training.config import ModelConfig, TrainConfig  # noqa: E402
@@ -36,6 +35,7 @@ def _inputs(tx: int, chord_input: bool, batch: int = 3, seed: int = 0):
         ModelConfig(tx=8, units=8, layers=1, cell="lstm", chord_input=False),
         ModelConfig(tx=8, units=8, layers=1, cell="lstm", chord_input=True, context_input=True),
         ModelConfig(tx=8, units=8, chord_input=True, context_input=True, pitch_input=True),
+        ModelConfig(tx=8, units=8, context_input=True, tempo_input=True, pitch_input=True),
     ],
 )
 def test_fused_model_follows_the_layer_contract(config):
@@ -54,7 +54,7 @@ def test_fused_model_follows_the_layer_contract(config):
     assert model.output.shape == (None, config.tx, N_VALUES)
     x = _inputs(config.tx, config.chord_input)
     if config.context_input:
-        x["context"] = np.zeros((3, config.tx, CONTEXT_FEATURES), np.float32)
+        x["context"] = np.zeros((3, config.tx, config.context_width), np.float32)
     if config.pitch_input:
         x["pitch"] = np.zeros((3, config.tx, PITCH_FEATURES), np.float32)
     probs = np.asarray(model(x))

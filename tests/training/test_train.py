@@ -79,12 +79,13 @@ def test_train_with_context_input_and_silence_cutting(corpus_dir, tmp_path, caps
     assert run([*args, "--chord-input", "--context-input", "--max-rest-bars", "1"]) == 0
     config, vocab = check_bundle(out)
     assert config.model.context_input and config.train.max_rest_bars == 1
-    assert config.model.feature_width == 24 + 69
+    assert config.model.tempo_input  # the default preset's: the context ends with the tempo
+    assert config.model.feature_width == 24 + 76
     assert config.notes_per_bar is not None and config.notes_per_bar > 0
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["silence_cut"] == {"max_rest_bars": 1, "runs": 0, "bars": 0, "tokens": 0}
     kernel = np.load(out / "weights.npz")["rnn_0/kernel"]
-    assert kernel.shape[0] == len(vocab) + 24 + 69
+    assert kernel.shape[0] == len(vocab) + 24 + 76
     capsys.readouterr()
     assert run(["generate", "--model", str(out), "--chords", "Dm7 G7 | Cmaj7", "--bars", "4",
                 "--out", str(tmp_path / "s.mid")]) == 0  # fmt: skip
@@ -103,13 +104,17 @@ def test_train_with_pitch_input(midi_file, corpus_dir, tmp_path, capsys):
     path = midi_file("tune.mid", tracks=tracks)
     out = tmp_path / "pitch"
     args = ["train", str(path), "--out", str(out), "--epochs", "1", "--jobs", "1", *TINY]
-    assert run([*args, "--chord-input", "--context-input", "--pitch-input"]) == 0
-    config, vocab = check_bundle(out)
+    assert (
+        run([*args, "--chord-input", "--context-input", "--no-tempo-input", "--pitch-input"]) == 0
+    )
+    config, vocab = check_bundle(out)  # the context without the tempo, as older bundles
     assert config.model.pitch_input and config.model.feature_width == 24 + 69 + 21
     kernel = np.load(out / "weights.npz")["rnn_0/kernel"]
     assert kernel.shape[0] == len(vocab) + 24 + 69 + 21
     piece = encode_file(path)
-    segment = dataset.encode_segment(piece.bars, vocab, piece.source, piece.time_signature)
+    segment = dataset.encode_segment(
+        piece.bars, vocab, piece.source, piece.time_signature, qpm=piece.qpm
+    )
     assert segment.pitch.shape == (len(segment), 21)
     sounded = segment.pitch[:, 20] == 0
     assert sounded.sum() > len(segment) // 2
