@@ -43,8 +43,8 @@ from jazzgen.tokens.vocab import Vocab
 
 log = logging.getLogger(__name__)
 
-CACHE_FORMAT = 2  # bump when encoding changes, so old cache entries are ignored (2: pitches,
-# articulation and velocities per token)
+CACHE_FORMAT = 3  # bump when encoding changes, so old cache entries are ignored (2: pitches,
+# articulation and velocities per token; 3: a bar's leading rest records a note held into it)
 MIN_MELODY_NOTES = 4  # fewer melody notes teach the model nothing: "too short"
 
 
@@ -70,10 +70,16 @@ class EncodeOptions(SheetOptions):
 def encode_leadsheet_bars(leadsheet: LeadSheet, min_rest_steps: int) -> tuple[PieceBar, ...]:
     """Token bars of a LeadSheet, chords as (chord, offset from the bar start), with each
     note's pitch and, when the lead sheet has them as performed, its articulation (sounding
-    length / token duration, clipped to 0..1, 3 decimals) and velocity."""
+    length / token duration, clipped to 0..1, 3 decimals) and velocity.
+
+    A note is cut at the bar line (`tokens.encode`), so a note held over it leaves a rest
+    at the start of the next bar. When the previous bar ends with a note, the articulation
+    of a bar's leading rest is the share of the rest that note still sounds (0: it ended
+    at or before the bar line): what `performance.ties` learns. Other rests have None."""
     encoded = encode_melody(leadsheet.melody, leadsheet.bars, min_rest_steps=min_rest_steps)
     first_ts = leadsheet.bars[0].time_signature
     bars = []
+    last: Note | None = None  # the note that ends the previous bar (None: a rest, or none)
     for bar, enc in zip(leadsheet.bars, encoded, strict=True):
         chords = tuple((span.chord, span.start_beat - bar.start_beat) for span in bar.chords)
         ts = bar.time_signature
@@ -81,6 +87,10 @@ def encode_leadsheet_bars(leadsheet: LeadSheet, min_rest_steps: int) -> tuple[Pi
         articulation = velocities = None
         if leadsheet.performed_ends:
             articulation = tuple(map(_articulation, enc.tokens, enc.notes))
+            if last is not None and enc.tokens and enc.tokens[0].is_rest:
+                share = _held_share(last, bar.start_beat, enc.tokens[0])
+                articulation = (share, *articulation[1:])
+        last = enc.notes[-1] if enc.notes else None
         if leadsheet.performed_velocities:
             velocities = tuple(None if n is None else n.velocity for n in enc.notes)
         bars.append(
@@ -95,6 +105,12 @@ def encode_leadsheet_bars(leadsheet: LeadSheet, min_rest_steps: int) -> tuple[Pi
             )
         )
     return tuple(bars)
+
+
+def _held_share(note: Note, bar_start: float, rest: Token) -> float:
+    """The share of a bar's leading `rest` that `note` (ending the bar before) still
+    sounds, 0..1, 3 decimals."""
+    return round(min(max((note.end_beat - bar_start) / rest.quarter_length, 0.0), 1.0), 3)
 
 
 def _articulation(token: Token, note: Note | None) -> float | None:

@@ -17,8 +17,12 @@ from the pieces whose melody velocities vary (MIDI files; Weimar Jazz Database s
 the file has loudness, `analysis.solo_sheet`). Without such pieces (our copy of the
 database has no loudness) the offsets are `DEFAULT_ACCENTS` (`velocity.source` "default").
 
+**Ties**: a note the grammar cut at the bar line may be held over it into the rest that
+follows (`performance.ties`, fitted with the rest).
+
 `PerformanceModel.apply(notes, bars, rng)` gives each note its sounding length (at least
-`MIN_SOUNDING_BEATS`) and velocity `BASE_VELOCITY` + offset. `performance.json` in a model
+`MIN_SOUNDING_BEATS`; a held note sounds past the bar line) and velocity `BASE_VELOCITY` +
+offset. `performance.json` in a model
 bundle holds the model (format in docs/formats.md); a bundle without it, the course preset
 and `jazzgen generate --legato` keep notes legato at one velocity.
 """
@@ -40,17 +44,21 @@ from jazzgen.core.errors import BundleError
 from jazzgen.core.types import Bar, Note
 from jazzgen.io.outputs import write_json_atomic
 from jazzgen.performance.examples import NoteEvents
-from jazzgen.performance.metric import METRIC_CLASSES, metric_class, metric_classes
+from jazzgen.performance.metric import (
+    DURATION_EDGES,
+    METRIC_CLASSES,
+    N_DURATIONS,
+    QUANTILES,
+    duration_buckets,
+    metric_class,
+    metric_classes,
+)
+from jazzgen.performance.ties import TieModel
 
 PERFORMANCE_FILE = "performance.json"
 PERFORMANCE_FORMAT = 1
 
-DURATION_EDGES = (3, 5, 7, 11, 23)
-"""Upper bounds (grid steps) of the duration buckets: <=3 (a sixteenth), 4-5 (a triplet
-eighth), 6-7 (an eighth), 8-11 (a long swung eighth), 12-23 (a quarter), 24+."""
-N_DURATIONS = len(DURATION_EDGES) + 1
 NEXT_EVENTS = ("note", "rest")
-QUANTILES = tuple(round(q, 2) for q in np.linspace(0.0, 1.0, 21).tolist())
 MIN_CONTEXT_NOTES = 50
 SHRINK_NOTES = 20
 MIN_VELOCITY_SPREAD = 1.0
@@ -65,22 +73,19 @@ swing-phrasing habit of leaning on the off-beat eighths and playing fast subdivi
 lighter, within the +-6 of the MIDI writer's random velocity spread."""
 
 
-def duration_buckets(steps: np.ndarray) -> np.ndarray:
-    """(n,) bucket index (DURATION_EDGES) of durations in grid steps."""
-    return np.searchsorted(np.array(DURATION_EDGES), np.asarray(steps), side="left")
-
-
 @dataclass(frozen=True)
 class PerformanceModel:
     """Articulation quantiles `table` (N_DURATIONS, 2, 5, len(QUANTILES)) indexed by
     (duration bucket, next event, metric class), or None (legato); the `correlation` of
-    consecutive notes; velocity `offsets` (5,) and where they came from."""
+    consecutive notes; velocity `offsets` (5,) and where they came from; the notes held
+    over the bar line (`performance.ties`; None: none held, as older bundles play)."""
 
     table: np.ndarray | None
     correlation: float
     offsets: np.ndarray
     velocity_source: str  # "learned" or "default"
     stats: Mapping[str, Any] = field(default_factory=dict)
+    ties: TieModel | None = None
 
     def apply(
         self, notes: Sequence[Note], bars: Sequence[Bar], rng: np.random.Generator
@@ -114,6 +119,8 @@ class PerformanceModel:
                     float(np.interp(quantile, QUANTILES, values)) * length, MIN_SOUNDING_BEATS
                 )
             out.append(replace(note, end_beat=note.start_beat + length, velocity=velocity))
+        if self.ties is not None:
+            return self.ties.hold(out, notes, bars, rng)
         return tuple(out)
 
     def to_dict(self) -> dict[str, Any]:
@@ -136,6 +143,7 @@ class PerformanceModel:
                 "offsets": [round(float(v), 3) for v in self.offsets],
                 "source": self.velocity_source,
             },
+            "ties": None if self.ties is None else self.ties.to_dict(),
             "stats": dict(self.stats),
         }
 
@@ -161,6 +169,7 @@ class PerformanceModel:
             offsets,
             velocity["source"],
             stats if isinstance(stats, dict) else {},
+            TieModel.from_dict(data.get("ties"), where),
         )
 
 

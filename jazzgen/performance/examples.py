@@ -108,6 +108,40 @@ def note_events(pieces: Sequence[Piece]) -> NoteEvents:
     return _columns(rows, tokens, chords)
 
 
+@dataclass(frozen=True)
+class TieEvents:
+    """Every bar that starts with a rest after a bar that ends with a note (a note cut at
+    the bar line: `corpus.preprocess.encode_leadsheet_bars`); each array (n,)."""
+
+    piece: np.ndarray  # int64 index of the piece
+    note_duration: np.ndarray  # int64 grid steps of the note before the bar line
+    note_step: np.ndarray  # int64 its onset, grid steps from its bar's start
+    rest_duration: np.ndarray  # int64 grid steps of the rest after the bar line
+    share: np.ndarray  # float64 share of the rest the note still sounds, NaN when unknown
+
+    def __len__(self) -> int:
+        return len(self.piece)
+
+
+def tie_events(pieces: Sequence[Piece]) -> TieEvents:
+    """The bar lines of `pieces` a note may be held over (`TieEvents`)."""
+    rows: list[tuple[int, int, int, int, float]] = []
+    for index, piece in enumerate(pieces):
+        for before, bar in zip(piece.bars, piece.bars[1:], strict=False):
+            if not (before.tokens and bar.tokens) or before.tokens[-1].is_rest:
+                continue
+            if not bar.tokens[0].is_rest:
+                continue
+            note = before.tokens[-1]
+            step = sum(t.duration for t in before.tokens[:-1])
+            rows.append(
+                (index, note.duration, step, bar.tokens[0].duration, _value(bar.articulation, 0))
+            )
+    table = list(zip(*rows, strict=True)) if rows else [()] * 5
+    ints = [np.array(column, dtype=np.int64) for column in table[:4]]
+    return TieEvents(ints[0], ints[1], ints[2], ints[3], np.array(table[4], dtype=np.float64))
+
+
 def _value(values: Sequence[float | int | None] | None, k: int) -> float:
     if values is None or values[k] is None:
         return float("nan")

@@ -10,7 +10,8 @@ JSON-ready summary for metrics.json (`"performance"`):
                   "val_nll_without_window", "val_notes", "l2", "seconds"} | null,
      "articulation": {"articulation_notes", "mean_articulation",
                       "mean_articulation_before_a_note", "velocity_notes",
-                      "velocity_pieces", "velocity_source", "correlation", "seconds"} | null}
+                      "velocity_pieces", "velocity_source", "correlation",
+                      ["tie_candidates", "tie_rate", "mean_held_share"], "seconds"} | null}
 
 (realizer NLLs: nats per note, -log P(played pitch | token, chord, previous pitch); the
 uniform ones are the uniform draw's; "without_window": the first fitting stage alone.)
@@ -30,7 +31,7 @@ import numpy as np
 
 from jazzgen.corpus.store import Piece
 from jazzgen.performance.articulation import PerformanceModel, fit_performance
-from jazzgen.performance.examples import note_events
+from jazzgen.performance.examples import note_events, tie_events
 from jazzgen.performance.realizer import (
     N_ONE_HOT,
     LearnedRealizer,
@@ -40,6 +41,7 @@ from jazzgen.performance.realizer import (
     table_nll,
     window_slice,
 )
+from jazzgen.performance.ties import fit_ties
 
 log = logging.getLogger(__name__)
 
@@ -92,9 +94,12 @@ def learn_performance(
         start = time.perf_counter()
         model = fit_performance(events)
         if model is not None:
+            ties = fit_ties(tie_events(train))
+            model = replace(model, ties=ties)
             summary["articulation"] = dict(model.stats) | {
                 "velocity_source": model.velocity_source,
                 "correlation": round(model.correlation, 4),
+                **(ties.stats if ties is not None else {}),
                 "seconds": round(time.perf_counter() - start, 2),
             }
             model = replace(model, stats=summary["articulation"])

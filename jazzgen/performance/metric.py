@@ -1,4 +1,4 @@
-"""Metric position classes of an onset: the context the learned models condition on.
+"""Metric position classes of an onset and duration buckets: the learned models' contexts.
 
 An onset's class comes from its grid step in its bar (1/12 quarter note, counted from the
 bar start), quarter-note beats in every meter:
@@ -40,3 +40,16 @@ def metric_classes(steps_in_bar: np.ndarray) -> np.ndarray:
     steps = np.asarray(steps_in_bar, dtype=np.int64)
     classes = _IN_BEAT[steps % GRID_STEPS_PER_QUARTER]
     return np.where(steps == 0, 0, classes)
+
+
+DURATION_EDGES = (3, 5, 7, 11, 23)
+"""Upper bounds (grid steps) of the duration buckets: <=3 (a sixteenth), 4-5 (a triplet
+eighth), 6-7 (an eighth), 8-11 (a long swung eighth), 12-23 (a quarter), 24+."""
+N_DURATIONS = len(DURATION_EDGES) + 1
+QUANTILES = tuple(round(q, 2) for q in np.linspace(0.0, 1.0, 21).tolist())
+"""Where the learned distributions are kept (articulation ratios, held shares)."""
+
+
+def duration_buckets(steps: np.ndarray) -> np.ndarray:
+    """(n,) bucket index (DURATION_EDGES) of durations in grid steps."""
+    return np.searchsorted(np.array(DURATION_EDGES), np.asarray(steps), side="left")
