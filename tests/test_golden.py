@@ -25,15 +25,15 @@ BUNDLE = ROOT / "models" / "default"
 DATA = ROOT / "data"
 
 # `_model_hash()` of models/default when the hashes below were recorded
-RECORDED_FOR_MODEL = "5d38e6c0a6eae51656d25142ff7e58bd87c3d26cec14a437533723e0bac689e0"
+RECORDED_FOR_MODEL = "cabfbf898cd63c1feadf059cf7a958f358209dfb140e8163cb3cb380b69fcbc9"
 GOLDEN = {
-    "generate:candidates": "5e41f255f61dbdd0d42ff286c12eaf3ccd8935b1fbf07a60f18f17185bc76b5f",
-    "generate:demo": "8badf5961a7ca4583602809e409a8b9f0e8eae5e33be2bd06925593b43edb3aa",
-    "generate:drawn": "af68d1daf3c3f3f8090c9a6bc884bc50f9caef4e10ad7c39a758415b5821fc6f",
-    "generate:leadsheet": "7e0f332d6f74bac3c0d195ef556127516fb39fa99aa67faa2986b936de9102a7",
-    "generate:melody_only": "7ccba27ce006eebf9ce60be6958367996211e3f7336661072ac03f1af5ad9fb4",
-    "generate:primer": "8f6f01c31254cd83b4f50e7354c744af3d11a7deb15e57fdef32445da6f87b84",
-    "preprocess": "8b7458ec307578a1af769f8162868a6ea43ad3cb61463bc755bb416d37794bac",
+    "generate:candidates": "b50eb85178f9ad5eb6e87e7d18b94a0dcc573137735551753c1d7987f9e88e57",
+    "generate:demo": "6bb778487768bf33dfad197c3841a8e4596984c9964793050d55b33712e8aaa5",
+    "generate:drawn": "57b12ea4ac3edd7caab538246e7804a77e05fc6e4b2ad753dca989937b8b4f05",
+    "generate:leadsheet": "0cf69a9de9f7b37f24b1bcd7b786c25ec60ac7bfda30c66874b04885abb6fc23",
+    "generate:melody_only": "74d4c371fad5f498e9b3b0329576c2bfb4b2bd8996a8caef43fe53b79c2c196f",
+    "generate:primer": "7c91e71bf49e0f73d3cf01c2f698816bff50ac72e255165e4e63529283bdb3ee",
+    "preprocess": "f6fd696e014847de453f75e537bcbdf8d2a76d690544f34678f2471601ca5e5d",
     "preprocess:tokens": "e98bafccc42393f0d012a90f2a721556b2701afed9b5dec286c4e4470da52506",
     "inspect": "20cc68c059d7f7b0f4d15e7044891fbe538606ec850345effcd9d43391051470",
 }
