@@ -27,12 +27,12 @@ DATA = ROOT / "data"
 # `_model_hash()` of models/default when the hashes below were recorded
 RECORDED_FOR_MODEL = "cabfbf898cd63c1feadf059cf7a958f358209dfb140e8163cb3cb380b69fcbc9"
 GOLDEN = {
-    "generate:candidates": "b50eb85178f9ad5eb6e87e7d18b94a0dcc573137735551753c1d7987f9e88e57",
-    "generate:demo": "6bb778487768bf33dfad197c3841a8e4596984c9964793050d55b33712e8aaa5",
+    "generate:candidates": "d355a58ad6cc93f5c7a63e20f1cf1224c3b7d4185d043025a8505d9818d0f493",
+    "generate:demo": "7c05f73798f0af1ad0aae0338d59fc0c8ed1f391bf2c3f3db02cc5e0ab4822c3",
     "generate:drawn": "57b12ea4ac3edd7caab538246e7804a77e05fc6e4b2ad753dca989937b8b4f05",
-    "generate:leadsheet": "0cf69a9de9f7b37f24b1bcd7b786c25ec60ac7bfda30c66874b04885abb6fc23",
+    "generate:leadsheet": "d435b86abc1ef0465bedf4a998bbf594f958c217db9e0a35e3288c1d29525baa",
     "generate:melody_only": "74d4c371fad5f498e9b3b0329576c2bfb4b2bd8996a8caef43fe53b79c2c196f",
-    "generate:primer": "7c91e71bf49e0f73d3cf01c2f698816bff50ac72e255165e4e63529283bdb3ee",
+    "generate:primer": "8ec7d7211bce4a211932d5875999c0ef3a30dc779f4e8b8f90f7c2bd15bc2932",
     "preprocess": "f6fd696e014847de453f75e537bcbdf8d2a76d690544f34678f2471601ca5e5d",
     "preprocess:tokens": "e98bafccc42393f0d012a90f2a721556b2701afed9b5dec286c4e4470da52506",
     "inspect": "20cc68c059d7f7b0f4d15e7044891fbe538606ec850345effcd9d43391051470",

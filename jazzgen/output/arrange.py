@@ -10,10 +10,12 @@ triplet swing position (2/3 of a beat, `SWING_OFFBEAT`) like the grammar's swung
   quarter of the melody's pitches, so the comping never covers the line), each voicing
   the inversion that moves the voices least from the previous one (voice leading,
   `voice_leading_distance`); rhythm per chord span from a few Charleston-like /
-  syncopated patterns, chosen at random per span. Without a bass player (`backing="chords"`) the
-  pianist's left hand plays the root below the voicing on the chord's first beat (and on
-  beat 3 of a 4-beat chord): a rootless voicing alone is ambiguous (Cmaj7's
-  E G B D is Em7), for the listener and for `jazzgen inspect`.
+  syncopated patterns, chosen at random per span. Where the line dives into the comping
+  (a melody note sounding during a hit is at most `LAY_OUT_ABOVE` semitones above the
+  voicing's top), the pianist lays out: that hit is left out. Without a bass player
+  (`backing="chords"`) the pianist's left hand plays the root below the voicing on the
+  chord's first beat (and on beat 3 of a 4-beat chord): a rootless voicing alone is
+  ambiguous (Cmaj7's E G B D is Em7), for the listener and for `jazzgen inspect`.
 - Bass ("Bass", acoustic bass): one quarter note per beat; root (or slash bass: C7/E) on
   the chord's first beat, chord tones in between, a chromatic approach to the next chord's
   root (or slash bass) on the last beat.
@@ -54,6 +56,7 @@ DRUMS_VOLUME = 80
 COMP_LOW, COMP_HIGH = 50, 76  # without a melody, rootless voicings sit between D3 and E5
 COMP_MIN_TOP = 55  # G3: a top voice lower than this sinks into the bass (low-interval limits)
 COMP_SPAN = 16  # semitones from the lowest to the highest note a voicing may use
+LAY_OUT_ABOVE = 1  # a melody note under, on or a semitone above a hit's top voice drops it
 LEFT_HAND_LOW = 36  # the left-hand root of the chords-only backing: C2 up to the voicing
 BASS_LOW, BASS_HIGH = 28, 52  # E1..E3
 
@@ -208,9 +211,11 @@ def comp_notes(
     *,
     left_hand: bool = False,
     register: Register = (COMP_LOW, COMP_HIGH),
+    melody: Sequence[Note] = (),
 ) -> tuple[Note, ...]:
     """Comping voicings in `register` with syncopated rhythms (see module doc); with
-    `left_hand`, the root below each voicing, for a backing without bass."""
+    `left_hand`, the root below each voicing, for a backing without bass. A hit under a
+    `melody` note that dives into it is left out (module doc)."""
     notes: list[Note] = []
     previous: tuple[int, ...] | None = None
     for span in spans_of(bars):
@@ -228,11 +233,19 @@ def comp_notes(
         for offset, duration in pattern:
             start = span.start_beat + offset
             end = min(start + duration, span.end_beat)
-            if end - start < 0.1:
+            if end - start < 0.1 or _dives_into(melody, start, end, max(voicing)):
                 continue
             velocity = int(np.clip(66 + rng.integers(-6, 7), 1, 127))
             notes.extend(Note(p, start, end, velocity) for p in voicing)
     return tuple(notes)
+
+
+def _dives_into(melody: Sequence[Note], start: float, end: float, top: int) -> bool:
+    """Whether a melody note sounding in [start, end) is at most `LAY_OUT_ABOVE` semitones
+    above `top`."""
+    return any(
+        n.pitch <= top + LAY_OUT_ABOVE and n.start_beat < end and n.end_beat > start for n in melody
+    )
 
 
 def _nearest(pitch_classes: Sequence[int], target: float, low: int, high: int) -> int:
@@ -328,7 +341,8 @@ def arrange(
 ) -> list[Part]:
     """Backing parts for `backing`: none -> [], chords -> [Chords], trio -> + Bass, Drums.
 
-    The comping sits under `melody` (`comp_register`). `count_in_bars` > 0 (trio only)
+    The comping sits under `melody` (`comp_register`) and lays out where the line dives
+    into it. `count_in_bars` > 0 (trio only)
     adds that many bars of hi-hat before `bars`, which must then start at `count_in_bars`
     bars (the caller leaves the room).
     """
@@ -338,7 +352,9 @@ def arrange(
         raise ConfigError(f"count-in needs --backing trio and bars >= 0, got {count_in_bars}")
     if backing == "none":
         return []
-    comp = comp_notes(bars, rng, left_hand=backing == "chords", register=comp_register(melody))
+    comp = comp_notes(
+        bars, rng, left_hand=backing == "chords", register=comp_register(melody), melody=melody
+    )
     parts = [Part("Chords", chords_program, CHORDS_CHANNEL, comp, volume=CHORDS_VOLUME)]
     if backing == "trio":
         bass = bass_notes(bars, rng)

@@ -60,6 +60,24 @@ def test_the_issue_case_comping_no_longer_sits_above_the_solo() -> None:
     assert comp_register() == (COMP_LOW, COMP_HIGH)  # without a melody: as before
 
 
+def test_the_pianist_lays_out_where_the_line_dives_into_the_comping() -> None:
+    """A tenor line around G4 that dives to C3 in bars 3-4: no comping hit sounds with a
+    melody note at or near its top voice; elsewhere the comping plays as before."""
+    melody = [n for n in _line(62, 70, 80) if not 8.0 <= n.start_beat < 16.0]
+    melody += [Note(48 + (i % 4), 8.0 + i * 0.5, 8.45 + i * 0.5) for i in range(16)]
+    melody.sort(key=lambda n: n.start_beat)
+    (chords,) = arrange(_bars(), backing="chords", rng=np.random.default_rng(3), melody=melody)
+    hits = [n for n in chords.notes if n.pitch >= 45]  # the voicings, not the left hand
+    for hit in hits:
+        under = [
+            m.pitch for m in melody if m.start_beat < hit.end_beat and m.end_beat > hit.start_beat
+        ]
+        top = max(h.pitch for h in hits if h.start_beat == hit.start_beat)
+        assert all(p > top + 1 for p in under), (hit, under)
+    assert not [h for h in hits if 8.0 <= h.start_beat < 16.0]  # laid out in bars 3-4
+    assert len({h.start_beat for h in hits if h.start_beat >= 16.0}) >= 8  # back after
+
+
 def test_voice_leading_takes_the_nearest_voicing() -> None:
     register = comp_register(_line(57, 65))
     previous = None
