@@ -95,7 +95,12 @@ class GenerateArgs:
     ] = None
     tempo: Annotated[
         float | None,
-        typer.Option("--tempo", metavar="QPM", help="Quarter notes per minute (default 120)."),
+        typer.Option(
+            "--tempo",
+            metavar="QPM",
+            help="Quarter notes per minute (default: the lead sheet's, else 120); "
+            "a model with the tempo input plays to it.",
+        ),
     ] = None
     temperature: Annotated[
         float, typer.Option("--temperature", help="0 = greedy; higher = wilder.")
