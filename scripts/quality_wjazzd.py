@@ -50,6 +50,7 @@ class ModelRun:
     silent: int
     near_empty: int
     failed: int
+    lines: dict[str, float]  # line_figures of the generated set
 
 
 def split_melids(db: Path, bundle: Path) -> tuple[list[int], list[int]]:
@@ -81,6 +82,32 @@ def other_players(trained: list[int], count: int, db: Path, out: Path) -> dict[s
         "in_scale": ev["generated"]["coherence"]["scale"],
         "oa_mean": sum(oas) / len(oas),
         "oa_min": min(oas),
+        **line_figures(out / "other"),
+    }
+
+
+def line_figures(folder: Path) -> dict[str, float]:
+    """Over the solos in `folder`: the correlation of notes per beat with the log of the
+    tempo (players play ballads busier in beats), and notes held over a bar line (past it
+    by more than a grid step) per bar."""
+    import numpy as np
+
+    from jazzgen.evaluation.report import load_leadsheets
+
+    sheets, _skipped = load_leadsheets(sorted(folder.glob("*.mid")))
+    density, qpm, held, bars = [], [], 0, 0
+    for sheet in sheets:
+        beats = sum(bar.length_beats for bar in sheet.bars)
+        density.append(len(sheet.melody) / beats)
+        qpm.append(sheet.qpm)
+        lines = np.array([bar.start_beat for bar in sheet.bars[1:]])
+        bars += len(sheet.bars)
+        for note in sheet.melody:
+            inside = (lines > note.start_beat + 1e-6) & (lines < note.end_beat - 1 / 12 + 1e-6)
+            held += bool(inside.any())
+    return {
+        "tempo_density_correlation": float(np.corrcoef(np.log(qpm), density)[0, 1]),
+        "held_over_per_bar": held / max(bars, 1),
     }
 
 
@@ -160,8 +187,9 @@ def listen(out: Path, melid: int, names: list[str]) -> None:
             print(f"no WAV for {midi} (FluidSynth missing?)")
 
 
-def figures(run: ModelRun) -> dict[str, Any]:
-    """The figures of the table for one model (None where evaluate could not say)."""
+def figures(run: ModelRun, real_lines: dict[str, float]) -> dict[str, Any]:
+    """The figures of the table for one model (None where evaluate could not say);
+    `real_lines`: `line_figures` of the real solos."""
     ev = run.evaluation
     oas = [f["oa"] for f in ev["comparison"]["features"].values() if f["oa"] is not None]
     gen, ref = ev["generated"]["summary"], ev["reference"]["summary"]
@@ -187,15 +215,16 @@ def figures(run: ModelRun) -> dict[str, Any]:
                 "articulation",
             )
         },
+        **{f"{k}_gen_vs_real": (v, real_lines[k]) for k, v in run.lines.items()},
         "silent": run.silent,
         "near_empty": run.near_empty,
         "failed": run.failed,
     }
 
 
-def print_table(runs: list[ModelRun], real: dict[str, Any]) -> None:
+def print_table(runs: list[ModelRun], real: dict[str, Any], real_lines: dict[str, float]) -> None:
     """Markdown table: ours and the course preset side by side, with the real solos."""
-    rows = {run.name: figures(run) for run in runs}
+    rows = {run.name: figures(run, real_lines) for run in runs}
     names = [run.name for run in runs]
     print("| measure (held-out players) | " + " | ".join(names) + " | real solos |")
     print("| --- |" + " ---: |" * (len(names) + 1))
@@ -229,6 +258,7 @@ def report(db: Path, bundles: dict[str, Path], out: Path, seeds: int, limit: int
         melids = melids[:limit]
     print(json.dumps({"measure": "held_out", "solos": melids}), flush=True)
     export_real(db, melids, out / "real")
+    real_lines = line_figures(out / "real")
     runs = []
     real: dict[str, Any] = {}
     for name, bundle in bundles.items():
@@ -237,9 +267,10 @@ def report(db: Path, bundles: dict[str, Path], out: Path, seeds: int, limit: int
         real = evaluation["reference"]["coherence"]
         density = evaluation["reference"]["summary"]["notes_per_bar"]["mean"]
         silent, near_empty = count_silent(bundle, db, melids[0], density)
-        runs.append(ModelRun(name, evaluation, silent, near_empty, failed))
-        print(json.dumps({"measure": name, **figures(runs[-1])}), flush=True)
-    print_table(runs, real)
+        lines = line_figures(out / name)
+        runs.append(ModelRun(name, evaluation, silent, near_empty, failed, lines))
+        print(json.dumps({"measure": name, **figures(runs[-1], real_lines)}), flush=True)
+    print_table(runs, real, real_lines)
     other = other_players(trained, min(len(melids), len(trained)), db, out)
     print("other real players (" + f"{len(other['solos'])} training players' solos vs the "
           "held-out ones): " + ", ".join(f"{k} {_cell(v)}" for k, v in other.items()
@@ -247,7 +278,8 @@ def report(db: Path, bundles: dict[str, Path], out: Path, seeds: int, limit: int
     listen(out, melids[0], list(bundles))
     (out / "quality.json").write_text(
         json.dumps({"held_out": melids, "runs": {r.name: r.evaluation for r in runs},
-                    "figures": {r.name: figures(r) for r in runs}, "other_players": other},
+                    "figures": {r.name: figures(r, real_lines) for r in runs},
+                    "other_players": other},
                    indent=1)
     )  # fmt: skip
     print(f"written: {out / 'quality.json'}")
