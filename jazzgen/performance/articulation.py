@@ -22,9 +22,9 @@ follows (`performance.ties`, fitted with the rest).
 
 `PerformanceModel.apply(notes, bars, rng)` gives each note its sounding length (at least
 `MIN_SOUNDING_BEATS`; a held note sounds past the bar line) and velocity `BASE_VELOCITY` +
-offset. `performance.json` in a model
-bundle holds the model (format in docs/formats.md); a bundle without it, the course preset
-and `jazzgen generate --legato` keep notes legato at one velocity.
+offset. `performance.json` in a model bundle holds the model (format in docs/formats.md);
+a bundle without it, the course preset and `jazzgen generate --legato` keep notes legato
+at one velocity.
 """
 
 from __future__ import annotations
