@@ -67,7 +67,8 @@ def test_acceptance_chart_survives_into_the_file_and_back(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out = tmp_path / "chart.mid"
-    assert run(["generate", "--chords", ACCEPTANCE, "--bars", "8", "--out", str(out)]) == 0
+    args = ["generate", "--chords", ACCEPTANCE, "--bars", "8", "--seed", "1"]
+    assert run([*args, "--out", str(out)]) == 0
     capsys.readouterr()
     assert run(["inspect", str(out), "--json"]) == 0
     info = json.loads(capsys.readouterr().out)
@@ -84,7 +85,9 @@ def test_acceptance_chart_survives_into_the_file_and_back(
     # the Bass part plays the slash bass A on the first beat of the F/A bar (bar 6)
     bass = by_name["Bass"].notes
     assert next(n.pitch for n in bass if n.start_beat == 20.0) % 12 == 9
-    # the Chords track voices each chord's own tones (rootless: no root needed)
+    # the Chords track voices each chord's own tones (rootless: no root needed); it may
+    # lay out a bar where the line dives into it (output.arrange), not most of them
+    voiced = 0
     for bar, symbols in enumerate(EXPECTED):
         if len(symbols) > 1:
             continue
@@ -93,5 +96,7 @@ def test_acceptance_chart_survives_into_the_file_and_back(
         pitches = {
             n.pitch % 12 for n in by_name["Chords"].notes if bar * 4 <= n.start_beat < bar * 4 + 4
         }
-        assert pitches and pitches <= tones, (symbols, sorted(pitches))
+        assert pitches <= tones, (symbols, sorted(pitches))
+        voiced += bool(pitches)
+    assert voiced >= sum(len(s) == 1 for s in EXPECTED) - 1
     assert names == ["jazzgen", "Melody", "Chords", "Bass", "Drums"]
