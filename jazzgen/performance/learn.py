@@ -41,7 +41,7 @@ from jazzgen.performance.realizer import (
     table_nll,
     window_slice,
 )
-from jazzgen.performance.ties import fit_ties
+from jazzgen.performance.ties import TieModel, fit_ties
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +94,7 @@ def learn_performance(
         start = time.perf_counter()
         model = fit_performance(events)
         if model is not None:
-            ties = fit_ties(tie_events(train))
+            ties = _fit_ties(train)
             model = replace(model, ties=ties)
             summary["articulation"] = dict(model.stats) | {
                 "velocity_source": model.velocity_source,
@@ -111,6 +111,19 @@ def learn_performance(
         else:
             log.warning("no articulation learned: the corpus has none (re-run preprocess)")
     return Learned(fitted, model, summary)
+
+
+def _fit_ties(train: Sequence[Piece]) -> TieModel | None:
+    """`fit_ties` on `train`, with a warning when its bar lines record no held share (a
+    corpus made before they were recorded)."""
+    events = tie_events(train)
+    ties = fit_ties(events)
+    if ties is None and len(events):
+        log.warning(
+            "no notes held over the bar line learned: the corpus does not record them "
+            "(made by an older jazzgen: re-run jazzgen preprocess)"
+        )
+    return ties
 
 
 def _val_scores(realizer: LearnedRealizer, val: Sequence[Piece]) -> dict[str, Any]:

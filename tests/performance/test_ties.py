@@ -99,6 +99,30 @@ def test_notes_that_stop_at_a_bar_line_are_held_over_as_learned(ties: TieModel) 
     assert held[-1] == 0.0
 
 
+def test_a_corpus_that_records_no_held_shares_learns_no_ties_and_says_so(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from dataclasses import replace
+
+    from jazzgen.performance.learn import learn_performance
+
+    corpus = _corpus()
+    older = [  # a corpus made before the shares were recorded: its rests have None
+        replace(p, bars=tuple(replace(b, articulation=(None, *b.articulation[1:])) for b in p.bars))
+        for p in corpus
+    ]
+    with caplog.at_level("WARNING"):
+        learned = learn_performance(older, [], realizer=False, articulation=True)
+    assert learned.performance is not None and learned.performance.ties is None
+    assert "no notes held over the bar line learned" in caplog.text
+    caplog.clear()
+    with caplog.at_level("WARNING"):
+        learned = learn_performance(corpus, [], realizer=False, articulation=True)
+    assert learned.performance is not None and learned.performance.ties is not None
+    assert "held over" not in caplog.text
+    assert learned.summary["articulation"]["tie_rate"] == pytest.approx(TIED, abs=0.05)
+
+
 def test_ties_travel_in_performance_json_and_older_files_have_none(tmp_path: Path) -> None:
     corpus = _corpus()
     model = fit_performance(note_events(corpus))
