@@ -27,12 +27,12 @@ DATA = ROOT / "data"
 # `_model_hash()` of models/default when the hashes below were recorded
 RECORDED_FOR_MODEL = "cabfbf898cd63c1feadf059cf7a958f358209dfb140e8163cb3cb380b69fcbc9"
 GOLDEN = {
-    "generate:candidates": "d355a58ad6cc93f5c7a63e20f1cf1224c3b7d4185d043025a8505d9818d0f493",
-    "generate:demo": "7c05f73798f0af1ad0aae0338d59fc0c8ed1f391bf2c3f3db02cc5e0ab4822c3",
+    "generate:candidates": "a0cd4b70220389d5acbbb18e2b68bbf58ad572bf34379023914e5be79641959b",
+    "generate:demo": "74c78c514c0ce60d173c2c965e75de1b38e5caca5df20104ac1a7883df68a31a",
     "generate:drawn": "57b12ea4ac3edd7caab538246e7804a77e05fc6e4b2ad753dca989937b8b4f05",
-    "generate:leadsheet": "d435b86abc1ef0465bedf4a998bbf594f958c217db9e0a35e3288c1d29525baa",
+    "generate:leadsheet": "198cef76e92d34f041933338b920bddcf325684fd73fec1a5f2ea2ee82a40a43",
     "generate:melody_only": "74d4c371fad5f498e9b3b0329576c2bfb4b2bd8996a8caef43fe53b79c2c196f",
-    "generate:primer": "8ec7d7211bce4a211932d5875999c0ef3a30dc779f4e8b8f90f7c2bd15bc2932",
+    "generate:primer": "1263aa72cf025a044c1d77991c3061695597d4c961add577dcf78196423fdcf1",
     "preprocess": "f6fd696e014847de453f75e537bcbdf8d2a76d690544f34678f2471601ca5e5d",
     "preprocess:tokens": "e98bafccc42393f0d012a90f2a721556b2701afed9b5dec286c4e4470da52506",
     "inspect": "20cc68c059d7f7b0f4d15e7044891fbe538606ec850345effcd9d43391051470",

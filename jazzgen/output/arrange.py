@@ -11,8 +11,9 @@ triplet swing position (2/3 of a beat, `SWING_OFFBEAT`) like the grammar's swung
   the inversion that moves the voices least from the previous one (voice leading,
   `voice_leading_distance`); rhythm per chord span from a few Charleston-like /
   syncopated patterns, chosen at random per span. Where the line dives into the comping
-  (a melody note sounding during a hit is at most `LAY_OUT_ABOVE` semitones above the
-  voicing's top), the pianist lays out: that hit is left out. Without a bass player
+  (a note below the line's lowest tenth, `DIVE_PERCENTILE`, sounds during a hit at most
+  `LAY_OUT_ABOVE` semitones above the voicing's top), the pianist lays out: that hit is
+  left out. Only dives: a low instrument's line always sits near the comping. Without a bass player
   (`backing="chords"`) the pianist's left hand plays the root below the voicing on the
   chord's first beat (and on beat 3 of a 4-beat chord): a rootless voicing alone is
   ambiguous (Cmaj7's E G B D is Em7), for the listener and for `jazzgen inspect`.
@@ -56,7 +57,8 @@ DRUMS_VOLUME = 80
 COMP_LOW, COMP_HIGH = 50, 76  # without a melody, rootless voicings sit between D3 and E5
 COMP_MIN_TOP = 55  # G3: a top voice lower than this sinks into the bass (low-interval limits)
 COMP_SPAN = 16  # semitones from the lowest to the highest note a voicing may use
-LAY_OUT_ABOVE = 1  # a melody note under, on or a semitone above a hit's top voice drops it
+LAY_OUT_ABOVE = 1  # a dive under, on or a semitone above a hit's top voice drops the hit
+DIVE_PERCENTILE = 10  # a dive: a note below this percentile of the line's pitches
 LEFT_HAND_LOW = 36  # the left-hand root of the chords-only backing: C2 up to the voicing
 BASS_LOW, BASS_HIGH = 28, 52  # E1..E3
 
@@ -216,6 +218,7 @@ def comp_notes(
     """Comping voicings in `register` with syncopated rhythms (see module doc); with
     `left_hand`, the root below each voicing, for a backing without bass. A hit under a
     `melody` note that dives into it is left out (module doc)."""
+    dives = _dives(melody)
     notes: list[Note] = []
     previous: tuple[int, ...] | None = None
     for span in spans_of(bars):
@@ -233,16 +236,25 @@ def comp_notes(
         for offset, duration in pattern:
             start = span.start_beat + offset
             end = min(start + duration, span.end_beat)
-            if end - start < 0.1 or _dives_into(melody, start, end, max(voicing)):
+            if end - start < 0.1:
                 continue
             velocity = int(np.clip(66 + rng.integers(-6, 7), 1, 127))
-            notes.extend(Note(p, start, end, velocity) for p in voicing)
+            if not _dives_into(dives, start, end, max(voicing)):  # (drawn all the same)
+                notes.extend(Note(p, start, end, velocity) for p in voicing)
     return tuple(notes)
 
 
+def _dives(melody: Sequence[Note]) -> list[Note]:
+    """The notes below the line's `DIVE_PERCENTILE`th percentile pitch."""
+    if not melody:
+        return []
+    low = np.percentile([n.pitch for n in melody], DIVE_PERCENTILE)
+    return [n for n in melody if n.pitch < low]
+
+
 def _dives_into(melody: Sequence[Note], start: float, end: float, top: int) -> bool:
-    """Whether a melody note sounding in [start, end) is at most `LAY_OUT_ABOVE` semitones
-    above `top`."""
+    """Whether a note of `melody` sounding in [start, end) is at most `LAY_OUT_ABOVE`
+    semitones above `top`."""
     return any(
         n.pitch <= top + LAY_OUT_ABOVE and n.start_beat < end and n.end_beat > start for n in melody
     )

@@ -61,21 +61,35 @@ def test_the_issue_case_comping_no_longer_sits_above_the_solo() -> None:
 
 
 def test_the_pianist_lays_out_where_the_line_dives_into_the_comping() -> None:
-    """A tenor line around G4 that dives to C3 in bars 3-4: no comping hit sounds with a
-    melody note at or near its top voice; elsewhere the comping plays as before."""
-    melody = [n for n in _line(62, 70, 80) if not 8.0 <= n.start_beat < 16.0]
-    melody += [Note(48 + (i % 4), 8.0 + i * 0.5, 8.45 + i * 0.5) for i in range(16)]
-    melody.sort(key=lambda n: n.start_beat)
-    (chords,) = arrange(_bars(), backing="chords", rng=np.random.default_rng(3), melody=melody)
-    hits = [n for n in chords.notes if n.pitch >= 45]  # the voicings, not the left hand
-    for hit in hits:
-        under = [
-            m.pitch for m in melody if m.start_beat < hit.end_beat and m.end_beat > hit.start_beat
-        ]
-        top = max(h.pitch for h in hits if h.start_beat == hit.start_beat)
-        assert all(p > top + 1 for p in under), (hit, under)
-    assert not [h for h in hits if 8.0 <= h.start_beat < 16.0]  # laid out in bars 3-4
-    assert len({h.start_beat for h in hits if h.start_beat >= 16.0}) >= 8  # back after
+    """A line around E4-A4 that dives to C3 for two beats of bar 3: the comping hits that
+    sound with a dive note at or near their top voice are left out, and only those. A
+    low instrument's line, always near the comping, lays out only under its lowest tenth
+    (the rule without "dive" would leave out most of its hits)."""
+    line = [n for n in _line(64, 70, 80) if not 8.0 <= n.start_beat < 10.0]
+    dive = [Note(48 + i, 8.0 + i * 0.5, 8.45 + i * 0.5) for i in range(4)]
+    melody = sorted(line + dive, key=lambda n: n.start_beat)
+    register = comp_register(melody)
+
+    def hits(notes: tuple[Note, ...]) -> dict[float, tuple[float, int]]:
+        """start -> (end, top voice) of each comping hit."""
+        return {n.start_beat: (n.end_beat, max(m.pitch for m in notes
+                                                if m.start_beat == n.start_beat))
+                for n in notes}  # fmt: skip
+
+    every = hits(comp_notes(_bars(), np.random.default_rng(3), register=register))
+    kept = hits(comp_notes(_bars(), np.random.default_rng(3), register=register, melody=melody))
+    under = {
+        start for start, (end, top) in every.items()
+        if any(m.start_beat < end and m.end_beat > start and m.pitch <= top + 1 for m in dive)
+    }  # fmt: skip
+    assert under and set(kept) == set(every) - under
+    low_line = _line(41, 60)  # a baritone's line
+    low_register = comp_register(low_line)
+    with_line = comp_notes(
+        _bars(), np.random.default_rng(3), register=low_register, melody=low_line
+    )
+    alone = hits(comp_notes(_bars(), np.random.default_rng(3), register=low_register))
+    assert len(hits(with_line)) >= 0.85 * len(alone)
 
 
 def test_voice_leading_takes_the_nearest_voicing() -> None:

@@ -130,7 +130,7 @@ def test_trio_tracks_channels_ranges_and_levels(trio):
 def test_count_in_puts_hi_hat_bars_before_the_solo(bundle, tmp_path, capsys):
     out = tmp_path / "c.mid"
     assert run(["generate", "--model", str(bundle), "--chords", "Cmaj7 | A7", "--count-in",
-                "2", "--out", str(out), "--json"]) == 0  # fmt: skip
+                "2", "--seed", "1", "--out", str(out), "--json"]) == 0  # fmt: skip
     report = json.loads(capsys.readouterr().out)
     assert report["count_in_bars"] == 2
     midi = mido.MidiFile(out)
@@ -146,7 +146,7 @@ def test_count_in_puts_hi_hat_bars_before_the_solo(bundle, tmp_path, capsys):
                 if track.name == "Drums" and tick < 8 * tpq:
                     drums_before.append(msg.note)
     assert first_onset["Melody"] >= 8 * tpq and first_onset["Bass"] == 8 * tpq
-    assert first_onset["Chords"] >= 8 * tpq
+    assert first_onset.get("Chords", 8 * tpq) >= 8 * tpq  # (it may lay out: output.arrange)
     assert drums_before == [44] * 8  # hi-hat on every beat of the two count-in bars
     assert midi.length == pytest.approx(4 * 4 * 0.5, abs=0.1)  # 2 + 2 bars at 120 qpm
     assert run(["generate", "--model", str(bundle), "--count-in", "1", "--backing", "chords",
