@@ -49,6 +49,8 @@ from jazzgen.performance.metric import (
     METRIC_CLASSES,
     N_DURATIONS,
     QUANTILES,
+    checked_numbers,
+    checked_quantiles,
     duration_buckets,
     metric_class,
     metric_classes,
@@ -159,7 +161,7 @@ class PerformanceModel:
         velocity = data.get("velocity")
         if not isinstance(velocity, dict) or velocity.get("source") not in ("learned", "default"):
             raise BundleError(f"{where}: 'velocity' must be {{base, offsets, source}}")
-        offsets = _numbers(
+        offsets = checked_numbers(
             velocity.get("offsets"), (len(METRIC_CLASSES),), f"{where}: velocity.offsets"
         )
         stats = data.get("stats", {})
@@ -173,16 +175,6 @@ class PerformanceModel:
         )
 
 
-def _numbers(value: object, shape: tuple[int, ...], what: str) -> np.ndarray:
-    try:
-        array = np.array(value, dtype=np.float64)
-    except (TypeError, ValueError):
-        array = np.zeros(0)
-    if array.shape != shape or not np.isfinite(array).all():
-        raise BundleError(f"{what} must be finite numbers of shape {shape}, got {value!r:.60}")
-    return array
-
-
 def _articulation_from(value: object, where: str) -> tuple[np.ndarray | None, float]:
     if value is None:
         return None, 0.0
@@ -192,10 +184,10 @@ def _articulation_from(value: object, where: str) -> tuple[np.ndarray | None, fl
             f"{list(DURATION_EDGES)}"
         )
     shape = (N_DURATIONS, len(NEXT_EVENTS), len(METRIC_CLASSES), len(QUANTILES))
-    table = _numbers(value.get("table"), shape, f"{where}: articulation.table")
-    if (table < 0).any() or (table > 1).any() or (np.diff(table, axis=-1) < 0).any():
-        raise BundleError(f"{where}: articulation.table must hold ascending ratios in 0..1")
-    correlation = _numbers(value.get("correlation"), (), f"{where}: articulation.correlation")
+    table = checked_quantiles(value.get("table"), shape, f"{where}: articulation.table", "ratios")
+    correlation = checked_numbers(
+        value.get("correlation"), (), f"{where}: articulation.correlation"
+    )
     if not -1 < float(correlation) < 1:
         raise BundleError(f"{where}: articulation.correlation must be in -1..1 (exclusive)")
     return table, float(correlation)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from jazzgen.core.constants import GRID_STEPS_PER_QUARTER
+from jazzgen.core.errors import BundleError
 
 METRIC_CLASSES = ("downbeat", "beat", "offbeat", "subdivision", "offgrid")
 """Names of the classes, by index."""
@@ -53,3 +54,23 @@ QUANTILES = tuple(round(q, 2) for q in np.linspace(0.0, 1.0, 21).tolist())
 def duration_buckets(steps: np.ndarray) -> np.ndarray:
     """(n,) bucket index (DURATION_EDGES) of durations in grid steps."""
     return np.searchsorted(np.array(DURATION_EDGES), np.asarray(steps), side="left")
+
+
+def checked_numbers(value: object, shape: tuple[int, ...], what: str) -> np.ndarray:
+    """`value` (from a bundle's JSON) as float64 of `shape`; BundleError naming `what`
+    when it is not finite numbers of that shape."""
+    try:
+        array = np.array(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        array = np.zeros(0)
+    if array.shape != shape or not np.isfinite(array).all():
+        raise BundleError(f"{what} must be finite numbers of shape {shape}, got {value!r:.60}")
+    return array
+
+
+def checked_quantiles(value: object, shape: tuple[int, ...], what: str, kind: str) -> np.ndarray:
+    """`checked_numbers`, and each last-axis row ascending values (`kind`) in 0..1."""
+    table = checked_numbers(value, shape, what)
+    if (table < 0).any() or (table > 1).any() or (np.diff(table, axis=-1) < 0).any():
+        raise BundleError(f"{what} must hold ascending {kind} in 0..1")
+    return table

@@ -29,7 +29,13 @@ from jazzgen.core.constants import GRID_STEPS_PER_QUARTER, ROUNDING_EPS
 from jazzgen.core.errors import BundleError
 from jazzgen.core.types import Bar, Note
 from jazzgen.performance.examples import TieEvents
-from jazzgen.performance.metric import DURATION_EDGES, N_DURATIONS, QUANTILES, duration_buckets
+from jazzgen.performance.metric import (
+    DURATION_EDGES,
+    N_DURATIONS,
+    QUANTILES,
+    checked_quantiles,
+    duration_buckets,
+)
 
 MIN_CONTEXT_TIES = 50
 
@@ -96,14 +102,7 @@ class TieModel:
                 f"{list(DURATION_EDGES)}"
             )
         shape = (N_DURATIONS, N_DURATIONS, len(QUANTILES))
-        try:
-            table = np.array(value.get("table"), dtype=np.float64)
-        except (TypeError, ValueError):
-            table = np.zeros(0)
-        if table.shape != shape or not np.isfinite(table).all():
-            raise BundleError(f"{where}: ties.table must be finite numbers of shape {shape}")
-        if (table < 0).any() or (table > 1).any() or (np.diff(table, axis=-1) < 0).any():
-            raise BundleError(f"{where}: ties.table must hold ascending shares in 0..1")
+        table = checked_quantiles(value.get("table"), shape, f"{where}: ties.table", "shares")
         stats = value.get("stats", {})
         return cls(table, stats if isinstance(stats, dict) else {})
 
