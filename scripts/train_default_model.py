@@ -82,15 +82,17 @@ class Setting:
     pitch_input: bool = True  # the pitch input (core.pitch_context)
     factored: bool = False  # tokens read and predicted through their parts (training.model)
     tempo_input: bool = False  # the piece's tempo with the context input (core.context)
+    style_input: bool = False  # then the piece's style (core.style)
 
     @property
     def name(self) -> str:
         pitch = "-pitch" if self.pitch_input else ""
         factored = "-factored" if self.factored else ""
         tempo = "-tempo" if self.tempo_input else ""
+        style = "-style" if self.style_input else ""
         return (
             f"u{self.units}-tx{self.tx}-d{self.dropout}-lr{self.lr}-b{self.batch_size}"
-            f"{pitch}{factored}{tempo}"
+            f"{pitch}{factored}{tempo}{style}"
         )
 
     def options(self) -> list[str]:
@@ -100,6 +102,7 @@ class Setting:
             "--pitch-input" if self.pitch_input else "--no-pitch-input",
             "--factored" if self.factored else "--no-factored",
             "--tempo-input" if self.tempo_input else "--no-tempo-input",
+            "--style-input" if self.style_input else "--no-style-input",
         ]  # fmt: skip
 
 
@@ -111,8 +114,9 @@ SWEEP = (
     Setting(64, 64, 0.1, 0.01),
     Setting(64, 64, 0.1, 0.01, factored=True),
     Setting(64, 64, 0.1, 0.01, factored=True, tempo_input=True),
+    Setting(64, 64, 0.1, 0.01, factored=True, tempo_input=True, style_input=True),
 )
-CHOSEN = Setting(64, 64, 0.1, 0.01, factored=True, tempo_input=True)  # the sweep (README)
+CHOSEN = Setting(64, 64, 0.1, 0.01, factored=True, tempo_input=True, style_input=True)
 
 
 def sha256_of(path: Path) -> str:
@@ -155,12 +159,13 @@ def sweep(db: Path, work: Path) -> Setting:
         rows.append((metrics["val_nll"], setting, time.perf_counter() - t0))
         print(f"sweep {setting.name}: held-out {metrics['val_nll']:.3f} nats/token", flush=True)
     print(f"\nsweep ({SWEEP_EPOCHS} epochs x {SWEEP_WINDOWS:,} windows, performer split):")
-    print("| units | Tx | dropout | lr | batch | pitch input | factored | tempo | held-out NLL "
-          "(nats/token) | seconds |")  # fmt: skip
-    print("| ---: | ---: | ---: | ---: | ---: | --- | --- | --- | ---: | ---: |")
+    print("| units | Tx | dropout | lr | batch | pitch input | factored | tempo | style | "
+          "held-out NLL (nats/token) | seconds |")  # fmt: skip
+    print("| ---: | ---: | ---: | ---: | ---: | --- | --- | --- | --- | ---: | ---: |")
     for nll, s, seconds in rows:
         cells = (s.units, s.tx, s.dropout, s.lr, s.batch_size, _yes(s.pitch_input),
-                 _yes(s.factored), _yes(s.tempo_input), f"{nll:.3f}", f"{seconds:.0f}")  # fmt: skip
+                 _yes(s.factored), _yes(s.tempo_input), _yes(s.style_input), f"{nll:.3f}",
+                 f"{seconds:.0f}")  # fmt: skip
         print("| " + " | ".join(str(c) for c in cells) + " |")
     best = min(rows, key=lambda row: row[0])[1]
     (work / "sweep.json").write_text(

@@ -10,7 +10,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from jazzgen.core.context import BASE_CONTEXT_FEATURES, CONTEXT_FEATURES
+from jazzgen.core.context import (
+    BASE_CONTEXT_FEATURES,
+    CONTEXT_FEATURES,
+    TEMPO_CONTEXT_FEATURES,
+)
 from jazzgen.core.harmony import CHORD_FEATURES, NoteType
 from jazzgen.core.pitch_context import PITCH_FEATURES
 from jazzgen.tokens.grammar import Token
@@ -44,6 +48,7 @@ def build_model(
     context_input: bool = False,
     pitch_input: bool = False,
     tempo_input: bool = False,
+    style_input: bool = False,
 ):
     import keras
 
@@ -54,7 +59,9 @@ def build_model(
     if chord_input:
         inputs.append(keras.Input(shape=(tx, CHORD_FEATURES), name="chords"))
     if context_input:
-        width = CONTEXT_FEATURES if tempo_input else BASE_CONTEXT_FEATURES
+        width = BASE_CONTEXT_FEATURES
+        if tempo_input:
+            width = CONTEXT_FEATURES if style_input else TEMPO_CONTEXT_FEATURES
         inputs.append(keras.Input(shape=(tx, width), name="context"))
     if pitch_input:
         inputs.append(keras.Input(shape=(tx, PITCH_FEATURES), name="pitch"))
@@ -86,16 +93,18 @@ def make_bundle(
     notes_per_bar: float | None = None,
     pitch_input: bool = False,
     tempo_input: bool = False,
+    styles: tuple[int, ...] | None = None,
 ) -> Path:
     """Write a bundle directory under `root` and return its path (`context_input`,
     `pitch_input`: the model has those inputs too, `tempo_input` the context's tempo (else
-    the 69 columns of bundles made before it); `notes_per_bar`: recorded in
-    config.json)."""
+    the 69 columns of bundles made before it), `styles` (9 counts) the style input after
+    the tempo, with those training styles; `notes_per_bar`: recorded in config.json)."""
     root.mkdir(parents=True, exist_ok=True)
     vocab = tiny_vocab()
     model = build_model(
         len(vocab), tx=tx, units=units, layers=layers, cell=cell, chord_input=chord_input,
         context_input=context_input, pitch_input=pitch_input, tempo_input=tempo_input,
+        style_input=styles is not None,
     )  # fmt: skip
     model.save(root / "model.keras")
     save_weights(model, layers, root / WEIGHTS_FILE)
@@ -113,6 +122,7 @@ def make_bundle(
             **({"context_input": True} if context_input else {}),
             **({"pitch_input": True} if pitch_input else {}),
             **({"tempo_input": True} if tempo_input else {}),
+            **({"style_input": True} if styles is not None else {}),
         },
         "train": {"epochs": 1, "seed": 0},
         "vocab_hash": vocab.hash,
@@ -121,6 +131,7 @@ def make_bundle(
         "encode": {"min_rest_steps": 3},
         "bar_steps": 48,
         **({"notes_per_bar": notes_per_bar} if notes_per_bar is not None else {}),
+        **({"styles": list(styles)} if styles is not None else {}),
     }
     (root / "config.json").write_text(json.dumps(config, indent=1), encoding="utf-8")
     (root / "history.csv").write_text("epoch,loss\n0,1.0\n", encoding="utf-8")

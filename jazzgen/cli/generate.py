@@ -102,6 +102,24 @@ class GenerateArgs:
             "a model with the tempo input plays to it.",
         ),
     ] = None
+    density: Annotated[
+        str | None,
+        typer.Option(
+            "--density",
+            metavar="sparse|medium|dense",
+            help="How densely to play for the tempo (a model with the style input; "
+            "default: drawn from its training solos).",
+        ),
+    ] = None
+    outside: Annotated[
+        str | None,
+        typer.Option(
+            "--outside",
+            metavar="inside|medium|outside",
+            help="How far outside the chord scales (a model with the style input; "
+            "default: drawn from its training solos).",
+        ),
+    ] = None
     temperature: Annotated[
         float, typer.Option("--temperature", help="0 = greedy; higher = wilder.")
     ] = 1.0
@@ -220,7 +238,9 @@ def generate_command(args: GenerateArgs) -> None:
     seed; the same model, options and --seed give the same bytes. A model trained with the
     default preset also learned how players choose each pitch, articulate and accent:
     --uniform-realizer and --legato play as the course does (uniform pitches in each
-    token's window; every note legato at one velocity).
+    token's window; every note legato at one velocity). A model with the style input
+    plays each solo in a style drawn from its training solos (printed), or in the one
+    --density and --outside ask for.
 
     \b
     Example:
@@ -229,6 +249,7 @@ def generate_command(args: GenerateArgs) -> None:
       jazzgen generate --chords-file standards.html --tune "Blue Bossa" --out bb.mid
       jazzgen generate --leadsheet wjazzd.db --solo 52 --out over52.mid
       jazzgen generate --seed 3 --out s.mid --wav s.wav --png s.png
+      jazzgen generate --density sparse --outside inside --out ballad.mid
     """
     given_seed = args.seed is not None
     args = replace(args, seed=args.seed if given_seed else draw_seed())

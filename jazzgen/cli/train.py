@@ -92,6 +92,14 @@ class TrainArgs:
             help="Feed the piece's tempo with the context (needs --context-input).",
         ),
     ] = None
+    style_input: Annotated[
+        bool | None,
+        typer.Option(
+            "--style-input/--no-style-input",
+            help="Feed the piece's style (density for its tempo, how far outside the chord "
+            "scales) after the tempo (needs --tempo-input).",
+        ),
+    ] = None
     factored: Annotated[
         bool | None,
         typer.Option(
@@ -311,6 +319,8 @@ def train_configs(
     model_fields = shared_fields(ModelConfig, args)
     if args.context_input is False and args.tempo_input is None:
         model_fields["tempo_input"] = False  # the tempo is part of the context input
+    if model_fields.get("tempo_input") is False and args.style_input is None:
+        model_fields["style_input"] = False  # the style follows the tempo
     return (
         override(base_model, **model_fields),
         override(base_train, **shared_fields(TrainConfig, args)),

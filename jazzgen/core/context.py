@@ -1,4 +1,5 @@
-"""The model's context input: where the token starts in beat, bar and form; next chord; tempo.
+"""The model's context input: where the token starts in beat, bar and form; next chord; tempo;
+style.
 
 A token does not say where in the bar it starts; without help the network must infer the
 beat from a running sum of durations. The context input tells it, for the onset of the
@@ -17,7 +18,10 @@ token it is about to predict (as the chord input does, see `training.model`):
   Players play ballads in sixteenths and fast tunes in eighths (on WJazzD's held-out
   players, notes per beat against log tempo correlate at -0.87); without the tempo a
   model plays every tempo alike. Bundles trained before it (`ModelConfig.tempo_input`
-  off) take the first `BASE_CONTEXT_FEATURES` columns.
+  off) take the first `BASE_CONTEXT_FEATURES` columns;
+- 76..79: the piece's style (`core.style`: density for its tempo, then how far outside
+  the chord scales, each a thermometer of 2). Bundles without `ModelConfig.style_input`
+  take the first `TEMPO_CONTEXT_FEATURES` columns (or `BASE_CONTEXT_FEATURES`).
 
 `form_bar` counts bars from the start of the bar's section: a form label of the Weimar
 Jazz Database (`A1`, `B1`... from `beats.form`, kept in the corpus as a bar's
@@ -39,6 +43,7 @@ import numpy as np
 
 from jazzgen.core.constants import GRID_STEPS_PER_QUARTER
 from jazzgen.core.harmony import CHORD_FEATURES, Chord, chord_features
+from jazzgen.core.style import STYLE_FEATURES, Style
 from jazzgen.core.types import Bar
 
 STEPS_PER_BEAT = GRID_STEPS_PER_QUARTER
@@ -58,8 +63,11 @@ TEMPO_EDGES = (80.0, 110.0, 135.0, 160.0, 190.0, 225.0, 265.0)
 """qpm; about an eighth of WJazzD's 408 solos lie between two edges (median 173 qpm)."""
 BASE_CONTEXT_FEATURES = TEMPO_OFFSET
 """Width of the context input without the tempo (69; bundles without `tempo_input`)."""
-CONTEXT_FEATURES = TEMPO_OFFSET + len(TEMPO_EDGES)
-"""Width of the context input (76)."""
+STYLE_OFFSET = TEMPO_OFFSET + len(TEMPO_EDGES)
+TEMPO_CONTEXT_FEATURES = STYLE_OFFSET
+"""Width of the context input with the tempo, without the style (76)."""
+CONTEXT_FEATURES = STYLE_OFFSET + STYLE_FEATURES
+"""Width of the context input (80)."""
 
 FormPosition = tuple[str, int]
 """A bar's place in the form: its section's label ('A1'; '' when unlabelled) and the bar's
@@ -136,10 +144,14 @@ def tempo_features(qpm: float) -> np.ndarray:
 
 
 def context_features(
-    frames: Sequence[BarFrame], bar_index: np.ndarray, step: np.ndarray, qpm: float
+    frames: Sequence[BarFrame],
+    bar_index: np.ndarray,
+    step: np.ndarray,
+    qpm: float,
+    style: Style,
 ) -> np.ndarray:
     """`(n, CONTEXT_FEATURES)` uint8: the context (module doc) of onsets at grid step
-    `step (n,)` of bar `bar_index (n,)` of `frames`, in a piece at `qpm`."""
+    `step (n,)` of bar `bar_index (n,)` of `frames`, in a piece at `qpm` in `style`."""
     bar_index = np.asarray(bar_index, np.int64)
     step = np.asarray(step, np.int64)
     n = len(bar_index)
@@ -168,7 +180,8 @@ def context_features(
     out[rows, CHANGE_OFFSET + slot] = 1
     form_bar = np.array([f.form_bar for f in frames], np.int64)[bar_index]
     out[rows, PHRASE_OFFSET + form_bar % PHRASE_BARS] = 1
-    out[:, TEMPO_OFFSET:] = tempo_features(qpm)
+    out[:, TEMPO_OFFSET:STYLE_OFFSET] = tempo_features(qpm)
+    out[:, STYLE_OFFSET:] = style.features()
     return out
 
 

@@ -55,9 +55,11 @@ from jazzgen.core.pitch_context import (
     pitch_features,
     previous_pitches,
 )
+from jazzgen.core.style import Style
 from jazzgen.core.timeline import Timeline
 from jazzgen.core.types import TimeSignature
 from jazzgen.corpus.store import Piece, PieceBar
+from jazzgen.tokens.grammar import line_style
 from jazzgen.tokens.vocab import Vocab
 
 log = logging.getLogger(__name__)
@@ -176,10 +178,12 @@ def encode_segment(
     time_signature: TimeSignature = TimeSignature(4, 4),
     *,
     qpm: float,
+    style: Style,
 ) -> Segment:
     """Token ids, per-token chord features, context and pitch input of consecutive bars
-    of a piece at `qpm` (context form positions counted from the first of them unless the
-    bars carry their own; the pitch input's centre is the median pitch of these bars)."""
+    of a piece at `qpm` in `style` (context form positions counted from the first of them
+    unless the bars carry their own; the pitch input's centre is the median pitch of these
+    bars)."""
     ids: list[int] = []
     feats: list[tuple[float, ...]] = []
     bar_index: list[int] = []
@@ -200,10 +204,15 @@ def encode_segment(
             onset += token.duration
     chords = np.asarray(feats, dtype=np.float32).reshape(len(ids), CHORD_FEATURES)
     context = context_features(
-        piece_frames(bars, time_signature), np.asarray(bar_index), np.asarray(steps), qpm
+        piece_frames(bars, time_signature), np.asarray(bar_index), np.asarray(steps), qpm, style
     )
     pitch = pitch_features(previous_pitches(pitches), chord_roots(at), line_centre(pitches))
     return Segment(source, np.asarray(ids, dtype=np.int32), chords, context, pitch)
+
+
+def piece_style(piece: Piece) -> Style:
+    """The style (`core.style`) of a whole piece: all its bars' tokens at its tempo."""
+    return line_style((t for bar in piece.bars for t in bar.tokens), piece.qpm)
 
 
 def rest_runs(bars: Sequence[PieceBar]) -> list[tuple[int, int]]:
@@ -312,7 +321,10 @@ class _Encoded:
 
     @classmethod
     def of(cls, piece: Piece, vocab: Vocab) -> _Encoded:
-        whole = encode_segment(piece.bars, vocab, piece.source, piece.time_signature, qpm=piece.qpm)
+        whole = encode_segment(
+            piece.bars, vocab, piece.source, piece.time_signature,
+            qpm=piece.qpm, style=piece_style(piece),
+        )  # fmt: skip
         offsets = np.concatenate([[0], np.cumsum([len(b.tokens) for b in piece.bars])])
         return cls(piece, whole, [int(o) for o in offsets])
 

@@ -7,7 +7,8 @@ start token first (the rest nearest a bar, `generation.decode.start_token_id`), 
 token in turn, with the chord sounding at the onset of the token being predicted as the
 chord input and, for a model with a context input, that onset's context
 (`core.context.context_features`, form positions counted from the lead sheet's first bar
-unless its bars carry their own, at the lead sheet's tempo) and, for a model with a pitch
+unless its bars carry their own, at the lead sheet's tempo, in the style its own tokens
+have, `tokens.grammar.line_style`) and, for a model with a pitch
 input, the last pitch before it (`core.pitch_context`, around the piece's median pitch),
 as `corpus.dataset` builds training windows. The model's
 probabilities are taken unmasked at temperature 1 (the distribution training fits;
@@ -58,7 +59,7 @@ from jazzgen.generation.engines import Engine, make_engine
 from jazzgen.generation.primer import nearest_vocab_id
 from jazzgen.performance.realizer import load_realizer
 from jazzgen.tokens.encode import encode_melody
-from jazzgen.tokens.grammar import DEFAULT_MIN_REST_STEPS, Token
+from jazzgen.tokens.grammar import DEFAULT_MIN_REST_STEPS, Token, line_style
 from jazzgen.tokens.realize import RealizeContext, Realizer, UniformRealizer
 from jazzgen.tokens.vocab import Vocab
 from jazzgen.training.bundle import Bundle
@@ -135,7 +136,11 @@ def encode_reference(
         onsets=tuple(onsets),
         steps=tuple(steps),
         context=context_features(
-            bar_frames(sheet.bars), np.array(bar_index), np.array(steps), sheet.qpm
+            bar_frames(sheet.bars),
+            np.array(bar_index),
+            np.array(steps),
+            sheet.qpm,
+            line_style(tokens, sheet.qpm),
         ),
         pitch=pitch_features(previous_pitches(pitches), chord_roots(chords), line_centre(pitches)),
     )

@@ -61,7 +61,8 @@ class Engine(Protocol):
     n_values: int  # vocabulary size
     chord_input: bool  # whether `features` start with the 24 chord features
     context_input: bool  # whether `features` hold the context features after the chord's
-    context_width: int  # how many: core.context's 76 with the tempo, 69 without, else 0
+    context_width: int  # how many: core.context's 80 with the style, 76 with the tempo
+    # only, 69 without either, else 0
     pitch_input: bool  # whether `features` end with the pitch features
     feature_width: int  # columns: 24 * chord_input + context_width + 21 * pitch_input
 
@@ -235,7 +236,8 @@ def _recurrent_layer(
         raise BundleError(
             f"{where}: {name} kernel has shape {kernel.shape}, expected ({width}, {gates} x "
             f"{units}) for chord_input {cfg.chord_input}, context_input {cfg.context_input}, "
-            f"tempo_input {cfg.tempo_input}, pitch_input {cfg.pitch_input}, "
+            f"tempo_input {cfg.tempo_input}, style_input {cfg.style_input}, "
+            f"pitch_input {cfg.pitch_input}, "
             f"cell {cfg.cell}: config does not match the model"
         )
     if cfg.cell == "gru" and bias.ndim == 1:

@@ -57,6 +57,7 @@ import numpy as np
 from jazzgen.core import limits
 from jazzgen.core.constants import DEFAULT_PITCH_RANGE, DEFAULT_QPM
 from jazzgen.core.errors import BundleError, ConfigError, GenerationError, LimitError
+from jazzgen.core.style import LEVELS, Style, draw_style
 from jazzgen.core.types import Bar, Note
 from jazzgen.core.wording import plural
 from jazzgen.generation.bar_fit import VocabTables
@@ -171,6 +172,8 @@ class GenerateOptions:
     count_in_bars: int = 0  # bars of hi-hat before the solo (trio backing only)
     legato: bool = False  # True: notes legato at one velocity (ignore performance.json)
     uniform_realizer: bool = False  # True: pitches drawn uniformly (ignore realizer.json)
+    density: str | None = None  # core.style.DENSITY_LEVELS name; None = drawn (style models)
+    outside: str | None = None  # core.style.OUTSIDE_LEVELS name; None = drawn
 
     def __post_init__(self) -> None:
         given = [
@@ -217,6 +220,7 @@ class GenerateOptions:
         if self.swing is not None and not 0.5 <= self.swing <= 0.75:
             raise ConfigError(f"--swing must be in range 0.5..0.75, got {self.swing}")
         SamplingOptions(self.temperature, self.top_k, self.top_p)  # validates
+        Style.named(self.density or "medium", self.outside or "medium")  # validates
 
     @property
     def program(self) -> int:
@@ -256,6 +260,7 @@ class GenerateResult:
             f"at {r['qpm']:g} qpm, {r['time_signature']}, key {r['key']}, "
             f"backing {r['backing']}"
             + (f" after a {r['count_in_bars']}-bar count-in" if r.get("count_in_bars") else "")
+            + (f"; style {r['style']}" if r.get("style") else "")
             + "\n"
             f"post-processor: {plural(len(self.edits), 'edit')} ({counts}); "
             f"best of {r['candidates']} "
@@ -320,17 +325,22 @@ def solo_bars(options: GenerateOptions, plan: ProgressionPlan, primer: Primer | 
 
 
 def model_features(
-    engine: Engine, bars: Sequence[Bar], primer: Primer | None, centre: float, qpm: float
+    engine: Engine,
+    bars: Sequence[Bar],
+    primer: Primer | None,
+    centre: float,
+    piece: tuple[float, Style],
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """The engine's inputs besides the token (`decode.engine_features`): at every grid step
     of `bars` (without the pitch input, which decoding adds), and for each primer token
     (None without a primer; with the pitch input around `centre`). The context counts the
-    primer's bars first, then the solo's (`progression.step_context`), at `qpm`."""
+    primer's bars first, then the solo's (`progression.step_context`), at the `piece`'s
+    (qpm, style)."""
     chords = step_features(bars)
     context = primer_context = None
     if engine.context_input:
         before = list(primer.bars) if primer is not None else []
-        every = step_context([*before, *bars], qpm)
+        every = step_context([*before, *bars], *piece)
         context = every[sum(b.steps for b in before) :]
         if primer is not None:
             primer_context = primer.context_rows(every)
@@ -352,13 +362,14 @@ def decode_candidates(
     realizer: Realizer | None = None,
     *,
     qpm: float,
+    style: Style,
 ) -> Decoded:
-    """`options.candidates` token solos over `bars` at `qpm`, after the primer
+    """`options.candidates` token solos over `bars` at `qpm` in `style`, after the primer
     (generation.decode); round r > 0 (a resampling round) draws from its own random stream.
     A model with a pitch input realizes each candidate's notes as it decodes (with
     `realizer`, from the random stream `realize_candidates` would use)."""
     centre = sum(options.melody_range) / 2
-    features, primer_features = model_features(engine, bars, primer, centre, qpm)
+    features, primer_features = model_features(engine, bars, primer, centre, (qpm, style))
     feed = None
     if takes_pitch(engine):
         first = round_index * options.candidates
@@ -615,6 +626,23 @@ def solo_qpm(options: GenerateOptions, plan: ProgressionPlan) -> float:
     return float(options.tempo or plan.qpm or DEFAULT_QPM)
 
 
+def solo_style(options: GenerateOptions, bundle: Bundle) -> Style | None:
+    """The style the solo is played in (`core.style`): with a model that has the style
+    input, --density and --outside where given, the rest drawn from the bundle's training
+    pieces' styles (random stream 5 of the seed); None for other models (ConfigError when
+    --density or --outside is given for one)."""
+    if not bundle.model_config.style_input:
+        if options.density is not None or options.outside is not None:
+            raise ConfigError(
+                "--density and --outside need a model trained with the style input "
+                "(jazzgen train --style-input); this one has none"
+            )
+        return None
+    counts = bundle.config.styles or (1,) * (LEVELS * LEVELS)
+    rng = np.random.default_rng([options.seed, 5])
+    return draw_style(counts, rng, options.density, options.outside)
+
+
 def arrange_song(options: GenerateOptions, plan: ProgressionPlan, solo: Solo) -> Song:
     """Melody + backing parts (output.arrange) -> MIDI bytes (io.midi_writer)."""
     qpm = solo_qpm(options, plan)
@@ -646,9 +674,11 @@ def generate_report(
     plan: ProgressionPlan,
     solo: Solo,
     song: Song,
-    performance: Performance,
+    played: tuple[Performance, Style | None],
 ) -> dict[str, Any]:
-    """The JSON-ready report of `generate` (keys documented by `jazzgen generate --json`)."""
+    """The JSON-ready report of `generate` (keys documented by `jazzgen generate --json`);
+    `played`: how the solo was performed and in which style (`solo_style`)."""
+    performance, style = played
     bars = solo.bars
     edits = solo.chosen.edits
     return {
@@ -666,6 +696,7 @@ def generate_report(
         "model": str(bundle.path),
         "engine": options.engine,
         "seed": options.seed,
+        "style": None if style is None else style.label,
         "temperature": options.temperature,
         "top_k": options.top_k,
         "top_p": options.top_p,
@@ -723,12 +754,13 @@ def generate(options: GenerateOptions, *, bundle: Bundle | None = None) -> Gener
     bars = solo_bars(options, plan, primer)
     engine = make_engine(bundle, options.engine)
     performance = Performance.of(bundle, options)
+    style = solo_style(options, bundle)
     t_load = time.perf_counter()
 
     def decode_round(round_index: int) -> Decoded:
         return decode_candidates(
             engine, bundle.vocab, tables, bars, options, primer, round_index,
-            performance.realizer, qpm=solo_qpm(options, plan),
+            performance.realizer, qpm=solo_qpm(options, plan), style=style or Style(),
         )  # fmt: skip
 
     solo = choose_solo(
@@ -750,7 +782,7 @@ def generate(options: GenerateOptions, *, bundle: Bundle | None = None) -> Gener
         solo.rounds,
         t_write - t_post,
     )
-    report = generate_report(options, bundle, plan, solo, song, performance)
+    report = generate_report(options, bundle, plan, solo, song, (performance, style))
     return GenerateResult(
         song.midi,
         solo.melody,

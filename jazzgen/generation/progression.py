@@ -29,6 +29,7 @@ from jazzgen.core.errors import (
     InputFileError,
 )
 from jazzgen.core.harmony import CHORD_FEATURES, Chord, chord_features
+from jazzgen.core.style import Style
 from jazzgen.core.types import Bar, ChordSpan, LeadSheet, TimeSignature
 from jazzgen.io.charts import fill_no_chords, parse_chart_file_text, parse_progression
 from jazzgen.io.ireal import IrealBar, IrealTune, is_ireal, read_ireal, select_tune
@@ -262,10 +263,10 @@ def step_features(bars: Sequence[Bar]) -> np.ndarray:
     return np.asarray(rows, np.float32).reshape(-1, CHORD_FEATURES)
 
 
-def step_context(bars: Sequence[Bar], qpm: float) -> np.ndarray:
+def step_context(bars: Sequence[Bar], qpm: float, style: Style) -> np.ndarray:
     """`(sum of bar steps, CONTEXT_FEATURES)` uint8: the context input (`core.context`) of
-    an onset at every grid step of `bars` played at `qpm` (form positions from each bar's
-    `form`, counted on where it is None)."""
+    an onset at every grid step of `bars` played at `qpm` in `style` (form positions from
+    each bar's `form`, counted on where it is None)."""
     frames = bar_frames(bars)
     bar_index, step = every_step(frames)
-    return context_features(frames, bar_index, step, qpm)
+    return context_features(frames, bar_index, step, qpm, style)

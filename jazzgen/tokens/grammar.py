@@ -26,11 +26,13 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from jazzgen.core.constants import GRID_STEPS_PER_QUARTER
 from jazzgen.core.errors import VocabError
 from jazzgen.core.harmony import NoteType
+from jazzgen.core.style import Style
 
 WINDOW_HALF_WIDTH = 3
 """A window reaches a minor third (3 semitones) either side of the actual interval."""
@@ -76,6 +78,18 @@ class Token:
 
     def __str__(self) -> str:
         return token_to_text(self)
+
+
+def line_style(tokens: Iterable[Token], qpm: float) -> Style:
+    """The style (`core.style`) of a line of tokens played at `qpm`: its notes per beat
+    and its share of approach and other notes."""
+    notes = outside = steps = 0
+    for token in tokens:
+        steps += token.duration
+        if not token.is_rest:
+            notes += 1
+            outside += token.type in (NoteType.APPROACH, NoteType.OTHER)
+    return Style.measure(notes, outside, steps / GRID_STEPS_PER_QUARTER, qpm)
 
 
 # --- text codec ----------------------------------------------------------------------------

@@ -9,7 +9,7 @@ are kept in `extra` and written back after the known ones.
      "n_values": N, "time_signature": "4/4", "qpm": 120.0, "bar_steps": 48,
      "inputs": [{"path", "sha256"}], "progressions": [[["Dm7", "G7"], ["Cmaj7"]], ...],
      "encode": {...}, "split": {"method", "warnings"}, "notes_per_bar": 6.2 (when
-     recorded), ...extra}
+     recorded), "styles": [9 counts] (with the style input), ...extra}
 """
 
 from __future__ import annotations
@@ -22,11 +22,13 @@ from typing import Any, TypeVar
 from jazzgen.core import limits
 from jazzgen.core.constants import DEFAULT_QPM
 from jazzgen.core.errors import BundleError, ConfigError
+from jazzgen.core.style import LEVELS
 from jazzgen.core.types import TimeSignature
 from jazzgen.training.config import ModelConfig, TrainConfig, from_dict
 
 BUNDLE_FORMAT = 1
 MAX_PROGRESSION_BARS = 100_000  # chord symbols kept in a bundle, over all pieces
+STYLE_COUNT = LEVELS * LEVELS  # styles counted in "styles" (core.style.Style.index)
 
 T = TypeVar("T")
 
@@ -65,6 +67,9 @@ class BundleConfig:
     # mean notes per bar of the training data (bars of cut silences not counted); None in
     # bundles made before it was recorded. `generate` resamples solos far below it.
     notes_per_bar: float | None = None
+    # with the style input: how many training pieces have each style (core.style.Style
+    # .index order, 9 counts); generation draws a solo's style from them. None otherwise.
+    styles: tuple[int, ...] | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)  # keys this version does not know
     format: int = BUNDLE_FORMAT
 
@@ -87,6 +92,8 @@ class BundleConfig:
             data["split"] = {"method": self.split.method, "warnings": list(self.split.warnings)}
         if self.notes_per_bar is not None:
             data["notes_per_bar"] = self.notes_per_bar
+        if self.styles is not None:
+            data["styles"] = list(self.styles)
         return {**data, **self.extra}
 
     @classmethod
@@ -118,6 +125,7 @@ class BundleConfig:
             encode=_encode(data.get("encode", {}), where),
             split=_split(data.get("split"), where),
             notes_per_bar=_notes_per_bar(data.get("notes_per_bar"), where),
+            styles=_styles(data.get("styles"), where),
             extra={k: v for k, v in data.items() if k not in known},
         )
 
@@ -228,6 +236,22 @@ def _notes_per_bar(value: object, where: str) -> float | None:
     if value is None:
         return None
     return _typed({"notes_per_bar": value}, "notes_per_bar", float, where, lambda v: 0 <= v <= 1e4)
+
+
+def _styles(value: object, where: str) -> tuple[int, ...] | None:
+    """9 counts of training pieces per style (`core.style.style_counts`), not all 0."""
+    if value is None:
+        return None
+    if (
+        not isinstance(value, list)
+        or len(value) != STYLE_COUNT
+        or not all(_whole(v) and v >= 0 for v in value)
+        or not sum(value)
+    ):
+        raise BundleError(
+            f"{where}: 'styles' must be {STYLE_COUNT} counts of pieces, not all 0: {value!r:.80}"
+        )
+    return tuple(int(v) for v in value)
 
 
 def _split(value: object, where: str) -> SplitInfo | None:

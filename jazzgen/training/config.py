@@ -9,7 +9,11 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
-from jazzgen.core.context import BASE_CONTEXT_FEATURES, CONTEXT_FEATURES
+from jazzgen.core.context import (
+    BASE_CONTEXT_FEATURES,
+    CONTEXT_FEATURES,
+    TEMPO_CONTEXT_FEATURES,
+)
 from jazzgen.core.errors import ConfigError
 from jazzgen.core.harmony import CHORD_FEATURES
 from jazzgen.core.pitch_context import PITCH_FEATURES
@@ -49,6 +53,8 @@ class ModelConfig:
     # register (core.pitch_context.pitch_features); absent in older bundles = off
     tempo_input: bool = False  # the context input ends with the piece's tempo
     # (core.context); needs context_input. Absent in older bundles = off
+    style_input: bool = False  # ... then with the piece's style (core.style: density for
+    # its tempo, how far outside); needs tempo_input. Absent in older bundles = off
     factored: bool = False  # read and predict tokens through their parts (duration, shape;
     # training.model); folded into the plain layers in the bundle. Absent in older = off
     unroll: bool = False  # unroll the fused loop in the graph: ~2x faster steps on CPU, 2x
@@ -67,13 +73,18 @@ class ModelConfig:
             raise ConfigError("--arch course reads whole tokens: use --no-factored")
         if self.tempo_input and not self.context_input:
             raise ConfigError("--tempo-input is part of the context input: add --context-input")
+        if self.style_input and not self.tempo_input:
+            raise ConfigError("--style-input follows the tempo in the context: add --tempo-input")
 
     @property
     def context_width(self) -> int:
-        """Columns of the context input (`core.context`): with the tempo or without."""
+        """Columns of the context input (`core.context`): with the tempo and the style,
+        the tempo only, or neither."""
         if not self.context_input:
             return 0
-        return CONTEXT_FEATURES if self.tempo_input else BASE_CONTEXT_FEATURES
+        if self.style_input:
+            return CONTEXT_FEATURES
+        return TEMPO_CONTEXT_FEATURES if self.tempo_input else BASE_CONTEXT_FEATURES
 
     @property
     def feature_width(self) -> int:

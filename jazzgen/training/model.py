@@ -9,7 +9,7 @@ Contract shared with the inference engine (do not rename layers):
 - input `"context"` (only when `context_input`): (batch, Tx, `config.context_width`) 0/1;
   at step t it is `core.context.context_features` of the onset of the token at step t+1
   (where in the beat, bar and form it starts, the next chord and the time until it; with
-  `tempo_input`, then the piece's tempo). Concatenated
+  `tempo_input`, then the piece's tempo; with `style_input`, then its style). Concatenated
   by `"concat"` after the chords (tokens, chords, context);
 - input `"pitch"` (only when `pitch_input`): (batch, Tx, PITCH_FEATURES) 0/1; at step t it
   is `core.pitch_context.pitch_features` of the last pitch sounding before the token at

@@ -45,6 +45,7 @@ from jazzgen.core.errors import (
     OutputError,
     overwrite_refused,
 )
+from jazzgen.core.style import style_counts
 from jazzgen.corpus import dataset
 from jazzgen.corpus.store import Piece
 from jazzgen.io.outputs import make_folder, write_atomic, write_json_atomic
@@ -298,8 +299,15 @@ def _bundle_config(
         encode=dict(encode or {}),
         split=SplitInfo(split.method, split.warnings),
         notes_per_bar=summary.notes_per_bar,
+        styles=_training_styles(pieces, split) if model_config.style_input else None,
         extra=extra,
     )
+
+
+def _training_styles(pieces: Sequence[Piece], split: dataset.Split) -> tuple[int, ...]:
+    """How many training pieces have each style (`core.style.style_counts`)."""
+    sources = {segment.source for segment in split.train}
+    return style_counts([dataset.piece_style(p) for p in pieces if p.source in sources])
 
 
 def _open_run(

@@ -97,7 +97,7 @@ def test_generate_args_reach_every_generate_option() -> None:
         temperature=0.5, top_k=3, top_p=0.9, candidates=4, seed=7, engine="keras",
         max_repeats=3, max_leap=9, no_postprocess=True, pitch_range="50-80", swing=0.6,
         melody_program=65, chords_program=4, backing="trio", count_in_bars=2, legato=True,
-        uniform_realizer=True,
+        uniform_realizer=True, density="dense", outside="inside",
     )  # fmt: skip
     options = generate_options(args)
     default = GenerateOptions()
@@ -157,6 +157,20 @@ def test_no_context_input_drops_the_tempo_unless_it_is_asked_for() -> None:
     assert (model.context_input, model.context_width) == (True, 69)
     asked = TrainArgs(["x.mid"], out="b", context_input=False, tempo_input=True)
     with pytest.raises(ConfigError, match="--tempo-input is part of the context input"):
+        train_configs(base, asked)
+
+
+def test_the_style_input_follows_the_tempo() -> None:
+    from jazzgen.core.errors import ConfigError
+
+    base = preset("default")
+    styled, _ = train_configs(base, TrainArgs(["x.mid"], out="b", style_input=True))
+    assert (styled.tempo_input, styled.style_input, styled.context_width) == (True, True, 80)
+    for dropped in ({"tempo_input": False}, {"context_input": False}):
+        model, _ = train_configs(base, TrainArgs(["x.mid"], out="b", **dropped))  # type: ignore[arg-type]
+        assert not model.style_input, dropped
+    asked = TrainArgs(["x.mid"], out="b", tempo_input=False, style_input=True)
+    with pytest.raises(ConfigError, match="--style-input follows the tempo"):
         train_configs(base, asked)
 
 

@@ -6,6 +6,9 @@ import numpy as np
 
 from jazzgen.core import context as ctx
 from jazzgen.core.harmony import Chord, ChordQuality, chord_features
+from jazzgen.core.style import Style
+
+MEDIUM = Style()
 
 DM7, G7, CMAJ7 = (
     Chord(2, ChordQuality.MINOR7),
@@ -43,7 +46,8 @@ FRAMES = [
 
 def test_width_is_the_sum_of_the_blocks():
     assert ctx.BASE_CONTEXT_FEATURES == ctx.TEMPO_OFFSET == 12 + 8 + 8 + 24 + 9 + 8 == 69
-    assert ctx.CONTEXT_FEATURES == 69 + 7
+    assert ctx.TEMPO_CONTEXT_FEATURES == ctx.STYLE_OFFSET == 69 + 7
+    assert ctx.CONTEXT_FEATURES == 69 + 7 + 4
 
 
 def test_the_tempo_is_a_thermometer_the_same_on_every_row():
@@ -51,8 +55,8 @@ def test_the_tempo_is_a_thermometer_the_same_on_every_row():
     bars = np.array([0, 0, 0, 1, 2])
     seen = {}
     for qpm, expected in ((60, 0), (80, 1), (120, 2), (173, 4), (264.9, 6), (300, 7)):
-        out = ctx.context_features(FRAMES, bars, steps, qpm)
-        tempo = out[:, ctx.TEMPO_OFFSET :]
+        out = ctx.context_features(FRAMES, bars, steps, qpm, MEDIUM)
+        tempo = out[:, ctx.TEMPO_OFFSET : ctx.STYLE_OFFSET]
         assert (tempo == tempo[0]).all()  # one tempo for the piece
         assert tempo[0].tolist() == [1] * expected + [0] * (7 - expected), qpm
         seen[qpm] = out[:, : ctx.TEMPO_OFFSET]
@@ -60,9 +64,22 @@ def test_the_tempo_is_a_thermometer_the_same_on_every_row():
     assert all((part == seen[60]).all() for part in seen.values())
 
 
+def test_the_style_is_two_thermometers_the_same_on_every_row():
+    steps, bars = np.array([0, 30, 13]), np.array([0, 0, 1])
+    base = ctx.context_features(FRAMES, bars, steps, 120.0, MEDIUM)
+    for density in range(3):
+        for outside in range(3):
+            out = ctx.context_features(FRAMES, bars, steps, 120.0, Style(density, outside))
+            style = out[:, ctx.STYLE_OFFSET :]
+            expected = [int(density >= 1), int(density >= 2), int(outside >= 1),
+                        int(outside >= 2)]  # fmt: skip
+            assert all(row.tolist() == expected for row in style), (density, outside)
+            assert (out[:, : ctx.STYLE_OFFSET] == base[:, : ctx.STYLE_OFFSET]).all()
+
+
 def test_known_positions_give_known_features():
     out = ctx.context_features(
-        FRAMES, np.array([0, 0, 0, 1, 2]), np.array([0, 30, 47, 13, 36]), 120.0
+        FRAMES, np.array([0, 0, 0, 1, 2]), np.array([0, 30, 47, 13, 36]), 120.0, MEDIUM
     )
     assert out.shape == (5, ctx.CONTEXT_FEATURES) and out.dtype == np.uint8
     assert set(np.unique(out).tolist()) <= {0, 1}
@@ -92,7 +109,7 @@ def test_known_positions_give_known_features():
 
 def test_long_bars_and_far_changes_use_the_last_slot():
     frames = [ctx.BarFrame(12 * 9, ((DM7, 0),), 9), ctx.BarFrame(48, ((G7, 0),), 10)]
-    out = ctx.context_features(frames, np.array([0, 0]), np.array([0, 12 * 8]), 120.0)
+    out = ctx.context_features(frames, np.array([0, 0]), np.array([0, 12 * 8]), 120.0, MEDIUM)
     # beat 0 of a 9-beat bar: 9 beats left = "8 or more"; G7 18 half beats away = "farther"
     assert [_hot(out[0], b) for b in ("beat", "left", "change", "phrase")] == [0, 7, 8, 1]
     # beat 8: "7 or later"; 1 beat left; G7 2 half beats away

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from jazzgen.core.errors import CorpusError
 from jazzgen.core.harmony import Chord, ChordQuality, NoteType, chord_features
+from jazzgen.core.style import Style
 from jazzgen.core.types import TimeSignature
 from jazzgen.corpus import dataset
 from jazzgen.corpus.store import Piece, PieceBar
@@ -52,7 +53,9 @@ def test_chord_input_is_the_chord_of_the_predicted_token():
     # tokens of 1 quarter each: onsets 0,1,2,3 -> chords Dm7, Dm7, G7, G7
     bar = PieceBar(((dm7, 0.0), (g7, 2.0)), tuple(Token(NoteType.CHORD, 12) for _ in range(4)))
     piece = Piece("a.mid", "0" * 64, TimeSignature(4, 4), 120.0, (bar,) * 3)
-    seg = dataset.encode_segment(piece.bars, _vocab([piece]), piece.source, qpm=piece.qpm)
+    seg = dataset.encode_segment(
+        piece.bars, _vocab([piece]), piece.source, qpm=piece.qpm, style=Style()
+    )
     assert [tuple(row) for row in seg.chords[:4]] == [
         chord_features(c) for c in (dm7,) * 2 + (g7,) * 2
     ]
@@ -67,19 +70,51 @@ def test_each_piece_s_windows_carry_its_own_tempo():
     a split narrowed to a model without the tempo keeps the other 69 columns."""
     from dataclasses import replace
 
-    from jazzgen.core.context import BASE_CONTEXT_FEATURES, TEMPO_OFFSET, tempo_features
+    from jazzgen.core.context import (
+        BASE_CONTEXT_FEATURES,
+        STYLE_OFFSET,
+        TEMPO_OFFSET,
+        tempo_features,
+    )
 
     slow, fast = dataset.synthetic_pieces(2, bars=6, seed=4)
     pieces = [replace(slow, qpm=60.0), replace(fast, qpm=280.0)]
     split = dataset.split_pieces(pieces, _vocab(pieces), val_fraction=0.5, tx=TX, seed=0)
     for segment in (*split.train, *split.val):
         qpm = 60.0 if segment.source == slow.source else 280.0
-        assert (segment.context[:, TEMPO_OFFSET:] == tempo_features(qpm)).all()
+        assert (segment.context[:, TEMPO_OFFSET:STYLE_OFFSET] == tempo_features(qpm)).all()
     assert tempo_features(60.0).sum() == 0 and tempo_features(280.0).sum() == 7
     narrow = split.with_context_width(BASE_CONTEXT_FEATURES)
     for wide, cut in zip((*split.train, *split.val), (*narrow.train, *narrow.val), strict=True):
         np.testing.assert_array_equal(cut.context, wide.context[:, :BASE_CONTEXT_FEATURES])
         np.testing.assert_array_equal(cut.ids, wide.ids)
+
+
+def test_each_piece_s_windows_carry_its_own_style():
+    """The context's style columns are the whole piece's style (`piece_style`), on its
+    training and held-out windows alike; a dense, outside piece differs from a sparse,
+    inside one only there."""
+    from dataclasses import replace
+
+    from jazzgen.core.context import STYLE_OFFSET, TEMPO_CONTEXT_FEATURES
+
+    def piece(name: str, kind: NoteType, steps: int) -> Piece:
+        tokens = (Token(kind, steps),) * (48 // steps)
+        bar = PieceBar(((Chord(0, ChordQuality.MAJOR7), 0.0),), tokens)
+        return Piece(name, "0" * 64, TimeSignature(4, 4), 120.0, (bar,) * 6)
+
+    dense = piece("dense.mid", NoteType.OTHER, 4)  # 3 notes per beat, all outside
+    sparse = piece("sparse.mid", NoteType.CHORD, 24)  # 1 note per 2 beats, all inside
+    assert dataset.piece_style(dense) == Style(2, 2)
+    assert dataset.piece_style(sparse) == Style(0, 0)
+    pieces = [dense, sparse, replace(dense, source="dense2.mid")]
+    split = dataset.split_pieces(pieces, _vocab(pieces), val_fraction=0.34, tx=4, seed=0)
+    assert split.val
+    for segment in (*split.train, *split.val):
+        expected = Style(0, 0) if segment.source == "sparse.mid" else Style(2, 2)
+        assert (segment.context[:, STYLE_OFFSET:] == expected.features()).all()
+    narrow = split.with_context_width(TEMPO_CONTEXT_FEATURES)
+    assert all(s.context.shape[1] == TEMPO_CONTEXT_FEATURES for s in narrow.train)
 
 
 def test_split_by_pieces_is_disjoint_and_seeded():
@@ -99,7 +134,7 @@ def test_single_piece_split_by_bars_never_overlaps():
     assert split.method == "bars"
     per_bar = len(piece.bars[0].tokens)
     assert split.val_tokens == 5 * per_bar and split.train_tokens == 15 * per_bar
-    whole = dataset.encode_segment(piece.bars, vocab, piece.source, qpm=piece.qpm)
+    whole = dataset.encode_segment(piece.bars, vocab, piece.source, qpm=piece.qpm, style=Style())
     np.testing.assert_array_equal(np.concatenate([split.train[0].ids, split.val[0].ids]), whole.ids)
     # train windows end before the split, validation windows start after it
     train_flat = dataset.flatten(split.train, TX)
@@ -184,7 +219,7 @@ def test_long_silences_are_cut_and_counted():
     bars = _bars_of("nrrrrnrn")  # a run of 4 rest bars, then a single rest bar
     piece = Piece("sits_out.mid", "0" * 64, TimeSignature(4, 4), 120.0, bars)
     vocab = _vocab([piece])
-    whole = dataset.encode_segment(bars, vocab, piece.source, qpm=piece.qpm)
+    whole = dataset.encode_segment(bars, vocab, piece.source, qpm=piece.qpm, style=Style())
     assert len(whole) == 4 + 4 + 4 + 1 + 4 == 17
     kept, cut = dataset.cut_silences(whole, bars, max_rest_bars=1)
     # the run keeps its first rest bar (after the notes) and its last (before them)

@@ -67,6 +67,16 @@ def bundles(tmp_path_factory) -> dict[str, Path]:
             pitch_input=True,
             tempo_input=True,
         ),
+        # the style after the tempo (core.style); its training pieces all sparse, outside
+        "lstm_style": make_bundle(
+            root / "lstm_style",
+            cell="lstm",
+            layers=1,
+            chord_input=True,
+            context_input=True,
+            tempo_input=True,
+            styles=(0, 0, 5, 0, 0, 0, 0, 0, 0),
+        ),
     }
 
 
@@ -97,7 +107,7 @@ class UniformEngine:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("cell", ["lstm", "gru", "lstm_context", "gru_context"])
+@pytest.mark.parametrize("cell", ["lstm", "gru", "lstm_context", "gru_context", "lstm_style"])
 def test_numpy_and_keras_engines_decode_identically(bundles, cell):
     bundle = load_bundle(bundles[cell])
     numpy_engine, keras_engine = NumpyEngine(bundle), KerasEngine(bundle)
@@ -123,7 +133,9 @@ def test_numpy_and_keras_engines_decode_identically(bundles, cell):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("cell", ["lstm", "gru", "lstm_context", "gru_context", "lstm_pitch"])
+@pytest.mark.parametrize(
+    "cell", ["lstm", "gru", "lstm_context", "gru_context", "lstm_pitch", "lstm_style"]
+)
 def test_numpy_engine_matches_the_saved_sequence_model(bundles, cell):
     """Stepping the numpy engine reproduces the trained model's per-step outputs (its
     named inputs "chords" and "context" being the columns of the engine's features)."""
@@ -274,6 +286,39 @@ def test_generation_feeds_the_solos_tempo_and_an_older_model_none(bundles, monke
         assert len(tempo) and (tempo == tempo_features(qpm)).all()
     gen.generate(gen.GenerateOptions(model=bundles["lstm_context"], chords="Dm7 G7", tempo=60.0))
     assert all(f.shape[1] == CHORD_FEATURES + 69 for f in engines[-1].fed)
+
+
+def test_generation_feeds_the_solos_style(bundles, monkeypatch):
+    """A model with the style input is fed one style at every step: the one drawn from its
+    training pieces' styles, or the one --density / --outside ask for; the report names
+    it. A model without the style input refuses --density."""
+    from jazzgen.core.context import STYLE_OFFSET
+    from jazzgen.generation import generate as gen
+
+    engines: list[RecordingEngine] = []
+
+    def recording(bundle, name):
+        engines.append(RecordingEngine(make_engine(bundle, name)))
+        return engines[-1]
+
+    monkeypatch.setattr(gen, "make_engine", recording)
+
+    def fed_style(**options) -> tuple[list[list[int]], str]:
+        result = gen.generate(gen.GenerateOptions(model=bundles["lstm_style"], chords="Dm7 G7",
+                                                  backing="none", **options))  # fmt: skip
+        fed = np.concatenate(engines[-1].fed)[:, CHORD_FEATURES + STYLE_OFFSET :]
+        assert len(fed) and fed.shape[1] == 4
+        return np.unique(fed, axis=0).tolist(), result.report["style"]
+
+    for seed in range(3):  # every training piece is sparse, outside
+        assert fed_style(seed=seed) == ([[0, 0, 1, 1]], "sparse, outside")
+    assert fed_style(density="dense", outside="inside") == ([[1, 1, 0, 0]], "dense, inside")
+    rows, label = fed_style(density="dense")  # no dense piece: the outside level is drawn
+    assert rows[0][:2] == [1, 1] and label.startswith("dense, ")
+    with pytest.raises(ConfigError, match="style input"):
+        gen.generate(
+            gen.GenerateOptions(model=bundles["lstm_pitch"], chords="Dm7", density="dense")
+        )
 
 
 def test_a_pitch_input_model_needs_a_pitch_feed(bundles):

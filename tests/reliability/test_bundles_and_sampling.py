@@ -73,6 +73,10 @@ CONFIG_CASES = [
     ({"encode": {"min_rest_steps": "abc"}}, "bad 'encode' 'min_rest_steps'"),
     ({"encode": {"min_rest_steps": float("inf")}}, "bad 'encode' 'min_rest_steps'"),
     ({"encode": 7}, "'encode' must be an object"),
+    ({"styles": [1, 2, 3]}, "'styles' must be 9 counts of pieces, not all 0"),
+    ({"styles": [0] * 9}, "'styles' must be 9 counts of pieces, not all 0"),
+    ({"styles": [1.5] + [0] * 8}, "'styles' must be 9 counts of pieces, not all 0"),
+    ({"styles": [-1, 2] + [0] * 7}, "'styles' must be 9 counts of pieces, not all 0"),
 ]
 
 

@@ -19,8 +19,9 @@ pytest.importorskip("keras")
 
 from jazzgen.cli import run
 from jazzgen.core.errors import BundleError
+from jazzgen.core.style import Style
 from jazzgen.corpus import dataset
-from jazzgen.corpus.store import save_corpus
+from jazzgen.corpus.store import load_corpus, save_corpus
 from jazzgen.tokens.vocab import Vocab
 from jazzgen.training.bundle import BUNDLE_FILES, check_bundle, load_bundle_config
 from jazzgen.training.config import ModelConfig, TrainConfig
@@ -91,6 +92,27 @@ def test_train_with_context_input_and_silence_cutting(corpus_dir, tmp_path, caps
                 "--out", str(tmp_path / "s.mid")]) == 0  # fmt: skip
 
 
+def test_train_with_the_style_input_records_the_training_styles(corpus_dir, tmp_path, capsys):
+    from jazzgen.core.style import style_counts
+
+    out = tmp_path / "style"
+    args = ["train", str(corpus_dir), "--out", str(out), "--epochs", "1", *TINY]
+    assert run([*args, "--chord-input", "--context-input", "--style-input"]) == 0
+    config, vocab = check_bundle(out)
+    assert config.model.style_input and config.model.feature_width == 24 + 80
+    assert np.load(out / "weights.npz")["rnn_0/kernel"].shape[0] == len(vocab) + 24 + 80
+    pieces = load_corpus(corpus_dir)
+    split = dataset.split_pieces(pieces, vocab, val_fraction=config.train.val_fraction, tx=8,
+                                 seed=config.train.seed, by=config.train.val_by)  # fmt: skip
+    trained = {s.source for s in split.train}
+    expected = style_counts([dataset.piece_style(p) for p in pieces if p.source in trained])
+    assert config.styles == expected and 1 <= sum(expected) < len(pieces)
+    capsys.readouterr()
+    assert run(["generate", "--model", str(out), "--chords", "Dm7 G7 | Cmaj7", "--bars", "4",
+                "--density", "sparse", "--out", str(tmp_path / "s.mid")]) == 0  # fmt: skip
+    assert "style sparse, " in capsys.readouterr().out
+
+
 def test_train_with_pitch_input(midi_file, corpus_dir, tmp_path, capsys):
     """--pitch-input: the kernel takes the 21 pitch features after the chord and context
     ones, the windows carry where the line was, and the bundle generates. A corpus
@@ -113,7 +135,7 @@ def test_train_with_pitch_input(midi_file, corpus_dir, tmp_path, capsys):
     assert kernel.shape[0] == len(vocab) + 24 + 69 + 21
     piece = encode_file(path)
     segment = dataset.encode_segment(
-        piece.bars, vocab, piece.source, piece.time_signature, qpm=piece.qpm
+        piece.bars, vocab, piece.source, piece.time_signature, qpm=piece.qpm, style=Style()
     )
     assert segment.pitch.shape == (len(segment), 21)
     sounded = segment.pitch[:, 20] == 0
@@ -138,7 +160,6 @@ def test_a_factored_model_is_written_as_a_plain_bundle(corpus_dir, tmp_path, cap
     (folded), which score the validation tokens as the trained model did."""
     import keras
 
-    from jazzgen.corpus.store import load_corpus
     from jazzgen.training.metrics import token_nll
 
     out = tmp_path / "factored"
@@ -151,7 +172,7 @@ def test_a_factored_model_is_written_as_a_plain_bundle(corpus_dir, tmp_path, cap
     split = dataset.split_pieces(
         load_corpus(corpus_dir), vocab, val_fraction=config.train.val_fraction, tx=8,
         seed=config.train.seed, by=config.train.val_by, max_rest_bars=config.train.max_rest_bars,
-    )  # fmt: skip
+    ).with_context_width(config.model.context_width)  # fmt: skip
     model = keras.saving.load_model(out / "model.keras", safe_mode=True)
     score = token_nll(model, split.val, tx=8, n_values=len(vocab), chord_input=True,
                       context_input=config.model.context_input)  # fmt: skip
