@@ -5,7 +5,9 @@ trained on the same performer split, as scripts/train_default_model.py trains th
 
 1. the held-out solos are those of the bundles' split (whole performers never heard);
 2. each real held-out solo is exported (`jazzgen export`), and each model generates one solo
-   per seed over that solo's own changes, meter, tempo and length (`--leadsheet DB --solo N`);
+   per seed s over that solo's own changes, meter, tempo and length (`--leadsheet DB --solo
+   N --seed N x 1000 + s`: every solo its own random stream, as a user's runs have, so a
+   draw made once per solo, such as the style, is not the same draw for all of them);
 3. `jazzgen evaluate` compares each generated set with the real solos (OA per feature,
    rhythm/interval/articulation distributions, MINGUS chord/scale coherence, the classifier
    two-sample test) and scores the real solos under each model (NLL per token and per note);
@@ -118,6 +120,9 @@ def export_real(db: Path, melids: list[int], folder: Path) -> None:
                 "--force")  # fmt: skip
 
 
+SEED_STRIDE = 1000  # solo N's seeds are N x 1000 + s (their own random streams)
+
+
 def generate_set(bundle: Path, db: Path, melids: list[int], seeds: int, folder: Path) -> int:
     """One solo per held-out solo and seed over its changes; how many failed (errors)."""
     from jazzgen.core.errors import JazzgenError
@@ -128,7 +133,9 @@ def generate_set(bundle: Path, db: Path, melids: list[int], seeds: int, folder: 
     failed = 0
     for melid in melids:
         for seed in range(seeds):
-            options = GenerateOptions(model=bundle, leadsheet=db, solo=melid, seed=seed)
+            options = GenerateOptions(
+                model=bundle, leadsheet=db, solo=melid, seed=melid * SEED_STRIDE + seed
+            )
             try:
                 result = generate(options, bundle=loaded)
             except JazzgenError as exc:

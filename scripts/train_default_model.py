@@ -116,7 +116,7 @@ SWEEP = (
     Setting(64, 64, 0.1, 0.01, factored=True, tempo_input=True),
     Setting(64, 64, 0.1, 0.01, factored=True, tempo_input=True, style_input=True),
 )
-CHOSEN = Setting(64, 64, 0.1, 0.01, factored=True, tempo_input=True, style_input=True)
+CHOSEN = Setting(64, 64, 0.1, 0.01, factored=True, tempo_input=True)  # the sweep (README)
 
 
 def sha256_of(path: Path) -> str:
