@@ -168,6 +168,13 @@ class GenerateArgs:
             help="Draw pitches uniformly in each token's window (ignore the learned realizer).",
         ),
     ] = False
+    uncalibrated: Annotated[
+        bool,
+        typer.Option(
+            "--uncalibrated",
+            help="Draw tokens as the network gives them (ignore the decoding calibration).",
+        ),
+    ] = False
     swing: Annotated[
         float | None,
         typer.Option("--swing", help="Delay straight off-beat eighths, e.g. 0.6 (default off)."),

@@ -114,6 +114,15 @@ class TrainArgs:
             help="Cut runs of more than N all-rest bars out of the windows (0 = keep all).",
         ),
     ] = None
+    calibration_rounds: Annotated[
+        int | None,
+        typer.Option(
+            "--calibration-rounds",
+            metavar="N",
+            help="After training, N rounds of matching the token classes the model plays on "
+            "its own to its training data (calibration.json; 0 = none).",
+        ),
+    ] = None
     batch_size: Annotated[int | None, typer.Option("--batch-size", help="Windows per batch.")] = (
         None
     )

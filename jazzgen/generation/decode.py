@@ -28,7 +28,7 @@ from jazzgen.core.pitch_context import NO_PITCH, PITCH_FEATURES, pitch_features
 from jazzgen.core.types import Bar
 from jazzgen.generation.bar_fit import BarFit, VocabTables
 from jazzgen.generation.engines import Engine, State
-from jazzgen.generation.sampling import AllowedIds, SamplingOptions, sample_ids
+from jazzgen.generation.sampling import AllowedIds, LogitBias, SamplingOptions, sample_ids
 from jazzgen.tokens.grammar import Token
 from jazzgen.tokens.realize import LineRealizer, Realization
 from jazzgen.tokens.vocab import Vocab
@@ -311,6 +311,7 @@ def decode(
     primer_has_note: bool = False,
     tables: VocabTables | None = None,
     feed: PitchFeed | None = None,
+    bias: np.ndarray | None = None,
 ) -> Decoded:
     """Decode `candidates` solos together, bar-exact, over bars of `bar_steps` grid steps.
 
@@ -323,7 +324,9 @@ def decode(
     fed as the start token. The primer's last token is the input that predicts the first
     generated token. `rng` draws one number per candidate and step. A model with a pitch
     input needs a `feed` (its pitch columns are not in `features`, nor in the primer's
-    rows, which then must already hold them).
+    rows, which then must already hold them). `bias (n_values,)` is added to the model's
+    log-probabilities before the sampling rules (`generation.calibration`); the scores
+    (log-likelihoods, entropies) stay the model's own.
     """
     if candidates < 1:
         raise ConfigError(f"candidates must be >= 1, got {candidates}")
@@ -342,6 +345,8 @@ def decode(
     if not width:
         feats = feats[:, :0]
     decoder = _Decoder(engine, tables, grid, feats, sampling, rng, feed)
+    if bias is not None:
+        decoder.processors.insert(0, LogitBias(np.asarray(bias, np.float64)))
     state, first_id = decoder.warm_up(candidates, primer_ids, primer_chord_features)
     progress = _Progress.start(candidates, first_id, primer_has_note, len(grid.bar_steps))
     while (progress.pos < grid.total).any():

@@ -61,6 +61,7 @@ from jazzgen.core.style import LEVELS, Style, draw_style
 from jazzgen.core.types import Bar, Note
 from jazzgen.core.wording import plural
 from jazzgen.generation.bar_fit import VocabTables
+from jazzgen.generation.calibration import Calibration, Player, load_calibration
 from jazzgen.generation.decode import Decoded, PitchFeed, decode, engine_features, takes_pitch
 from jazzgen.generation.engines import ENGINES, Engine, make_engine
 from jazzgen.generation.postprocess import Edit, PostprocessConfig, postprocess
@@ -81,6 +82,7 @@ from jazzgen.io.midi_writer import Part, key_name, midi_bytes
 from jazzgen.output.arrange import BACKINGS, MELODY_VOLUME, arrange, chord_markers
 from jazzgen.performance.articulation import PerformanceModel, load_performance
 from jazzgen.performance.realizer import LearnedRealizer, load_realizer
+from jazzgen.tokens.grammar import Token
 from jazzgen.tokens.realize import LineRealizer, Realizer, realize_bars
 from jazzgen.tokens.vocab import Vocab
 from jazzgen.training.bundle import Bundle, load_bundle
@@ -172,6 +174,8 @@ class GenerateOptions:
     count_in_bars: int = 0  # bars of hi-hat before the solo (trio backing only)
     legato: bool = False  # True: notes legato at one velocity (ignore performance.json)
     uniform_realizer: bool = False  # True: pitches drawn uniformly (ignore realizer.json)
+    uncalibrated: bool = False  # True: tokens drawn as the network gives them (ignore
+    # calibration.json)
     density: str | None = None  # core.style.DENSITY_LEVELS name; None = drawn (style models)
     outside: str | None = None  # core.style.OUTSIDE_LEVELS name; None = drawn
 
@@ -363,11 +367,13 @@ def decode_candidates(
     *,
     qpm: float,
     style: Style,
+    bias: np.ndarray | None = None,
 ) -> Decoded:
     """`options.candidates` token solos over `bars` at `qpm` in `style`, after the primer
-    (generation.decode); round r > 0 (a resampling round) draws from its own random stream.
-    A model with a pitch input realizes each candidate's notes as it decodes (with
-    `realizer`, from the random stream `realize_candidates` would use)."""
+    (generation.decode; `bias`: the decoding calibration's, `decoding_bias`); round r > 0
+    (a resampling round) draws from its own random stream. A model with a pitch input
+    realizes each candidate's notes as it decodes (with `realizer`, from the random stream
+    `realize_candidates` would use)."""
     centre = sum(options.melody_range) / 2
     features, primer_features = model_features(engine, bars, primer, centre, (qpm, style))
     feed = None
@@ -397,7 +403,40 @@ def decode_candidates(
         primer_has_note=bool(primer is not None and primer.notes),
         tables=tables,
         feed=feed,
+        bias=bias,
     )
+
+
+def decoding_bias(bundle: Bundle, options: GenerateOptions) -> np.ndarray | None:
+    """The bundle's decoding calibration as a bias per token id (`generation.calibration`);
+    None without `calibration.json` or with --uncalibrated."""
+    calibration = None if options.uncalibrated else load_calibration(bundle.path)
+    return None if calibration is None else calibration.token_bias(bundle.vocab)
+
+
+def calibration_player(bundle: Bundle, tempi: Sequence[float], solos: int, bars: int) -> Player:
+    """`generation.calibration.Player` of `bundle`: `solos` solos of `bars` bars over its
+    training progressions (drawn), solo k at `tempi[k % len(tempi)]`, seeded by the round
+    and k, in the styles its training pieces have (with the style input)."""
+    tables = VocabTables.of(bundle.vocab)
+    engine = make_engine(bundle)
+
+    def play(bias: np.ndarray, round_index: int) -> list[Token]:
+        played: list[Token] = []
+        token_bias = Calibration(bias).token_bias(bundle.vocab)
+        for k in range(solos):
+            options = GenerateOptions(model=bundle.path, bars=bars, seed=round_index * solos + k)
+            plan = plan_progression(options, bundle)
+            realizer = Performance.of(bundle, options).realizer
+            decoded = decode_candidates(
+                engine, bundle.vocab, tables, solo_bars(options, plan, None), options, None,
+                realizer=realizer, qpm=float(tempi[k % len(tempi)]),
+                style=solo_style(options, bundle) or Style(), bias=token_bias,
+            )  # fmt: skip
+            played += [token for bar in decoded.bars[0] for token in bar]
+        return played
+
+    return play
 
 
 @dataclass(frozen=True)
@@ -755,12 +794,14 @@ def generate(options: GenerateOptions, *, bundle: Bundle | None = None) -> Gener
     engine = make_engine(bundle, options.engine)
     performance = Performance.of(bundle, options)
     style = solo_style(options, bundle)
+    bias = decoding_bias(bundle, options)
     t_load = time.perf_counter()
 
     def decode_round(round_index: int) -> Decoded:
         return decode_candidates(
             engine, bundle.vocab, tables, bars, options, primer, round_index,
             performance.realizer, qpm=solo_qpm(options, plan), style=style or Style(),
+            bias=bias,
         )  # fmt: skip
 
     solo = choose_solo(
@@ -782,7 +823,10 @@ def generate(options: GenerateOptions, *, bundle: Bundle | None = None) -> Gener
         solo.rounds,
         t_write - t_post,
     )
-    report = generate_report(options, bundle, plan, solo, song, (performance, style))
+    report = {
+        **generate_report(options, bundle, plan, solo, song, (performance, style)),
+        "calibrated": bias is not None,
+    }
     return GenerateResult(
         song.midi,
         solo.melody,

@@ -107,6 +107,17 @@ class TopP:
         return np.where(keep, scores, -np.inf)
 
 
+@dataclass(frozen=True, eq=False)
+class LogitBias:
+    """Add `bias (n_values,)` to every row's log scores (a bundle's decoding calibration,
+    `generation.calibration`); ids ruled out stay ruled out."""
+
+    bias: np.ndarray
+
+    def __call__(self, scores: np.ndarray) -> np.ndarray:
+        return scores + self.bias[None, :]
+
+
 TEMPERATURE_RANGE = (0.05, 5.0)
 """Temperatures that make music: below, sampling is greedy in all but name (and, near 0,
 dividing the log-probabilities overflows: every token would be ruled out); above, the

@@ -56,8 +56,9 @@ BUNDLE_FILES = (
     "history.csv",
     "metrics.json",
 )
-LEARNED_FILES = ("realizer.json", "performance.json")
-"""Written only when training learned them (`jazzgen.performance`)."""
+LEARNED_FILES = ("realizer.json", "performance.json", "calibration.json")
+"""Written only when training learned them (`jazzgen.performance`,
+`generation.calibration`)."""
 REQUIRED_FILES = ("model.keras", "vocab.json", "config.json")
 MAX_CONFIG_BYTES = 64 * 1024 * 1024  # config.json: 100,000 bars of progressions fit many times
 OPTIONAL_FILES = ("curves.png",)
@@ -66,7 +67,7 @@ OPTIONAL_FILES = ("curves.png",)
 def bundle_dir_problem(directory: str | Path) -> str | None:
     """Why a bundle may not be written over DIR (it is a file, or a folder holding files
     that are not a bundle's), or None: DIR is missing, empty, or holds only bundle files
-    (`BUNDLE_FILES`, curves.png) including config.json."""
+    (`BUNDLE_FILES`, `LEARNED_FILES`, curves.png) including config.json."""
     directory = Path(directory)
     if not directory.exists() and not directory.is_symlink():
         return None
@@ -78,7 +79,8 @@ def bundle_dir_problem(directory: str | Path) -> str | None:
         return f"it cannot be listed ({exc.strerror})"
     if not names:
         return None
-    foreign = [n for n in names if n not in BUNDLE_FILES and n not in OPTIONAL_FILES]
+    ours = (*BUNDLE_FILES, *LEARNED_FILES, *OPTIONAL_FILES)
+    foreign = [n for n in names if n not in ours]
     if foreign:
         shown = ", ".join(foreign[:3]) + (", ..." if len(foreign) > 3 else "")
         return f"it holds files that are not part of a model bundle ({shown})"

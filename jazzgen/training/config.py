@@ -123,6 +123,8 @@ class TrainConfig:
     articulation: str = "legato"
     max_rest_bars: int = 0  # a run of more than this many all-rest bars is cut out of the
     # windows (corpus.dataset.cut_silences); 0 = keep every silence (older bundles)
+    calibration_rounds: int = 0  # rounds of decoding calibration after training
+    # (generation.calibration: calibration.json); 0 = none (older bundles)
 
     def __post_init__(self) -> None:
         _check_range("--epochs", self.epochs, 1, 100_000)
@@ -140,6 +142,7 @@ class TrainConfig:
         _check_choice("--realizer", self.realizer, REALIZERS)
         _check_choice("--articulation", self.articulation, ARTICULATIONS)
         _check_range("--max-rest-bars", self.max_rest_bars, 0, 10**6)
+        _check_range("--calibration-rounds", self.calibration_rounds, 0, 20)
 
 
 PRESETS: dict[str, tuple[ModelConfig, TrainConfig]] = {
@@ -183,6 +186,7 @@ PRESETS: dict[str, tuple[ModelConfig, TrainConfig]] = {
             max_rest_bars=1,
             realizer="learned",
             articulation="learned",
+            calibration_rounds=3,
         ),
     ),
 }

@@ -190,11 +190,7 @@ def train(
     t_start = time.perf_counter()
     out = Path(out)
     _check_arguments(out, force=force, tensorboard=tensorboard)
-    if model_config.pitch_input and not any(b.pitches for p in pieces for b in p.bars):
-        raise CorpusError(
-            "--pitch-input needs the notes' pitches, which this corpus does not keep "
-            "(made by an older jazzgen): re-run jazzgen preprocess, or train on the files"
-        )
+    _check_pitches(pieces, model_config)
     split = dataset.split_pieces(
         pieces, vocab, val_fraction=train_config.val_fraction, tx=model_config.tx,
         seed=train_config.seed, by=train_config.val_by,
@@ -223,7 +219,42 @@ def train(
     report = metrics_json(metrics, stats) | {"performance": learned.summary}
     _write_bundle(out, model, strategy, config, vocab, run, report, history, learned, force=force)
     shutil.rmtree(run.work, ignore_errors=True)
+    _calibrate(out, pieces, split, vocab, train_config.calibration_rounds)
     return TrainResult(out, report, history)
+
+
+def _check_pitches(pieces: Sequence[Piece], model_config: ModelConfig) -> None:
+    """CorpusError when a model with the pitch input meets a corpus without pitches."""
+    if model_config.pitch_input and not any(b.pitches for p in pieces for b in p.bars):
+        raise CorpusError(
+            "--pitch-input needs the notes' pitches, which this corpus does not keep "
+            "(made by an older jazzgen): re-run jazzgen preprocess, or train on the files"
+        )
+
+
+def _calibrate(
+    out: Path, pieces: Sequence[Piece], split: dataset.Split, vocab: Vocab, rounds: int
+) -> None:
+    """Fit the written bundle's decoding calibration (`generation.calibration`: the token
+    classes of its training segments as the target, its training pieces' tempi) and add
+    `calibration.json` to it; nothing when `rounds` is 0."""
+    if not rounds:
+        return
+    from jazzgen.generation.calibration import (
+        CALIBRATION_BARS,
+        CALIBRATION_SOLOS,
+        class_shares,
+        fit_calibration,
+        save_calibration,
+    )
+    from jazzgen.generation.generate import calibration_player
+    from jazzgen.training.bundle import load_bundle
+
+    sources = {segment.source for segment in split.train}
+    tempi = [p.qpm for p in pieces if p.source in sources] or [p.qpm for p in pieces]
+    target = class_shares([vocab.token_of(int(i)) for s in split.train for i in s.ids])
+    play = calibration_player(load_bundle(out), tempi, CALIBRATION_SOLOS, CALIBRATION_BARS)
+    save_calibration(fit_calibration(target, play, rounds), out)
 
 
 def _run_stats(

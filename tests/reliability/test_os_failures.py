@@ -159,6 +159,25 @@ def test_outputs_that_are_folders_or_under_files(tmp_path: Path, capsys) -> None
         assert reason in one_line_error(capsys.readouterr().err), args
 
 
+def test_force_replaces_a_bundle_with_learned_files(tmp_path: Path, capsys) -> None:
+    """A bundle that holds what training learned (realizer.json, performance.json,
+    calibration.json) is a bundle: --force retrains over it (it was refused before)."""
+    from jazzgen.training.bundle import bundle_dir_problem
+
+    tunes = _midi_folder(tmp_path / "tunes")
+    out = tmp_path / "mine"
+    out.mkdir()
+    for name in ("config.json", "model.keras", "realizer.json", "performance.json",
+                 "calibration.json"):  # fmt: skip
+        (out / name).write_text("{}")
+    assert bundle_dir_problem(out) is None
+    assert run(["train", str(tunes), "--out", str(out), "--force", *TINY_TRAIN]) == 0
+    for name in ("config.json", "calibration.json"):  # written anew (the default preset
+        assert (out / name).read_text() != "{}", name  # calibrates)
+    (out / "NOTES.md").write_text("mine")
+    assert "not part of a model bundle (NOTES.md)" in str(bundle_dir_problem(out))
+
+
 def test_force_never_replaces_user_files_nor_inputs(tmp_path: Path, capsys) -> None:
     tunes = _midi_folder(tmp_path / "tunes")
     (tunes / "notes.txt").write_text("my notes")
