@@ -245,9 +245,9 @@ def generate_command(args: GenerateArgs) -> None:
     seed; the same model, options and --seed give the same bytes. A model trained with the
     default preset also learned how players choose each pitch, articulate and accent:
     --uniform-realizer and --legato play as the course does (uniform pitches in each
-    token's window; every note legato at one velocity). A model with the style input
-    plays each solo in a style drawn from its training solos (printed), or in the one
-    --density and --outside ask for.
+    token's window; every note legato at one velocity). A model trained with
+    --style-input plays each solo in a style drawn from its training solos (printed), or
+    in the one --density and --outside ask for.
 
     \b
     Example:
@@ -256,7 +256,7 @@ def generate_command(args: GenerateArgs) -> None:
       jazzgen generate --chords-file standards.html --tune "Blue Bossa" --out bb.mid
       jazzgen generate --leadsheet wjazzd.db --solo 52 --out over52.mid
       jazzgen generate --seed 3 --out s.mid --wav s.wav --png s.png
-      jazzgen generate --density sparse --outside inside --out ballad.mid
+      jazzgen generate --model models/styled --density sparse --out ballad.mid
     """
     given_seed = args.seed is not None
     args = replace(args, seed=args.seed if given_seed else draw_seed())

@@ -357,4 +357,11 @@ def _print_result(result: TrainResult) -> None:
     if rates:  # the first epoch builds the graph: the median of the others when there are
         steady = sorted(rates[1:] or rates)
         summary += f", {steady[len(steady) // 2]:,.0f} tokens/s per epoch"
+    calibration = m.get("calibration")
+    if calibration:
+        moved = calibration["total_variation"]
+        summary += (
+            f"; decoding calibrated in {calibration['seconds']:.0f} s (token classes off "
+            f"their training shares by {moved[0]:.2f} -> {moved[-1]:.2f})"
+        )
     typer.echo(summary)

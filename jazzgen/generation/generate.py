@@ -61,7 +61,12 @@ from jazzgen.core.style import LEVELS, Style, draw_style
 from jazzgen.core.types import Bar, Note
 from jazzgen.core.wording import plural
 from jazzgen.generation.bar_fit import VocabTables
-from jazzgen.generation.calibration import Calibration, Player, load_calibration
+from jazzgen.generation.calibration import (
+    CALIBRATION_BATCH,
+    Calibration,
+    Player,
+    load_calibration,
+)
 from jazzgen.generation.decode import Decoded, PitchFeed, decode, engine_features, takes_pitch
 from jazzgen.generation.engines import ENGINES, Engine, make_engine
 from jazzgen.generation.postprocess import Edit, PostprocessConfig, postprocess
@@ -416,16 +421,19 @@ def decoding_bias(bundle: Bundle, options: GenerateOptions) -> np.ndarray | None
 
 def calibration_player(bundle: Bundle, tempi: Sequence[float], solos: int, bars: int) -> Player:
     """`generation.calibration.Player` of `bundle`: `solos` solos of `bars` bars over its
-    training progressions (drawn), solo k at `tempi[k % len(tempi)]`, seeded by the round
-    and k, in the styles its training pieces have (with the style input)."""
+    training progressions (drawn), decoded `CALIBRATION_BATCH` at a time over one
+    progression, batch k at `tempi[k % len(tempi)]`, seeded by the round and k, in the
+    styles its training pieces have (with the style input)."""
     tables = VocabTables.of(bundle.vocab)
     engine = make_engine(bundle)
+    batches = max(1, -(-solos // CALIBRATION_BATCH))
 
     def play(bias: np.ndarray, round_index: int) -> list[Token]:
         played: list[Token] = []
         token_bias = Calibration(bias).token_bias(bundle.vocab)
-        for k in range(solos):
-            options = GenerateOptions(model=bundle.path, bars=bars, seed=round_index * solos + k)
+        for k in range(batches):
+            options = GenerateOptions(model=bundle.path, bars=bars, seed=round_index * batches + k,
+                                      candidates=min(CALIBRATION_BATCH, solos))  # fmt: skip
             plan = plan_progression(options, bundle)
             realizer = Performance.of(bundle, options).realizer
             decoded = decode_candidates(
@@ -433,7 +441,7 @@ def calibration_player(bundle: Bundle, tempi: Sequence[float], solos: int, bars:
                 realizer=realizer, qpm=float(tempi[k % len(tempi)]),
                 style=solo_style(options, bundle) or Style(), bias=token_bias,
             )  # fmt: skip
-            played += [token for bar in decoded.bars[0] for token in bar]
+            played += [token for solo in decoded.bars for bar in solo for token in bar]
         return played
 
     return play

@@ -130,7 +130,8 @@ class Timing(keras.callbacks.Callback):
 
 @dataclass(frozen=True)
 class TrainResult:
-    """What `train` wrote: the bundle directory, its metrics.json object and its history."""
+    """What `train` wrote: the bundle directory, its metrics.json object (and
+    "calibration": `calibration.json`'s stats, or None) and its history."""
 
     out: Path
     metrics: dict[str, Any]  # as in metrics.json (see training.metrics)
@@ -219,8 +220,8 @@ def train(
     report = metrics_json(metrics, stats) | {"performance": learned.summary}
     _write_bundle(out, model, strategy, config, vocab, run, report, history, learned, force=force)
     shutil.rmtree(run.work, ignore_errors=True)
-    _calibrate(out, pieces, split, vocab, train_config.calibration_rounds)
-    return TrainResult(out, report, history)
+    calibration = _calibrate(out, pieces, split, vocab, train_config.calibration_rounds)
+    return TrainResult(out, report | {"calibration": calibration}, history)
 
 
 def _check_pitches(pieces: Sequence[Piece], model_config: ModelConfig) -> None:
@@ -234,12 +235,12 @@ def _check_pitches(pieces: Sequence[Piece], model_config: ModelConfig) -> None:
 
 def _calibrate(
     out: Path, pieces: Sequence[Piece], split: dataset.Split, vocab: Vocab, rounds: int
-) -> None:
+) -> dict[str, Any] | None:
     """Fit the written bundle's decoding calibration (`generation.calibration`: the token
-    classes of its training segments as the target, its training pieces' tempi) and add
-    `calibration.json` to it; nothing when `rounds` is 0."""
+    classes of its training segments as the target, its training pieces' tempi), add
+    `calibration.json` to it and return its stats; nothing when `rounds` is 0."""
     if not rounds:
-        return
+        return None
     from jazzgen.generation.calibration import (
         CALIBRATION_BARS,
         CALIBRATION_SOLOS,
@@ -253,8 +254,14 @@ def _calibrate(
     sources = {segment.source for segment in split.train}
     tempi = [p.qpm for p in pieces if p.source in sources] or [p.qpm for p in pieces]
     target = class_shares([vocab.token_of(int(i)) for s in split.train for i in s.ids])
+    start = time.perf_counter()
     play = calibration_player(load_bundle(out), tempi, CALIBRATION_SOLOS, CALIBRATION_BARS)
-    save_calibration(fit_calibration(target, play, rounds), out)
+    fitted = fit_calibration(target, play, rounds)
+    fitted = replace(
+        fitted, stats={**fitted.stats, "seconds": round(time.perf_counter() - start, 1)}
+    )
+    save_calibration(fitted, out)
+    return fitted.stats
 
 
 def _run_stats(

@@ -97,7 +97,7 @@ def test_generate_args_reach_every_generate_option() -> None:
         temperature=0.5, top_k=3, top_p=0.9, candidates=4, seed=7, engine="keras",
         max_repeats=3, max_leap=9, no_postprocess=True, pitch_range="50-80", swing=0.6,
         melody_program=65, chords_program=4, backing="trio", count_in_bars=2, legato=True,
-        uniform_realizer=True, density="dense", outside="inside",
+        uniform_realizer=True, density="dense", outside="inside", uncalibrated=True,
     )  # fmt: skip
     options = generate_options(args)
     default = GenerateOptions()
