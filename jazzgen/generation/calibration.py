@@ -28,7 +28,6 @@ from the network as trained.
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -39,6 +38,7 @@ import numpy as np
 
 from jazzgen.core.errors import BundleError
 from jazzgen.core.harmony import NoteType
+from jazzgen.io.files import checked_format, read_bundle_json
 from jazzgen.io.outputs import write_json_atomic
 from jazzgen.tokens.grammar import Token
 from jazzgen.tokens.vocab import Vocab
@@ -113,11 +113,7 @@ class Calibration:
     @classmethod
     def from_dict(cls, data: object, where: str = CALIBRATION_FILE) -> Calibration:
         """Validate a `calibration.json` object; BundleError with one line when it is bad."""
-        if not isinstance(data, dict) or data.get("format") != CALIBRATION_FORMAT:
-            found = data.get("format") if isinstance(data, dict) else type(data).__name__
-            raise BundleError(
-                f"{where}: calibration format must be {CALIBRATION_FORMAT}, got {found!r}"
-            )
+        data = checked_format(data, CALIBRATION_FORMAT, "calibration", where)
         kinds = [kind.value for kind in KINDS]
         if (
             data.get("kinds") != kinds
@@ -173,8 +169,5 @@ def load_calibration(directory: str | Path) -> Calibration | None:
     path = Path(directory) / CALIBRATION_FILE
     if not path.is_file():
         return None
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise BundleError(f"{path}: not readable JSON ({exc})") from None
+    data = read_bundle_json(path)
     return Calibration.from_dict(data, str(path))

@@ -426,6 +426,7 @@ def calibration_player(bundle: Bundle, tempi: Sequence[float], solos: int, bars:
     styles its training pieces have (with the style input)."""
     tables = VocabTables.of(bundle.vocab)
     engine = make_engine(bundle)
+    realizer = load_realizer(bundle.path)  # read once, not per solo
     batches = max(1, -(-solos // CALIBRATION_BATCH))
 
     def play(bias: np.ndarray, round_index: int) -> list[Token]:
@@ -435,7 +436,6 @@ def calibration_player(bundle: Bundle, tempi: Sequence[float], solos: int, bars:
             options = GenerateOptions(model=bundle.path, bars=bars, seed=round_index * batches + k,
                                       candidates=min(CALIBRATION_BATCH, solos))  # fmt: skip
             plan = plan_progression(options, bundle)
-            realizer = Performance.of(bundle, options).realizer
             decoded = decode_candidates(
                 engine, bundle.vocab, tables, solo_bars(options, plan, None), options, None,
                 realizer=realizer, qpm=float(tempi[k % len(tempi)]),

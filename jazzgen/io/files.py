@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import errno
 import hashlib
+import json
 import os
 import stat
 from collections.abc import Iterable
@@ -19,6 +20,7 @@ from pathlib import Path
 from jazzgen.core import limits
 from jazzgen.core.errors import (
     FILE_NOT_FOUND,
+    BundleError,
     InputFileError,
     InputLimitError,
     not_found,
@@ -155,6 +157,24 @@ def file_head(path: str | Path, size: int) -> bytes | None:
             return handle.read(size)
     except OSError:
         return None
+
+
+def read_bundle_json(path: Path) -> object:
+    """The parsed JSON of a bundle file; BundleError with one line when it is unreadable or
+    not JSON."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise BundleError(f"{path}: not readable JSON ({exc})") from None
+
+
+def checked_format(data: object, expected: int, what: str, where: str) -> dict:
+    """`data` (a bundle file's JSON) when it is an object of `"format"` `expected`;
+    BundleError naming `what` ('realizer') otherwise."""
+    if not isinstance(data, dict) or data.get("format") != expected:
+        found = data.get("format") if isinstance(data, dict) else type(data).__name__
+        raise BundleError(f"{where}: {what} format must be {expected}, got {found!r}")
+    return data
 
 
 def file_sha256(path: Path) -> str:

@@ -30,7 +30,6 @@ at one velocity.
 from __future__ import annotations
 
 import bisect
-import json
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -42,6 +41,7 @@ import numpy as np
 from jazzgen.core.constants import GRID_STEPS_PER_QUARTER, ROUNDING_EPS
 from jazzgen.core.errors import BundleError
 from jazzgen.core.types import Bar, Note
+from jazzgen.io.files import checked_format, read_bundle_json
 from jazzgen.io.outputs import write_json_atomic
 from jazzgen.performance.examples import NoteEvents
 from jazzgen.performance.metric import (
@@ -152,11 +152,7 @@ class PerformanceModel:
     @classmethod
     def from_dict(cls, data: object, where: str = PERFORMANCE_FILE) -> PerformanceModel:
         """Validate a `performance.json` object; BundleError with one line when it is bad."""
-        if not isinstance(data, dict) or data.get("format") != PERFORMANCE_FORMAT:
-            found = data.get("format") if isinstance(data, dict) else type(data).__name__
-            raise BundleError(
-                f"{where}: performance format must be {PERFORMANCE_FORMAT}, got {found!r}"
-            )
+        data = checked_format(data, PERFORMANCE_FORMAT, "performance", where)
         table, correlation = _articulation_from(data.get("articulation"), where)
         velocity = data.get("velocity")
         if not isinstance(velocity, dict) or velocity.get("source") not in ("learned", "default"):
@@ -305,8 +301,5 @@ def load_performance(directory: str | Path) -> PerformanceModel | None:
     path = Path(directory) / PERFORMANCE_FILE
     if not path.is_file():
         return None
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise BundleError(f"{path}: not readable JSON ({exc})") from None
+    data = read_bundle_json(path)
     return PerformanceModel.from_dict(data, str(path))

@@ -32,7 +32,6 @@ In the corpus a note's pitch range is its piece's lowest to highest pitch.
 
 from __future__ import annotations
 
-import json
 import logging
 import math
 from collections.abc import Mapping
@@ -44,6 +43,7 @@ import numpy as np
 
 from jazzgen.core.errors import BundleError
 from jazzgen.core.harmony import Chord, ChordQuality
+from jazzgen.io.files import checked_format, read_bundle_json
 from jazzgen.io.outputs import write_json_atomic
 from jazzgen.performance.examples import NO_INTERVAL, NO_PITCH, NoteEvents
 from jazzgen.performance.metric import STRONG_CLASSES, metric_classes
@@ -211,9 +211,7 @@ class LearnedRealizer:
     @classmethod
     def from_dict(cls, data: object, where: str = REALIZER_FILE) -> LearnedRealizer:
         """Validate a `realizer.json` object; BundleError with one line when it is bad."""
-        if not isinstance(data, dict) or data.get("format") != REALIZER_FORMAT:
-            found = data.get("format") if isinstance(data, dict) else type(data).__name__
-            raise BundleError(f"{where}: realizer format must be {REALIZER_FORMAT}, got {found!r}")
+        data = checked_format(data, REALIZER_FORMAT, "realizer", where)
         groups = data.get("groups")
         if not isinstance(groups, dict):
             raise BundleError(f"{where}: 'groups' must be an object of weight lists")
@@ -439,8 +437,5 @@ def load_realizer(directory: str | Path) -> LearnedRealizer | None:
     path = Path(directory) / REALIZER_FILE
     if not path.is_file():
         return None
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise BundleError(f"{path}: not readable JSON ({exc})") from None
+    data = read_bundle_json(path)
     return LearnedRealizer.from_dict(data, str(path))
