@@ -648,6 +648,17 @@ class Performance:
         )
 
 
+@dataclass(frozen=True)
+class Played:
+    """How a solo was drawn and performed, for the report: the performance models, the
+    style (`solo_style`; None for a model without the style input) and whether the
+    decoding calibration was applied (`decoding_bias`)."""
+
+    performance: Performance
+    style: Style | None
+    calibrated: bool
+
+
 def perform_solo(solo: Solo, performance: Performance, options: GenerateOptions) -> Solo:
     """The solo with the generated notes articulated and accented (the primer's as read)."""
     if performance.articulation is None or not solo.chosen.notes:
@@ -721,11 +732,11 @@ def generate_report(
     plan: ProgressionPlan,
     solo: Solo,
     song: Song,
-    played: tuple[Performance, Style | None],
+    played: Played,
 ) -> dict[str, Any]:
     """The JSON-ready report of `generate` (keys documented by `jazzgen generate --json`);
-    `played`: how the solo was performed and in which style (`solo_style`)."""
-    performance, style = played
+    `played`: how the solo was drawn and performed."""
+    performance, style = played.performance, played.style
     bars = solo.bars
     edits = solo.chosen.edits
     return {
@@ -765,6 +776,7 @@ def generate_report(
         "realize_fallbacks": solo.chosen.fallbacks,
         "realizer": "uniform" if performance.realizer is None else "learned",
         "articulation": "legato" if performance.articulation is None else "learned",
+        "calibrated": played.calibrated,
         "postprocess": options.postprocess,
         "edit_counts": dict(Counter(e.rule for e in edits)),
         "edits": [e.to_dict() for e in edits],
@@ -831,10 +843,8 @@ def generate(options: GenerateOptions, *, bundle: Bundle | None = None) -> Gener
         solo.rounds,
         t_write - t_post,
     )
-    report = {
-        **generate_report(options, bundle, plan, solo, song, (performance, style)),
-        "calibrated": bias is not None,
-    }
+    played = Played(performance, style, calibrated=bias is not None)
+    report = generate_report(options, bundle, plan, solo, song, played)
     return GenerateResult(
         song.midi,
         solo.melody,
